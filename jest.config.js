@@ -1,0 +1,23 @@
+// One jest run, three projects: `unit` touches no network, `integration` talks to real
+// local servers on ephemeral ports, `e2e` exercises the real packaged artifacts.
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  moduleNameMapper: {
+    '^@cartoon-compute/core$': '<rootDir>/layers/core/src/index.ts',
+    '^@cartoon-compute/core/s3$': '<rootDir>/layers/core/src/s3-image-store.ts',
+  },
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+  ],
+};

@@ -1,0 +1,217 @@
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { toCartoonError } from './errors';
+import { inkMask } from './ink';
+import { type ImageInput, probeImage, readInput } from './input';
+import { type CartoonOptions, type OutputFormat, type ResolvedOptions, resolveOptions } from './options';
+import { encodeImage } from './output';
+import { type Fields, paint } from './paint';
+import { choosePalette } from './palette';
+
+/** Input limits, set once by each adapter (see DESIGN.md for why they differ per entry point). */
+export interface CartoonLimits {
+  /** Largest accepted width × height, checked from the header before decoding. */
+  readonly maxPixels: number;
+  /** Largest accepted input in bytes. */
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_LIMITS: CartoonLimits = {
+  maxPixels: 40_000_000,
+  maxBytes: 32 * 1024 * 1024,
+};
+
+/**
+ * Colours and outlines are found on an image no larger than this, where libvips' median and
+ * blurs are cheap. Both are smooth fields, scaled up to the render size before quantising,
+ * so region borders and lines stay crisp.
+ */
+export const ANALYSIS_SIDE = 512;
+
+/**
+ * The cartoon is painted at no more than this long side, then scaled to the requested size:
+ * flat colour and anti-aliased outlines scale up cleanly, and painting a 2048 px result at
+ * 1024 px keeps it near twice the cost of a plain resize (see `npm run bench`).
+ */
+export const RENDER_SIDE = 1024;
+
+/** Side of the thumbnail the palette is chosen from. */
+const PALETTE_SAMPLE_SIDE = 96;
+
+export type Stage = 'read' | 'probe' | 'decode' | 'analyse' | 'paint' | 'encode';
+
+export interface CartoonResult {
+  readonly data: Buffer;
+  readonly format: OutputFormat;
+  readonly contentType: string;
+  readonly width: number;
+  readonly height: number;
+  readonly style: string;
+  /** Wall-clock milliseconds of each stage, in order. */
+  readonly timings: Readonly<Record<Stage, number>>;
+}
+
+interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The largest size with the same aspect ratio that fits inside `side`×`side`, never larger. */
+export function fitInside(width: number, height: number, side: number): Size {
+  const scale = Math.min(1, side / Math.max(width, height));
+  return {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+  };
+}
+
+/**
+ * Turns a photo into a cartoon: flat colours from a small palette, inked outlines on the
+ * real edges of objects, and no speckle on texture.
+ *
+ * @param input image bytes as a Buffer or a stream; the type is detected from the bytes
+ * @param options style and output options, validated (see `resolveOptions`)
+ * @param limits input limits; `DEFAULT_LIMITS` when omitted
+ * @throws CartoonError subclasses for bad input or options, each with an HTTP status
+ * @example
+ * ```ts
+ * const photo = await fs.readFile('cat.jpg');
+ * const { data, contentType, timings } = await cartoonize(photo, { style: 'comic', maxSide: 800 });
+ * await fs.writeFile('cat-comic.jpg', data);
+ * ```
+ */
+export async function cartoonize(
+  input: ImageInput,
+  options: CartoonOptions = {},
+  limits: CartoonLimits = DEFAULT_LIMITS,
+): Promise<CartoonResult> {
+  const resolved = resolveOptions(options);
+  const timings = {} as Record<Stage, number>;
+  let last = performance.now();
+  const mark = (stage: Stage) => {
+    const now = performance.now();
+    timings[stage] = Math.round((now - last) * 100) / 100;
+    last = now;
+  };
+
+  const bytes = await readInput(input, limits.maxBytes);
+  mark('read');
+  const probe = await probeImage(bytes, limits.maxPixels);
+  mark('probe');
+
+  const output = fitInside(probe.width, probe.height, resolved.maxSide);
+  const render = fitInside(output.width, output.height, RENDER_SIDE);
+  const analysisSize = fitInside(render.width, render.height, ANALYSIS_SIDE);
+  const keepAlpha = probe.hasAlpha && resolved.format !== 'jpeg';
+  const decoded = await decode(bytes, analysisSize, limits.maxPixels, keepAlpha);
+  mark('decode');
+
+  const analysis = await analyse(decoded.rgb, analysisSize, resolved);
+  const [fields, alpha] = await Promise.all([
+    scaleFields(analysis, analysisSize, render),
+    decoded.alpha ? resizeRaw(decoded.alpha, analysisSize, 1, render) : undefined,
+  ]);
+  mark('analyse');
+
+  const painted = paint(fields, analysis.palette, resolved, alpha);
+  mark('paint');
+
+  const encoded = await encodeImage(painted, render, alpha ? 4 : 3, output, resolved);
+  mark('encode');
+
+  return {
+    data: encoded.data,
+    format: resolved.format,
+    contentType: encoded.contentType,
+    width: output.width,
+    height: output.height,
+    style: resolved.style.name,
+    timings,
+  };
+}
+
+interface Decoded {
+  /** Packed sRGB, alpha already flattened onto white. */
+  readonly rgb: Buffer;
+  /** The alpha band when the output keeps transparency. */
+  readonly alpha?: Buffer;
+}
+
+/** Decodes, orients and resizes in one libvips pipeline, to 8-bit sRGB at the working size. */
+async function decode(bytes: Buffer, size: Size, maxPixels: number, keepAlpha: boolean): Promise<Decoded> {
+  try {
+    const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, animated: false })
+      .autoOrient()
+      .resize(size.width, size.height, { fit: 'fill' })
+      .toColourspace('srgb');
+    if (!keepAlpha) {
+      const rgb = await pipeline.flatten({ background: '#ffffff' }).raw({ depth: 'uchar' }).toBuffer();
+      return { rgb };
+    }
+    const rgba = await pipeline.ensureAlpha().raw({ depth: 'uchar' }).toBuffer();
+    return splitAlpha(rgba);
+  } catch (err) {
+    throw toCartoonError(err);
+  }
+}
+
+/** Separates RGBA into RGB flattened onto white (for analysis) and the alpha band. */
+function splitAlpha(rgba: Buffer): Decoded {
+  const pixels = rgba.length / 4;
+  const rgb = Buffer.allocUnsafe(pixels * 3);
+  const alpha = Buffer.allocUnsafe(pixels);
+  for (let p = 0; p < pixels; p++) {
+    const a = rgba[p * 4 + 3] as number;
+    const white = 255 * (255 - a);
+    rgb[p * 3] = ((rgba[p * 4] as number) * a + white) / 255;
+    rgb[p * 3 + 1] = ((rgba[p * 4 + 1] as number) * a + white) / 255;
+    rgb[p * 3 + 2] = ((rgba[p * 4 + 2] as number) * a + white) / 255;
+    alpha[p] = a;
+  }
+  return { rgb, alpha };
+}
+
+export interface Analysis {
+  /** The analysis image softened so that texture does not survive quantisation. */
+  readonly smooth: Buffer;
+  /** Outline coverage per pixel, 0–255. */
+  readonly ink: Buffer;
+  /** Palette chosen from the softened image, before the style's saturation is applied. */
+  readonly palette: Uint8Array;
+}
+
+/** Softened colour, outline mask and palette, from libvips operations at the analysis size. */
+async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
+  const raw = { raw: { width: size.width, height: size.height, channels: 3 as const } };
+  const sigma = Math.max(0.3, (options.smoothing * Math.max(size.width, size.height)) / ANALYSIS_SIDE);
+  const [smooth, sample, ink] = await Promise.all([
+    sharp(rgb, raw).blur(sigma).raw().toBuffer(),
+    sharp(rgb, raw)
+      .resize(PALETTE_SAMPLE_SIDE, PALETTE_SAMPLE_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .blur(1)
+      .raw()
+      .toBuffer(),
+    inkMask(rgb, size, options.edgeThickness),
+  ]);
+  return { smooth, ink, palette: choosePalette(sample, options.colours) };
+}
+
+/** Scales softened colour and ink to the output size; both are smooth, so bilinear loses nothing. */
+async function scaleFields(analysis: Analysis, from: Size, to: Size): Promise<Fields> {
+  const [colour, ink] = await Promise.all([
+    resizeRaw(analysis.smooth, from, 3, to),
+    resizeRaw(analysis.ink, from, 1, to),
+  ]);
+  return { colour, ink };
+}
+
+async function resizeRaw(pixels: Buffer, from: Size, channels: 1 | 3, to: Size): Promise<Buffer> {
+  if (from.width === to.width && from.height === to.height) return pixels;
+  let pipeline = sharp(pixels, { raw: { ...from, channels } }).resize(
+    to.width,
+    to.height,
+    { fit: 'fill', kernel: 'linear' },
+  );
+  if (channels === 1) pipeline = pipeline.toColourspace('b-w');
+  return pipeline.raw().toBuffer();
+}

@@ -1,0 +1,7 @@
+export * from './cartoonize';
+export * from './errors';
+export * from './input';
+export * from './options';
+export * from './output';
+export * from './styles';
+export * from './sharp-settings';

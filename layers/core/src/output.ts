@@ -1,0 +1,49 @@
+import sharp from 'sharp';
+import type { OutputFormat } from './options';
+
+export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+};
+
+/**
+ * Applies the output format with the encoder settings every variant (and the benchmark's
+ * floor) uses. Metadata is never copied: sharp strips it unless asked to keep it.
+ *
+ * @example
+ * ```ts
+ * const jpeg = await withFormat(sharp(photo).resize(800), 'jpeg', 82).toBuffer();
+ * ```
+ */
+export function withFormat(pipeline: sharp.Sharp, format: OutputFormat, quality: number): sharp.Sharp {
+  switch (format) {
+    case 'jpeg':
+      return pipeline.jpeg({ quality, mozjpeg: false, chromaSubsampling: '4:2:0' });
+    case 'png':
+      return pipeline.png({ compressionLevel: 6, adaptiveFiltering: false });
+    case 'webp':
+      return pipeline.webp({ quality, effort: 2 });
+  }
+}
+
+interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Encodes raw pixels, scaling them from the render size to the output size on the way. */
+export async function encodeImage(
+  pixels: Buffer,
+  render: Size,
+  channels: 3 | 4,
+  output: Size,
+  options: { readonly format: OutputFormat; readonly quality: number },
+): Promise<{ data: Buffer; contentType: string }> {
+  let pipeline = sharp(pixels, { raw: { width: render.width, height: render.height, channels } });
+  if (render.width !== output.width || render.height !== output.height) {
+    pipeline = pipeline.resize(output.width, output.height, { fit: 'fill', kernel: 'linear' });
+  }
+  const data = await withFormat(pipeline, options.format, options.quality).toBuffer();
+  return { data, contentType: CONTENT_TYPES[options.format] };
+}

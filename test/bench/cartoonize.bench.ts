@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: how much the cartoon costs over the floor, the same decode, resize and
+ * encode with no effect, measured in the same run on the same inputs.
+ *
+ *   npm run bench                  # every input, maxSide 1024 and 2048
+ *   npm run bench -- --quick       # camera-sized inputs only, fewer runs
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  cartoonize,
+  configureSharp,
+  fitInside,
+  STYLE_NAMES,
+  withFormat,
+} from '@cartoon-compute/core';
+import sharp from 'sharp';
+import { cameraJpeg, PHOTO_NAMES, photo } from '../support/fixtures';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 5 : 9;
+const QUALITY = 82;
+/** The classic OpenCV cartoon recipe on a 4 MP JPEG to 2048 px, as measured on these machines (issue #2). */
+const OPENCV_RECIPE_MS = 280;
+
+configureSharp();
+
+async function median(run: () => Promise<unknown>): Promise<number> {
+  await run(); // warm-up: JIT and libvips caches
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+async function floor(bytes: Buffer, maxSide: number): Promise<Buffer> {
+  const { width = 1, height = 1, autoOrient } = await sharp(bytes).metadata();
+  const size = fitInside(autoOrient?.width ?? width, autoOrient?.height ?? height, maxSide);
+  return withFormat(
+    sharp(bytes).autoOrient().resize(size.width, size.height, { fit: 'fill' }),
+    'jpeg',
+    QUALITY,
+  ).toBuffer();
+}
+
+function peakRss(label: string, file: string): string {
+  const script = path.join(__dirname, 'peak-rss.ts');
+  const tsx = require.resolve('tsx/cli');
+  const out = execFileSync(process.execPath, [tsx, script, file], { encoding: 'utf8' });
+  return `${label}: ${out.trim()}`;
+}
+
+async function main() {
+  const inputs: Array<[string, Buffer]> = [
+    ['4 MP jpeg (coffee)', await cameraJpeg('coffee.png', 4)],
+    ['12 MP jpeg (coffee)', await cameraJpeg('coffee.png', 12)],
+  ];
+  if (!quick) for (const name of PHOTO_NAMES) inputs.unshift([name, photo(name)]);
+
+  console.log(`sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, concurrency ${sharp.concurrency()}, ${RUNS} runs, median ms`);
+  console.log(['input', 'maxSide', 'floor', ...STYLE_NAMES.map((s) => `${s} (ratio)`)].join(' | '));
+  for (const maxSide of [1024, 2048]) {
+    for (const [label, bytes] of inputs) {
+      const floorMs = await median(() => floor(bytes, maxSide));
+      const cells = [label, String(maxSide), floorMs.toFixed(0)];
+      for (const style of STYLE_NAMES) {
+        const ms = await median(() => cartoonize(bytes, { style, maxSide, quality: QUALITY }));
+        cells.push(`${ms.toFixed(0)} (${(ms / floorMs).toFixed(2)}x)`);
+      }
+      console.log(cells.join(' | '));
+    }
+  }
+  console.log(`reference: classic OpenCV recipe, 4 MP jpeg to 2048 px: ~${OPENCV_RECIPE_MS} ms (issue #2)`);
+
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const dir = mkdtempSync(path.join(require('node:os').tmpdir(), 'cartoon-bench-'));
+  const twelve = path.join(dir, '12mp.jpg');
+  writeFileSync(twelve, inputs[inputs.length - 1]?.[1] as Buffer);
+  console.log(peakRss('peak RSS, one 12 MP cartoonize to 2048 px in a fresh process', twelve));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -47,6 +47,12 @@ export class InvalidOptionError extends CartoonError {
   readonly code = 'INVALID_OPTION';
 }
 
+/** A stored object (an upload, a result) does not exist. 404. */
+export class NotFoundError extends CartoonError {
+  readonly statusCode = 404;
+  readonly code = 'NOT_FOUND';
+}
+
 /** Anything unexpected. The message shown to clients is generic; the cause stays in logs. 500. */
 export class InternalError extends CartoonError {
   readonly statusCode = 500;

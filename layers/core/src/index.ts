@@ -5,3 +5,4 @@ export * from './options';
 export * from './output';
 export * from './styles';
 export * from './sharp-settings';
+export * from './logger';

@@ -12,15 +12,20 @@ import { parseArgs } from 'node:util';
 import {
   CartoonError,
   type CartoonOptions,
-  configureSharp,
   cartoonize,
+  configureSharp,
   OPTION_RANGES,
   OUTPUT_FORMATS,
   STYLES,
 } from '@cartoon-compute/core';
 
 const NUMERIC_OPTIONS = Object.keys(OPTION_RANGES) as Array<keyof typeof OPTION_RANGES>;
-const EXTENSION_FORMATS: Record<string, string> = { '.jpg': 'jpeg', '.jpeg': 'jpeg', '.png': 'png', '.webp': 'webp' };
+const EXTENSION_FORMATS: Record<string, string> = {
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.png': 'png',
+  '.webp': 'webp',
+};
 
 function usage(): string {
   const styles = Object.values(STYLES)

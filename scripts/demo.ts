@@ -34,7 +34,10 @@ async function contactSheet(tiles: Buffer[], height: number): Promise<Buffer> {
 
 async function main() {
   const { values } = parseArgs({
-    options: { out: { type: 'string', default: 'out' }, maxSide: { type: 'string', default: '1024' } },
+    options: {
+      out: { type: 'string', default: 'out' },
+      maxSide: { type: 'string', default: '1024' },
+    },
   });
   const out = path.resolve(values.out);
   await mkdir(out, { recursive: true });
@@ -44,7 +47,7 @@ async function main() {
     const tiles = [original];
     const cells: string[] = [];
     for (const style of STYLE_NAMES) {
-      const result = await cartoonize(original, { style, maxSide: values.maxSide });
+      const result = await cartoonize(original, { style, maxSide: Number(values.maxSide) });
       const file = path.join(out, `${path.parse(name).name}-${style}.jpg`);
       await writeFile(file, result.data);
       tiles.push(result.data);
@@ -53,9 +56,13 @@ async function main() {
     }
     const sheet = path.join(out, `${path.parse(name).name}-sheet.jpg`);
     await writeFile(sheet, await contactSheet(tiles, 300));
-    console.log(`${name.padEnd(14)} ${cells.join(', ')}  -> ${path.relative(process.cwd(), sheet)}`);
+    console.log(
+      `${name.padEnd(14)} ${cells.join(', ')}  -> ${path.relative(process.cwd(), sheet)}`,
+    );
   }
-  console.log(`\nWrote ${PHOTO_NAMES.length * STYLE_NAMES.length} cartoons and their contact sheets to ${out}`);
+  console.log(
+    `\nWrote ${PHOTO_NAMES.length * STYLE_NAMES.length} cartoons and their contact sheets to ${out}`,
+  );
 }
 
 main().catch((err) => {

@@ -62,7 +62,9 @@ async function main() {
   ];
   if (!quick) for (const name of PHOTO_NAMES) inputs.unshift([name, photo(name)]);
 
-  console.log(`sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, concurrency ${sharp.concurrency()}, ${RUNS} runs, median ms`);
+  console.log(
+    `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, concurrency ${sharp.concurrency()}, ${RUNS} runs, median ms`,
+  );
   console.log(['input', 'maxSide', 'floor', ...STYLE_NAMES.map((s) => `${s} (ratio)`)].join(' | '));
   for (const maxSide of [1024, 2048]) {
     for (const [label, bytes] of inputs) {
@@ -75,7 +77,9 @@ async function main() {
       console.log(cells.join(' | '));
     }
   }
-  console.log(`reference: classic OpenCV recipe, 4 MP jpeg to 2048 px: ~${OPENCV_RECIPE_MS} ms (issue #2)`);
+  console.log(
+    `reference: classic OpenCV recipe, 4 MP jpeg to 2048 px: ~${OPENCV_RECIPE_MS} ms (issue #2)`,
+  );
 
   const { writeFileSync, mkdtempSync } = await import('node:fs');
   const dir = mkdtempSync(path.join(require('node:os').tmpdir(), 'cartoon-bench-'));

@@ -10,7 +10,9 @@ async function main() {
   const before = process.resourceUsage().maxRSS / 1024;
   const result = await cartoonize(bytes, { maxSide: 2048 });
   const peak = process.resourceUsage().maxRSS / 1024;
-  console.log(`${peak.toFixed(0)} MB (${before.toFixed(0)} MB before the call; output ${result.width}x${result.height})`);
+  console.log(
+    `${peak.toFixed(0)} MB (${before.toFixed(0)} MB before the call; output ${result.width}x${result.height})`,
+  );
 }
 
 main().catch((err) => {

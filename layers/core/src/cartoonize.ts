@@ -3,7 +3,12 @@ import sharp from 'sharp';
 import { toCartoonError } from './errors';
 import { inkMask } from './ink';
 import { type ImageInput, probeImage, readInput } from './input';
-import { type CartoonOptions, type OutputFormat, type ResolvedOptions, resolveOptions } from './options';
+import {
+  type CartoonOptions,
+  type OutputFormat,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options';
 import { encodeImage } from './output';
 import { type Fields, paint } from './paint';
 import { choosePalette } from './palette';
@@ -138,14 +143,22 @@ interface Decoded {
 }
 
 /** Decodes, orients and resizes in one libvips pipeline, to 8-bit sRGB at the working size. */
-async function decode(bytes: Buffer, size: Size, maxPixels: number, keepAlpha: boolean): Promise<Decoded> {
+async function decode(
+  bytes: Buffer,
+  size: Size,
+  maxPixels: number,
+  keepAlpha: boolean,
+): Promise<Decoded> {
   try {
     const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, animated: false })
       .autoOrient()
       .resize(size.width, size.height, { fit: 'fill' })
       .toColourspace('srgb');
     if (!keepAlpha) {
-      const rgb = await pipeline.flatten({ background: '#ffffff' }).raw({ depth: 'uchar' }).toBuffer();
+      const rgb = await pipeline
+        .flatten({ background: '#ffffff' })
+        .raw({ depth: 'uchar' })
+        .toBuffer();
       return { rgb };
     }
     const rgba = await pipeline.ensureAlpha().raw({ depth: 'uchar' }).toBuffer();
@@ -183,7 +196,10 @@ export interface Analysis {
 /** Softened colour, outline mask and palette, from libvips operations at the analysis size. */
 async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
   const raw = { raw: { width: size.width, height: size.height, channels: 3 as const } };
-  const sigma = Math.max(0.3, (options.smoothing * Math.max(size.width, size.height)) / ANALYSIS_SIDE);
+  const sigma = Math.max(
+    0.3,
+    (options.smoothing * Math.max(size.width, size.height)) / ANALYSIS_SIDE,
+  );
   const [smooth, sample, ink] = await Promise.all([
     sharp(rgb, raw).blur(sigma).raw().toBuffer(),
     sharp(rgb, raw)
@@ -207,11 +223,10 @@ async function scaleFields(analysis: Analysis, from: Size, to: Size): Promise<Fi
 
 async function resizeRaw(pixels: Buffer, from: Size, channels: 1 | 3, to: Size): Promise<Buffer> {
   if (from.width === to.width && from.height === to.height) return pixels;
-  let pipeline = sharp(pixels, { raw: { ...from, channels } }).resize(
-    to.width,
-    to.height,
-    { fit: 'fill', kernel: 'linear' },
-  );
+  let pipeline = sharp(pixels, { raw: { ...from, channels } }).resize(to.width, to.height, {
+    fit: 'fill',
+    kernel: 'linear',
+  });
   if (channels === 1) pipeline = pipeline.toColourspace('b-w');
   return pipeline.raw().toBuffer();
 }

@@ -39,7 +39,11 @@ export async function inkMask(
   const raw = { raw: { ...size, channels: 1 as const } };
   const [narrow, wide] = await Promise.all([
     sharp(grey, raw).blur(sigma).toColourspace('b-w').raw().toBuffer(),
-    sharp(grey, raw).blur(sigma * DOG_RATIO).toColourspace('b-w').raw().toBuffer(),
+    sharp(grey, raw)
+      .blur(sigma * DOG_RATIO)
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer(),
   ]);
   const mask = Buffer.alloc(size.width * size.height);
   const scale = 255 / RAMP;

@@ -59,17 +59,14 @@ function oneOf<T extends string>(
   fallback: T,
 ): T {
   if (value === undefined) return fallback;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
+    return value as T;
   throw new InvalidOptionError(
     `Expected one of ${allowed.join(', ')} for ${name} but received ${received(value)}`,
   );
 }
 
-function numberIn(
-  name: keyof typeof OPTION_RANGES,
-  value: unknown,
-  fallback: number,
-): number {
+function numberIn(name: keyof typeof OPTION_RANGES, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   const { min, max, integer } = OPTION_RANGES[name];
   const parsed =
@@ -78,7 +75,12 @@ function numberIn(
       : typeof value === 'string' && NUMBER_PATTERN.test(value.trim())
         ? Number(value)
         : Number.NaN;
-  if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
+  if (
+    !Number.isFinite(parsed) ||
+    parsed < min ||
+    parsed > max ||
+    (integer && !Number.isInteger(parsed))
+  ) {
     const kind = integer ? 'integer' : 'number';
     throw new InvalidOptionError(
       `Expected ${kind} between ${min} and ${max} for ${name} but received ${received(value)}`,
@@ -98,9 +100,13 @@ function numberIn(
  * // "Expected integer between 1 and 100 for quality but received 0"
  * ```
  */
-export function resolveOptions(options: CartoonOptions | Record<string, unknown> = {}): ResolvedOptions {
+export function resolveOptions(
+  options: CartoonOptions | Record<string, unknown> = {},
+): ResolvedOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidOptionError(`Expected an object for options but received ${received(options)}`);
+    throw new InvalidOptionError(
+      `Expected an object for options but received ${received(options)}`,
+    );
   }
   const values = options as Record<string, unknown>;
   for (const key of Object.keys(values)) {

@@ -16,7 +16,11 @@ export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = {
  * const jpeg = await withFormat(sharp(photo).resize(800), 'jpeg', 82).toBuffer();
  * ```
  */
-export function withFormat(pipeline: sharp.Sharp, format: OutputFormat, quality: number): sharp.Sharp {
+export function withFormat(
+  pipeline: sharp.Sharp,
+  format: OutputFormat,
+  quality: number,
+): sharp.Sharp {
   switch (format) {
     case 'jpeg':
       return pipeline.jpeg({ quality, mozjpeg: false, chromaSubsampling: '4:2:0' });

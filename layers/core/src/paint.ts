@@ -25,7 +25,10 @@ export function saturatePalette(palette: Uint8Array, saturation: number): Uint8A
 }
 
 /** The colour each flat area is painted with: palette colours, or pencil tones of grey. */
-function fillColours(palette: Uint8Array, options: ResolvedOptions): { lut: Uint8Array; colours: Uint8Array } {
+function fillColours(
+  palette: Uint8Array,
+  options: ResolvedOptions,
+): { lut: Uint8Array; colours: Uint8Array } {
   if (options.style.fill === 'palette') {
     return {
       lut: paletteLookup(palette),
@@ -36,7 +39,10 @@ function fillColours(palette: Uint8Array, options: ResolvedOptions): { lut: Uint
   const tones = options.colours;
   const lut = new Uint8Array(32 * 32 * 32);
   for (let index = 0; index < lut.length; index++) {
-    const luminance = 0.299 * ((index >> 10) * 8 + 4) + 0.587 * (((index >> 5) & 31) * 8 + 4) + 0.114 * ((index & 31) * 8 + 4);
+    const luminance =
+      0.299 * ((index >> 10) * 8 + 4) +
+      0.587 * (((index >> 5) & 31) * 8 + 4) +
+      0.114 * ((index & 31) * 8 + 4);
     lut[index] = Math.min(tones - 1, Math.floor((luminance / 256) * tones));
   }
   const colours = new Uint8Array(tones * 3);
@@ -76,11 +82,15 @@ export function paint(
   const out = Buffer.allocUnsafe(pixels * channels);
   for (let p = 0, i = 0, o = 0; p < pixels; p++, i += 3, o += channels) {
     const index =
-      (lut[(((colour[i] as number) >> 3) << 10) | (((colour[i + 1] as number) >> 3) << 5) | ((colour[i + 2] as number) >> 3)] as number) * 3;
+      (lut[
+        (((colour[i] as number) >> 3) << 10) |
+          (((colour[i + 1] as number) >> 3) << 5) |
+          ((colour[i + 2] as number) >> 3)
+      ] as number) * 3;
     const coverage = ((ink[p] as number) - INK_FLOOR) * 2;
-    const a = coverage <= 0 ? 0 : ((coverage >= 255 ? 255 : coverage) * strength) >> 8;
+    const a = coverage <= 0 ? 0 : (Math.min(coverage, 255) * strength) >> 8;
     const keep = 255 - a;
-    // (x * 257 + 257) >> 16 is x / 255 rounded, in integer arithmetic.
+    // (x * 257 + 257) >> 16 is x / 255 to within one level, without a float division.
     out[o] = (((colours[index] as number) * keep + inkR * a) * 257 + 257) >> 16;
     out[o + 1] = (((colours[index + 1] as number) * keep + inkG * a) * 257 + 257) >> 16;
     out[o + 2] = (((colours[index + 2] as number) * keep + inkB * a) * 257 + 257) >> 16;

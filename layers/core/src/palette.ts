@@ -58,7 +58,13 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
     centres[c * 3 + 2] = rgb[pick * 3 + 2] as number;
     let total = 0;
     for (let p = 0; p < count; p++) {
-      const d = distance(rgb[p * 3] as number, rgb[p * 3 + 1] as number, rgb[p * 3 + 2] as number, centres, c);
+      const d = distance(
+        rgb[p * 3] as number,
+        rgb[p * 3 + 1] as number,
+        rgb[p * 3 + 2] as number,
+        centres,
+        c,
+      );
       if (d < (nearest[p] as number)) nearest[p] = d;
       total += nearest[p] as number;
     }

@@ -65,7 +65,10 @@ export const STYLES: Readonly<Record<StyleName, StylePreset>> = {
 
 /** The limits each style parameter accepts, used by the option validator and `GET /styles`. */
 export const STYLE_PARAMETER_RANGES: Readonly<
-  Record<keyof StyleParameters, { readonly min: number; readonly max: number; readonly integer: boolean }>
+  Record<
+    keyof StyleParameters,
+    { readonly min: number; readonly max: number; readonly integer: boolean }
+  >
 > = {
   colours: { min: 2, max: 32, integer: true },
   edgeStrength: { min: 0, max: 1, integer: false },

@@ -23,7 +23,12 @@ export function withFormat(
 ): sharp.Sharp {
   switch (format) {
     case 'jpeg':
-      return pipeline.jpeg({ quality, mozjpeg: false, optimiseCoding: false, chromaSubsampling: '4:2:0' });
+      return pipeline.jpeg({
+        quality,
+        mozjpeg: false,
+        optimiseCoding: false,
+        chromaSubsampling: '4:2:0',
+      });
     case 'png':
       return pipeline.png({ compressionLevel: 6, adaptiveFiltering: false });
     case 'webp':

@@ -1,0 +1,187 @@
+/**
+ * Builds the Lambda layer that carries the cartoon core and sharp, and zips it.
+ *
+ *   npm run build:layer                  # build/layer/arm64 and build/layer-arm64.zip
+ *   npm run build:layer -- --arch x64    # linux x64, for running the layer locally
+ *
+ * Every function variant takes the core and its native dependency from this one layer, so
+ * the layer must hold exactly the runtime files for Lambda's Linux (glibc) on the chosen
+ * CPU: sharp's prebuilt binaries for that target, installed here with npm's --cpu/--os/--libc
+ * whatever this machine is; the compiled core without sources, types or maps; no AWS SDK,
+ * which the runtime and the function bundles provide; and no symlinks, which Lambda zips
+ * cannot hold. Lambda puts a layer under /opt and /opt/nodejs/node_modules on NODE_PATH,
+ * hence the `nodejs/node_modules` root.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ZipFile } from 'yazl';
+
+const ARCHES = ['arm64', 'x64'] as const;
+type Arch = (typeof ARCHES)[number];
+
+/** Lambda's limit is 250 MB for function and layers together; this leaves room for both. */
+const MAX_UNZIPPED_MB = 40;
+
+const ROOT = path.resolve(__dirname, '..');
+const CORE_DIR = path.join(ROOT, 'layers', 'core');
+const CORE_NAME = '@cartoon-compute/core';
+
+/** Files nothing reads at run time. Licence files stay: the licences require them. */
+function isDevFile(file: string): boolean {
+  const name = path.basename(file);
+  if (['.bin', 'test', 'tests', '__tests__', '.package-lock.json'].includes(name)) return true;
+  if (/\.d\.[cm]?ts$|\.map$|\.(cc|h|gyp)$/.test(name)) return true;
+  return /\.(md|markdown)$/i.test(name) && !/^licen[cs]e/i.test(name);
+}
+
+function parseArch(): Arch {
+  const { values } = parseArgs({ options: { arch: { type: 'string', default: 'arm64' } } });
+  const arch = ARCHES.find((a) => a === values.arch);
+  if (!arch) throw new Error(`--arch must be one of ${ARCHES.join(', ')}, got ${values.arch}`);
+  return arch;
+}
+
+/** Through npm, so the layer is compiled exactly as every other consumer of the core. */
+function buildCore(): void {
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/**
+ * Copies the core's package.json and compiled JavaScript. Only outputs whose source still
+ * exists are taken, because tsc never deletes the output of a removed or renamed module.
+ */
+function copyCore(modulesDir: string): void {
+  const target = path.join(modulesDir, CORE_NAME);
+  const dist = path.join(CORE_DIR, 'dist');
+  mkdirSync(target, { recursive: true });
+  cpSync(path.join(CORE_DIR, 'package.json'), path.join(target, 'package.json'));
+  cpSync(dist, path.join(target, 'dist'), {
+    recursive: true,
+    filter: (file) => {
+      if (statSync(file).isDirectory()) return !isDevFile(file);
+      const source = path.join(CORE_DIR, 'src', path.relative(dist, file)).replace(/\.js$/, '.ts');
+      return file.endsWith('.js') && !/\.(test|spec)\.js$/.test(file) && existsSync(source);
+    },
+  });
+}
+
+/**
+ * Installs the core's runtime dependencies for Linux on `arch` in a scratch directory, away
+ * from the workspace, so that npm neither hoists nor reuses the binaries built for this
+ * machine. Install scripts are off: they would run here, for the wrong platform.
+ */
+function installDependencies(arch: Arch, modulesDir: string): void {
+  const corePackage = JSON.parse(readFileSync(path.join(CORE_DIR, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const scratch = mkdtempSync(path.join(tmpdir(), 'cartoon-layer-'));
+  try {
+    const manifest = { private: true, dependencies: corePackage.dependencies ?? {} };
+    writeFileSync(path.join(scratch, 'package.json'), JSON.stringify(manifest));
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--omit=dev',
+        '--no-package-lock',
+        `--cpu=${arch}`,
+        '--os=linux',
+        '--libc=glibc',
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+      ],
+      { cwd: scratch, stdio: 'inherit' },
+    );
+    // dereference: Lambda zips cannot hold symlinks, so any link becomes a copy of its target.
+    cpSync(path.join(scratch, 'node_modules'), modulesDir, {
+      recursive: true,
+      dereference: true,
+      filter: (file) => !isDevFile(file),
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Every regular file under `dir`, relative to it, in a stable order. */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => {
+      if (entry.isSymbolicLink())
+        throw new Error(`symlink in layer: ${entry.parentPath}/${entry.name}`);
+      return entry.isFile();
+    })
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/**
+ * Zips the layer with each file's mode kept and a fixed timestamp, so that an unchanged
+ * layer gives a byte-identical zip and deploy tools see no new version. Returns the sum of
+ * the file sizes, which is what counts against Lambda's unzipped limit.
+ */
+async function zipLayer(layerDir: string, zipPath: string): Promise<number> {
+  const zip = new ZipFile();
+  let unzippedBytes = 0;
+  for (const file of listFiles(layerDir)) {
+    const stats = statSync(path.join(layerDir, file));
+    unzippedBytes += stats.size;
+    zip.addFile(path.join(layerDir, file), file.split(path.sep).join('/'), {
+      mode: stats.mode,
+      mtime: new Date('2000-01-01T00:00:00Z'),
+    });
+  }
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.outputStream.pipe(createWriteStream(zipPath)).on('close', resolve).on('error', reject);
+    zip.end();
+  });
+  return unzippedBytes;
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
+async function main(): Promise<void> {
+  const arch = parseArch();
+  const layerDir = path.join(ROOT, 'build', 'layer', arch);
+  const modulesDir = path.join(layerDir, 'nodejs', 'node_modules');
+  const zipPath = path.join(ROOT, 'build', `layer-${arch}.zip`);
+  rmSync(layerDir, { recursive: true, force: true });
+  rmSync(zipPath, { force: true });
+  mkdirSync(modulesDir, { recursive: true });
+
+  buildCore();
+  installDependencies(arch, modulesDir);
+  copyCore(modulesDir);
+  const unzippedBytes = await zipLayer(layerDir, zipPath);
+
+  const zipped = megabytes(statSync(zipPath).size);
+  console.log(
+    `layer ${arch}: ${path.relative(ROOT, zipPath)} ${zipped} MB zipped, ${megabytes(unzippedBytes)} MB unzipped`,
+  );
+  if (unzippedBytes > MAX_UNZIPPED_MB * 1024 * 1024) {
+    throw new Error(`layer is over ${MAX_UNZIPPED_MB} MB unzipped`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,235 @@
+// Builds the real Lambda layer zips with `npm run build:layer` and checks what Lambda would
+// get: Linux binaries for the right CPU, no symlinks, no AWS SDK, a size that fits, and a
+// core that loads and works from /opt/nodejs/node_modules with nothing from this repo.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import sharp from 'sharp';
+import { openPromise } from 'yauzl';
+import { photoPath } from '../support/fixtures';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MB = 1024 * 1024;
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+const EM_X86_64 = 62;
+const EM_AARCH64 = 183;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+interface ZipEntry {
+  readonly name: string;
+  /** Unix mode from the upper half of the external attributes (yazl writes "made by" Unix). */
+  readonly mode: number;
+  readonly madeByUnix: boolean;
+  readonly data: Buffer;
+}
+
+async function readZip(zipPath: string): Promise<ZipEntry[]> {
+  const zip = await openPromise(zipPath, { lazyEntries: true });
+  const entries: ZipEntry[] = [];
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('entry', (entry) => {
+      zip
+        .openReadStreamPromise(entry)
+        .then(buffer)
+        .then((data) => {
+          entries.push({
+            name: entry.fileName,
+            mode: entry.externalFileAttributes >>> 16,
+            madeByUnix: entry.versionMadeBy >> 8 === 3,
+            data,
+          });
+          zip.readEntry();
+        }, reject);
+    });
+    zip.readEntry();
+  });
+  return entries;
+}
+
+/** e_machine of an ELF file (little-endian, as on both Lambda CPUs), or undefined. */
+function elfMachine(data: Buffer): number | undefined {
+  return data.subarray(0, 4).equals(ELF_MAGIC) ? data.readUInt16LE(18) : undefined;
+}
+
+function buildLayer(...args: string[]): string {
+  const run = spawnSync('npm', ['run', 'build:layer', '--', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) {
+    throw new Error(
+      `build:layer ${args.join(' ')} failed (${run.status}):\n${run.stdout}\n${run.stderr}`,
+    );
+  }
+  return run.stdout;
+}
+
+/** What the child process reports after cartoonizing through the unzipped layer. */
+interface LayerRun {
+  readonly width: number;
+  readonly height: number;
+  readonly format: string;
+  readonly data: string;
+  readonly core: string;
+  readonly sharp: string;
+  readonly nativeModules: string[];
+  readonly libvips: string[];
+}
+
+// Runs as plain CommonJS in a child node: nothing here may come from the repo.
+const CHILD_SCRIPT = `
+const fs = require('node:fs');
+const path = require('node:path');
+const { cartoonize } = require('@cartoon-compute/core');
+(async () => {
+  const result = await cartoonize(fs.readFileSync(process.argv[1]));
+  const core = require.resolve('@cartoon-compute/core');
+  const maps = fs.readFileSync('/proc/self/maps', 'utf8').split('\\n');
+  console.log(JSON.stringify({
+    width: result.width,
+    height: result.height,
+    format: result.format,
+    data: result.data.toString('base64'),
+    core,
+    sharp: require.resolve('sharp', { paths: [path.dirname(core)] }),
+    nativeModules: Object.keys(require.cache).filter((file) => file.endsWith('.node')),
+    libvips: [...new Set(maps.filter((l) => l.includes('libvips-cpp')).map((l) => l.slice(l.indexOf('/'))))],
+  }));
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+describe('Lambda layer', () => {
+  const buildOutput: Record<'arm64' | 'x64', string> = { arm64: '', x64: '' };
+  let arm64: ZipEntry[] = [];
+  let x64: ZipEntry[] = [];
+
+  beforeAll(async () => {
+    buildOutput.arm64 = buildLayer();
+    buildOutput.x64 = buildLayer('--arch', 'x64');
+    arm64 = await readZip(path.join(ROOT, 'build', 'layer-arm64.zip'));
+    x64 = await readZip(path.join(ROOT, 'build', 'layer-x64.zip'));
+  }, 300_000);
+
+  it('prints zipped and unzipped sizes, unzipped under 40 MB', () => {
+    for (const arch of ['arm64', 'x64'] as const) {
+      const match = buildOutput[arch].match(
+        new RegExp(`layer ${arch}: \\S+ ([\\d.]+) MB zipped, ([\\d.]+) MB unzipped`),
+      );
+      expect(match).not.toBeNull();
+      expect(Number(match?.[1])).toBeGreaterThan(1);
+      expect(Number(match?.[2])).toBeLessThan(40);
+    }
+  });
+
+  it('holds sharp for linux arm64 only, as aarch64 ELF', () => {
+    const names = arm64.map((entry) => entry.name);
+    const native = arm64.find((e) =>
+      /^nodejs\/node_modules\/@img\/sharp-linux-arm64\/lib\/[^/]+\.node$/.test(e.name),
+    );
+    const libvips = arm64.find((e) =>
+      /^nodejs\/node_modules\/@img\/sharp-libvips-linux-arm64\/lib\/libvips-cpp\.so[.\d]*$/.test(
+        e.name,
+      ),
+    );
+    expect(native && elfMachine(native.data)).toBe(EM_AARCH64);
+    expect(libvips && elfMachine(libvips.data)).toBe(EM_AARCH64);
+
+    const machines = new Set(
+      arm64.map((entry) => elfMachine(entry.data)).filter((m) => m !== undefined),
+    );
+    expect([...machines]).toEqual([EM_AARCH64]);
+    expect(names.filter((name) => /x64|x86|darwin|win32|musl/.test(name))).toEqual([]);
+  });
+
+  it('holds x64 ELF in the x64 layer', () => {
+    const machines = new Set(
+      x64.map((entry) => elfMachine(entry.data)).filter((m) => m !== undefined),
+    );
+    expect([...machines]).toEqual([EM_X86_64]);
+    expect(x64.some((entry) => entry.name.includes('@img/sharp-linux-x64/'))).toBe(true);
+  });
+
+  it('has only regular files under nodejs/node_modules, no symlinks', () => {
+    for (const entries of [arm64, x64]) {
+      expect(entries.length).toBeGreaterThan(50);
+      const irregular = entries.filter(
+        (e) => !e.madeByUnix || (e.mode & S_IFMT) !== S_IFREG || (e.mode & 0o444) !== 0o444,
+      );
+      expect(irregular.map((e) => `${e.name} ${e.mode.toString(8)}`)).toEqual([]);
+      expect(entries.filter((e) => !e.name.startsWith('nodejs/node_modules/'))).toEqual([]);
+    }
+  });
+
+  it('holds the compiled core without sources, and no AWS SDK', () => {
+    const names = arm64.map((entry) => entry.name);
+    const core = 'nodejs/node_modules/@cartoon-compute/core/';
+    expect(names).toContain(`${core}package.json`);
+    expect(names).toContain(`${core}dist/index.js`);
+    expect(names).toContain(`${core}dist/cartoonize.js`);
+    expect(names.filter((name) => name.startsWith(core) && !/\.(js|json)$/.test(name))).toEqual([]);
+    expect(names.filter((name) => /\.(ts|mts|cts)$/.test(name))).toEqual([]);
+    expect(names.filter((name) => name.includes('@aws-sdk'))).toEqual([]);
+  });
+
+  it('is under 40 MB unzipped', () => {
+    for (const entries of [arm64, x64]) {
+      const bytes = entries.reduce((sum, entry) => sum + entry.data.length, 0);
+      expect(bytes).toBeGreaterThan(10 * MB);
+      expect(bytes).toBeLessThan(40 * MB);
+    }
+  });
+
+  describe('unzipped as /opt', () => {
+    let tmp = '';
+    let modules = '';
+
+    beforeAll(() => {
+      tmp = realpathSync(mkdtempSync(path.join(tmpdir(), 'cartoon-layer-e2e-')));
+      modules = path.join(tmp, 'opt', 'nodejs', 'node_modules');
+      for (const entry of x64) {
+        const file = path.join(tmp, 'opt', entry.name);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, entry.data, { mode: entry.mode & 0o777 });
+      }
+    });
+
+    afterAll(() => {
+      rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it('loads the core and sharp from the layer and cartoonizes a photo', async () => {
+      expect(tmp.startsWith(ROOT)).toBe(false);
+      const child = spawnSync(process.execPath, ['-e', CHILD_SCRIPT, photoPath('rocket.jpg')], {
+        cwd: tmp,
+        env: { PATH: process.env.PATH, NODE_PATH: modules },
+        encoding: 'utf8',
+        maxBuffer: 64 * MB,
+      });
+      expect(child.stderr).toBe('');
+      expect(child.status).toBe(0);
+      const run = JSON.parse(child.stdout) as LayerRun;
+
+      expect(run.core).toBe(path.join(modules, '@cartoon-compute', 'core', 'dist', 'index.js'));
+      expect(run.sharp.startsWith(`${modules}${path.sep}sharp${path.sep}`)).toBe(true);
+      expect(run.nativeModules.map((file) => path.dirname(file))).toEqual([
+        path.join(modules, '@img', 'sharp-linux-x64', 'lib'),
+      ]);
+      expect(run.libvips.length).toBe(1);
+      expect(
+        run.libvips[0]?.startsWith(path.join(modules, '@img', 'sharp-libvips-linux-x64')),
+      ).toBe(true);
+
+      // rocket.jpg is 640×427, under the default maxSide, so the size is kept.
+      expect([run.width, run.height, run.format]).toEqual([640, 427, 'jpeg']);
+      const jpeg = Buffer.from(run.data, 'base64');
+      expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      const metadata = await sharp(jpeg).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', 640, 427]);
+    });
+  });
+});

@@ -6,3 +6,4 @@ export * from './options';
 export * from './output';
 export * from './sharp-settings';
 export * from './styles';
+export * from './image-store';

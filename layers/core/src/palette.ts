@@ -21,6 +21,20 @@ function distance(r: number, g: number, b: number, centres: Float64Array, c: num
   return WEIGHT_R * dr * dr + WEIGHT_G * dg * dg + WEIGHT_B * db * db;
 }
 
+/** Index of the centre closest to (r, g, b). */
+function nearest(r: number, g: number, b: number, centres: Float64Array, k: number): number {
+  let best = 0;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (let c = 0; c < k; c++) {
+    const d = distance(r, g, b, centres, c);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
 /** Deterministic PRNG (mulberry32) so that the same photo always gets the same palette. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -47,7 +61,7 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
   const count = Math.floor(rgb.length / 3);
   const k = Math.max(1, Math.min(size, count));
   const centres = new Float64Array(k * 3);
-  const nearest = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
+  const closest = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
   const next = random(count * 2654435761 + k);
 
   // k-means++: each new centre is drawn with probability proportional to its squared distance.
@@ -65,13 +79,13 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
         centres,
         c,
       );
-      if (d < (nearest[p] as number)) nearest[p] = d;
-      total += nearest[p] as number;
+      if (d < (closest[p] as number)) closest[p] = d;
+      total += closest[p] as number;
     }
     let target = next() * total;
     pick = count - 1;
     for (let p = 0; p < count; p++) {
-      target -= nearest[p] as number;
+      target -= closest[p] as number;
       if (target <= 0) {
         pick = p;
         break;
@@ -86,15 +100,7 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
       const r = rgb[p * 3] as number;
       const g = rgb[p * 3 + 1] as number;
       const b = rgb[p * 3 + 2] as number;
-      let best = 0;
-      let bestDistance = Number.POSITIVE_INFINITY;
-      for (let c = 0; c < k; c++) {
-        const d = distance(r, g, b, centres, c);
-        if (d < bestDistance) {
-          bestDistance = d;
-          best = c;
-        }
-      }
+      const best = nearest(r, g, b, centres, k);
       sums[best * 4] = (sums[best * 4] as number) + r;
       sums[best * 4 + 1] = (sums[best * 4 + 1] as number) + g;
       sums[best * 4 + 2] = (sums[best * 4 + 2] as number) + b;
@@ -130,16 +136,7 @@ export function paletteLookup(palette: Palette): Uint8Array {
         const r = r5 * 8 + 4;
         const g = g5 * 8 + 4;
         const b = b5 * 8 + 4;
-        let best = 0;
-        let bestDistance = Number.POSITIVE_INFINITY;
-        for (let c = 0; c < k; c++) {
-          const d = distance(r, g, b, centres, c);
-          if (d < bestDistance) {
-            bestDistance = d;
-            best = c;
-          }
-        }
-        lut[(r5 << 10) | (g5 << 5) | b5] = best;
+        lut[(r5 << 10) | (g5 << 5) | b5] = nearest(r, g, b, centres, k);
       }
     }
   }

@@ -41,6 +41,14 @@ export class ImageTooLargeError extends CartoonError {
   readonly code = 'IMAGE_TOO_LARGE';
 }
 
+/**
+ * A valid image too small to cartoonize: a side shorter than `MIN_SIDE` (see input.ts). 422.
+ */
+export class ImageTooSmallError extends CartoonError {
+  readonly statusCode = 422;
+  readonly code = 'IMAGE_TOO_SMALL';
+}
+
 /** An option is missing, of the wrong type or out of range. 400. */
 export class InvalidOptionError extends CartoonError {
   readonly statusCode = 400;
@@ -65,30 +73,44 @@ export class InternalError extends CartoonError {
 }
 
 /**
- * libvips and sharp failure messages that mean "the input is broken", not "we are broken".
- * Matched case-insensitively against the message of an error thrown while decoding.
- * Kept in one place so that every adapter reports the same status for the same input.
+ * How sharp and libvips say that an image could not be read, mapped to what that means for the
+ * client. Kept in one place so that every adapter reports the same status for the same input.
+ * Each pattern is anchored to the start of a line (libvips joins the messages of nested
+ * failures with newlines) and was seen with sharp 0.35 / libvips 8.18;
+ * test/unit/rejected-input.test.ts holds a real example of each.
  */
-const UNDECODABLE_PATTERNS: readonly RegExp[] = [
-  /premature end/i,
-  /truncated/i,
-  /corrupt/i,
-  /bad (?:huffman|crc|adler|marker|header|image)/i,
-  /crc error/i,
-  /not a (?:jpeg|png|gif|webp|tiff)/i,
-  /invalid (?:jpeg|png|gif|webp|tiff|image|data)/i,
-  /read error/i,
-  /decode/i,
-  /out of order|unexpected end|incorrect header|unable to (?:read|load)/i,
-  /libpng error|jpeg|webp|heif|gifload|tiff2vips|tiffload|vipsload/i,
-];
 
-const UNSUPPORTED_PATTERN = /unsupported image format/i;
-const PIXEL_LIMIT_PATTERN = /exceeds pixel limit/i;
+/** sharp: width × height from the header is over `limitInputPixels`. */
+const PIXEL_LIMIT_PATTERN = /^Input image exceeds pixel limit/m;
+
+/** sharp: no libvips loader recognises the first bytes (text, PDF, BMP, random bytes). */
+const UNSUPPORTED_PATTERN = /^Input (?:buffer|file) contains unsupported image format/m;
+
+/** sharp: a loader recognised the signature but could not parse the header (cut short, mangled). */
+const CORRUPT_HEADER_PATTERN = /^Input (?:buffer|file) has corrupt header/m;
+
+/**
+ * A message in the error domain of a libvips loader for a format we accept means that the
+ * decoder refused the bytes:
+ * - `VipsJpeg` (libjpeg): "premature end of JPEG image" (truncated), "Bogus Huffman table definition"
+ * - `vipspng` (libpng): "libpng read error" (truncated, bad CRC)
+ * - `webp2vips` (libwebp): "unable to read pixels"
+ * - `gifload_buffer`, `gifload_source`: "Invalid frame data"
+ * - `tiff2vips` (libtiff and its JPEG codec): "Quantization table 0x01 was not defined"
+ * - `heif` (libheif, AVIF): "Invalid input: Unexpected end of file"
+ * - `source: bad seek`: libvips was sent past the end of the bytes (truncated AVIF)
+ */
+const DECODER_PATTERN =
+  /^(?:(?:VipsJpeg|vipspng|webp2vips|gifload_(?:buffer|source)|tiff2vips|heif): |source: bad seek)/m;
+
+/** ...except running out of memory, which is our failure, not the input's. */
+const OUT_OF_MEMORY_PATTERN =
+  /out of memory|insufficient memory|(?:unable|cannot|failed) to allocate/i;
 
 /**
  * Turns anything thrown while reading or decoding an image into a {@link CartoonError}.
- * Errors that already belong to the hierarchy pass through untouched.
+ * Errors that already belong to the hierarchy pass through untouched; anything not
+ * recognised as bad input becomes an {@link InternalError} that keeps the original as `cause`.
  *
  * @example
  * ```ts
@@ -107,7 +129,8 @@ export function toCartoonError(err: unknown): CartoonError {
   if (UNSUPPORTED_PATTERN.test(message)) {
     return new UnsupportedMediaTypeError('Unsupported image type', { cause: err });
   }
-  if (UNDECODABLE_PATTERNS.some((pattern) => pattern.test(message))) {
+  if (OUT_OF_MEMORY_PATTERN.test(message)) return new InternalError({ cause: err });
+  if (CORRUPT_HEADER_PATTERN.test(message) || DECODER_PATTERN.test(message)) {
     return new InvalidImageError('Image data is truncated or corrupt', { cause: err });
   }
   return new InternalError({ cause: err });

@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import {
   ImageTooLargeError,
+  ImageTooSmallError,
   InvalidImageError,
   PayloadTooLargeError,
   toCartoonError,
@@ -45,7 +47,9 @@ export interface ProbedImage {
 export async function readInput(input: ImageInput, maxBytes: number): Promise<Buffer> {
   if (input instanceof Uint8Array) {
     if (input.length > maxBytes) throw tooManyBytes(maxBytes);
-    return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
+    return Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.length);
   }
   const chunks: Buffer[] = [];
   let total = 0;
@@ -66,21 +70,42 @@ function tooManyBytes(maxBytes: number): PayloadTooLargeError {
 }
 
 /**
+ * The shortest side we cartoonize. A 1×1 image is valid, but there is nothing to draw on it:
+ * outlines and flat regions need room, and the analysis filters need a few pixels on each
+ * side. 16 is also the smallest `maxSide` a caller may ask for. Smaller images are refused
+ * with {@link ImageTooSmallError} (422) rather than turned into a meaningless cartoon.
+ */
+export const MIN_SIDE = 16;
+
+/**
  * Identifies an image from its bytes (never from a name or a declared type) and checks its
- * declared dimensions against `maxPixels` before anything is decoded, so that a
- * decompression bomb is refused from its header alone.
+ * declared dimensions against `maxPixels` and {@link MIN_SIDE} before anything is decoded, so
+ * that a decompression bomb is refused from its header alone.
+ *
+ * - Not an image type libvips knows (text, PDF, random bytes): {@link UnsupportedMediaTypeError}.
+ * - A type libvips reads but we do not accept (SVG, HEIC): {@link UnsupportedMediaTypeError}.
+ * - The signature of a type we accept, but a header that cannot be parsed, or (interlaced
+ *   PNG) chunks that are cut short or fail their CRC: {@link InvalidImageError}.
+ * - Too many pixels, or too few: {@link ImageTooLargeError}, {@link ImageTooSmallError}.
  */
 export async function probeImage(bytes: Buffer, maxPixels: number): Promise<ProbedImage> {
   if (bytes.length === 0) throw new InvalidImageError('Image is empty');
   let metadata: sharp.Metadata;
   try {
-    metadata = await sharp(bytes).metadata();
+    // Only the header is read here, so sharp's own pixel limit is off: the check below
+    // refuses large images with a message that states the limit.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
     const mapped = toCartoonError(err);
-    // A header sharp cannot recognise at all is "not an image type we accept".
-    throw mapped instanceof InvalidImageError || mapped instanceof UnsupportedMediaTypeError
+    if (!(mapped instanceof InvalidImageError || mapped instanceof UnsupportedMediaTypeError)) {
+      throw mapped;
+    }
+    // A header libvips cannot use is "corrupt" when the bytes carry the signature of a type we
+    // accept (a JPEG cut after 100 bytes, a TIFF that lost its directory); otherwise it is a
+    // type we do not accept, however mangled (text, a broken SVG or HEIC).
+    throw sniffFormat(bytes) === undefined
       ? new UnsupportedMediaTypeError(unsupportedMessage(), { cause: err })
-      : mapped;
+      : new InvalidImageError('Image data is truncated or corrupt', { cause: err });
   }
   const format = acceptedFormat(metadata);
   if (format === undefined) {
@@ -92,6 +117,16 @@ export async function probeImage(bytes: Buffer, maxPixels: number): Promise<Prob
     throw new ImageTooLargeError(
       `Image is ${width}x${height} (${width * height} pixels); the limit is ${maxPixels} pixels`,
     );
+  }
+  if (width < MIN_SIDE || height < MIN_SIDE) {
+    throw new ImageTooSmallError(
+      `Image is ${width}x${height}; both sides must be at least ${MIN_SIDE} pixels`,
+    );
+  }
+  // libvips decodes an interlaced PNG in one piece and then loses libpng's error (it reports
+  // "Unknown error"), so a truncated or corrupt one is caught here from its chunk structure.
+  if (format === 'png' && metadata.isProgressive && !pngChunksIntact(bytes)) {
+    throw new InvalidImageError('Image data is truncated or corrupt');
   }
   const rotated = (metadata.orientation ?? 1) >= 5;
   return {
@@ -110,6 +145,49 @@ function acceptedFormat(metadata: sharp.Metadata): AcceptedFormat | undefined {
   return (ACCEPTED_FORMATS as readonly string[]).includes(metadata.format)
     ? (metadata.format as AcceptedFormat)
     : undefined;
+}
+
+/**
+ * The accepted format whose signature starts `bytes`, if any. Used only when libvips cannot
+ * read the header, to tell a corrupt image of a type we accept (400) from another type (415).
+ */
+function sniffFormat(bytes: Buffer): AcceptedFormat | undefined {
+  const ascii = (start: number, end: number) => bytes.toString('latin1', start, end);
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (ascii(0, 4) === 'GIF8') return 'gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  if (ascii(4, 8) === 'ftyp') {
+    // The brands of the ftyp box (major, minor version, compatible brands) name AVIF.
+    const end = Math.min(bytes.length, bytes.readUInt32BE(0));
+    for (let offset = 8; offset + 4 <= end; offset += 4) {
+      const brand = ascii(offset, offset + 4);
+      if (brand === 'avif' || brand === 'avis') return 'avif';
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether every chunk of a PNG lies within the bytes, every critical chunk's CRC matches,
+ * and IEND is reached: what libpng checks while decoding.
+ */
+function pngChunksIntact(png: Buffer): boolean {
+  for (let offset = 8; offset + 12 <= png.length; ) {
+    const length = png.readUInt32BE(offset);
+    const dataEnd = offset + 8 + length;
+    if (dataEnd + 4 > png.length) return false;
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    // Ancillary chunks (lower-case first letter) with a bad CRC are skipped by libpng.
+    const critical = ((png[offset + 4] as number) & 0x20) === 0;
+    if (critical && crc32(png.subarray(offset + 4, dataEnd)) !== png.readUInt32BE(dataEnd)) {
+      return false;
+    }
+    if (type === 'IEND') return true;
+    offset = dataEnd + 4;
+  }
+  return false;
 }
 
 function unsupportedMessage(): string {

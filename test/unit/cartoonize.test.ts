@@ -129,6 +129,19 @@ describe('cartoonize: sizes and formats', () => {
     expect([large.width, large.height]).toEqual([640, 427]);
   });
 
+  test('a sliver scaled below the median window still gives an image', async () => {
+    const sliver = await sharp({
+      create: { width: 400, height: 16, channels: 3, background: '#884422' },
+    })
+      .png()
+      .toBuffer();
+
+    const result = await cartoonize(sliver, { maxSide: 16 });
+
+    expect([result.width, result.height]).toEqual([16, 1]);
+    expect((await sharp(result.data).metadata()).height).toBe(1);
+  });
+
   test.each(OUTPUT_FORMATS)('writes %s', async (format) => {
     const result = await cartoonize(photo('chelsea.png'), { format });
 

@@ -90,6 +90,19 @@ export async function cartoonize(
   options: CartoonOptions = {},
   limits: CartoonLimits = DEFAULT_LIMITS,
 ): Promise<CartoonResult> {
+  try {
+    return await draw(input, options, limits);
+  } catch (err) {
+    // Whatever a stage throws reaches the caller as a CartoonError with an HTTP status.
+    throw toCartoonError(err);
+  }
+}
+
+async function draw(
+  input: ImageInput,
+  options: CartoonOptions,
+  limits: CartoonLimits,
+): Promise<CartoonResult> {
   const resolved = resolveOptions(options);
   const timings = {} as Record<Stage, number>;
   let last = performance.now();
@@ -149,23 +162,19 @@ async function decode(
   maxPixels: number,
   keepAlpha: boolean,
 ): Promise<Decoded> {
-  try {
-    const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, animated: false })
-      .autoOrient()
-      .resize(size.width, size.height, { fit: 'fill' })
-      .toColourspace('srgb');
-    if (!keepAlpha) {
-      const rgb = await pipeline
-        .flatten({ background: '#ffffff' })
-        .raw({ depth: 'uchar' })
-        .toBuffer();
-      return { rgb };
-    }
-    const rgba = await pipeline.ensureAlpha().raw({ depth: 'uchar' }).toBuffer();
-    return splitAlpha(rgba);
-  } catch (err) {
-    throw toCartoonError(err);
+  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, animated: false })
+    .autoOrient()
+    .resize(size.width, size.height, { fit: 'fill' })
+    .toColourspace('srgb');
+  if (!keepAlpha) {
+    const rgb = await pipeline
+      .flatten({ background: '#ffffff' })
+      .raw({ depth: 'uchar' })
+      .toBuffer();
+    return { rgb };
   }
+  const rgba = await pipeline.ensureAlpha().raw({ depth: 'uchar' }).toBuffer();
+  return splitAlpha(rgba);
 }
 
 /** Separates RGBA into RGB flattened onto white (for analysis) and the alpha band. */

@@ -29,12 +29,12 @@ export async function inkMask(
   thickness: number,
 ): Promise<Buffer> {
   const longSide = Math.max(size.width, size.height);
-  const grey = await sharp(rgb, { raw: { ...size, channels: 3 } })
-    .greyscale()
-    .median(longSide >= 400 ? 5 : 3)
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer();
+  let pipeline = sharp(rgb, { raw: { ...size, channels: 3 } }).greyscale();
+  // The median window must fit inside the image: a sliver scaled to a few pixels gets none.
+  const window = Math.min(longSide >= 400 ? 5 : 3, Math.min(size.width, size.height) | 1);
+  if (window >= 3 && window <= Math.min(size.width, size.height))
+    pipeline = pipeline.median(window);
+  const grey = await pipeline.toColourspace('b-w').raw().toBuffer();
   const sigma = Math.max(0.4, (BASE_SIGMA * thickness * longSide) / REFERENCE_SIDE);
   const raw = { raw: { ...size, channels: 1 as const } };
   const [narrow, wide] = await Promise.all([

@@ -35,10 +35,11 @@ export const ANALYSIS_SIDE = 512;
 
 /**
  * The cartoon is painted at no more than this long side, then scaled to the requested size:
- * flat colour and anti-aliased outlines scale up cleanly, and painting a 2048 px result at
- * 1024 px keeps it near twice the cost of a plain resize (see `npm run bench`).
+ * flat colour and anti-aliased outlines scale up cleanly. 768 px keeps a 2048 px result from
+ * a 4 MP photo under twice the cost of a plain resize; 1024 px measured 2.5x
+ * (`npm run bench`, 2026-11-28).
  */
-export const RENDER_SIDE = 1024;
+export const RENDER_SIDE = 768;
 
 /** Side of the thumbnail the palette is chosen from. */
 const PALETTE_SAMPLE_SIDE = 96;
@@ -124,14 +125,13 @@ async function draw(
   const decoded = await decode(bytes, analysisSize, limits.maxPixels, keepAlpha);
   mark('decode');
 
-  const analysis = await analyse(decoded.rgb, analysisSize, resolved);
-  const [fields, alpha] = await Promise.all([
-    scaleFields(analysis, analysisSize, render),
+  const [analysis, alpha] = await Promise.all([
+    analyse(decoded.rgb, analysisSize, render, resolved),
     decoded.alpha ? resizeRaw(decoded.alpha, analysisSize, 1, render) : undefined,
   ]);
   mark('analyse');
 
-  const painted = paint(fields, analysis.palette, resolved, alpha);
+  const painted = paint(analysis.fields, analysis.palette, resolved, alpha);
   mark('paint');
 
   const encoded = await encodeImage(painted, render, alpha ? 4 : 3, output, resolved);
@@ -194,40 +194,42 @@ function splitAlpha(rgba: Buffer): Decoded {
 }
 
 export interface Analysis {
-  /** The analysis image softened so that texture does not survive quantisation. */
-  readonly smooth: Buffer;
-  /** Outline coverage per pixel, 0–255. */
-  readonly ink: Buffer;
-  /** Palette chosen from the softened image, before the style's saturation is applied. */
+  /** Softened colour and ink coverage, at the render size. */
+  readonly fields: Fields;
+  /** Palette chosen from the photo, before the style's saturation is applied. */
   readonly palette: Uint8Array;
 }
 
-/** Softened colour, outline mask and palette, from libvips operations at the analysis size. */
-async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
+/**
+ * Softened colour, outline mask and palette. The libvips work runs at the analysis size;
+ * colour and ink are smooth fields, so scaling them to the render size loses nothing.
+ */
+async function analyse(
+  rgb: Buffer,
+  size: Size,
+  render: Size,
+  options: ResolvedOptions,
+): Promise<Analysis> {
   const raw = { raw: { width: size.width, height: size.height, channels: 3 as const } };
+  // Smoothing is specified in analysis pixels; libvips blurs after it resizes, at render size.
   const sigma = Math.max(
     0.3,
-    (options.smoothing * Math.max(size.width, size.height)) / ANALYSIS_SIDE,
+    (options.smoothing * Math.max(render.width, render.height)) / ANALYSIS_SIDE,
   );
-  const [smooth, sample, ink] = await Promise.all([
-    sharp(rgb, raw).blur(sigma).raw().toBuffer(),
+  const [colour, sample, ink] = await Promise.all([
+    sharp(rgb, raw)
+      .resize(render.width, render.height, { fit: 'fill', kernel: 'linear' })
+      .blur(sigma)
+      .raw()
+      .toBuffer(),
     sharp(rgb, raw)
       .resize(PALETTE_SAMPLE_SIDE, PALETTE_SAMPLE_SIDE, { fit: 'inside', withoutEnlargement: true })
       .blur(1)
       .raw()
       .toBuffer(),
-    inkMask(rgb, size, options.edgeThickness),
+    inkMask(rgb, size, options.edgeThickness).then((mask) => resizeRaw(mask, size, 1, render)),
   ]);
-  return { smooth, ink, palette: choosePalette(sample, options.colours) };
-}
-
-/** Scales softened colour and ink to the output size; both are smooth, so bilinear loses nothing. */
-async function scaleFields(analysis: Analysis, from: Size, to: Size): Promise<Fields> {
-  const [colour, ink] = await Promise.all([
-    resizeRaw(analysis.smooth, from, 3, to),
-    resizeRaw(analysis.ink, from, 1, to),
-  ]);
-  return { colour, ink };
+  return { fields: { colour, ink }, palette: choosePalette(sample, options.colours) };
 }
 
 async function resizeRaw(pixels: Buffer, from: Size, channels: 1 | 3, to: Size): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import type { ResolvedOptions } from './options';
-import { paletteLookup } from './palette';
+import { type ColourLookup, paletteLookup } from './palette';
 
 /** Colour of the paper under the `sketch` style's pencil. */
 const PAPER: readonly [number, number, number] = [250, 247, 240];
@@ -28,23 +28,15 @@ export function saturatePalette(palette: Uint8Array, saturation: number): Uint8A
 function fillColours(
   palette: Uint8Array,
   options: ResolvedOptions,
-): { lut: Uint8Array; colours: Uint8Array } {
+): { lookup: ColourLookup; colours: Uint8Array } {
   if (options.style.fill === 'palette') {
     return {
-      lut: paletteLookup(palette),
+      lookup: paletteLookup(palette),
       colours: saturatePalette(palette, options.saturation),
     };
   }
-  // Pencil: `colours` tones by luminance, from bare paper down to the darkest shading.
+  // Pencil: `colours` tones by luminance, from the darkest shading up to bare paper.
   const tones = options.colours;
-  const lut = new Uint8Array(32 * 32 * 32);
-  for (let index = 0; index < lut.length; index++) {
-    const luminance =
-      0.299 * ((index >> 10) * 8 + 4) +
-      0.587 * (((index >> 5) & 31) * 8 + 4) +
-      0.114 * ((index & 31) * 8 + 4);
-    lut[index] = Math.min(tones - 1, Math.floor((luminance / 256) * tones));
-  }
   const colours = new Uint8Array(tones * 3);
   for (let tone = 0; tone < tones; tone++) {
     const shade = 1 - (1 - DARKEST_PENCIL_TONE) * (1 - tone / (tones - 1));
@@ -52,7 +44,11 @@ function fillColours(
       colours[tone * 3 + channel] = Math.round((PAPER[channel] as number) * shade);
     }
   }
-  return { lut, colours };
+  const scale = tones / (256 * 1000);
+  return {
+    lookup: (r, g, b) => Math.min(tones - 1, Math.floor((299 * r + 587 * g + 114 * b) * scale)),
+    colours,
+  };
 }
 
 /** Ink coverage below this is dropped and above it is doubled, so scaled-up lines stay crisp. */
@@ -74,19 +70,14 @@ export function paint(
   options: ResolvedOptions,
   alpha?: Buffer,
 ): Buffer {
-  const { lut, colours } = fillColours(palette, options);
+  const { lookup, colours } = fillColours(palette, options);
   const [inkR, inkG, inkB] = options.style.ink;
   const strength = Math.round(options.edgeStrength * 256);
   const pixels = ink.length;
   const channels = alpha ? 4 : 3;
   const out = Buffer.allocUnsafe(pixels * channels);
   for (let p = 0, i = 0, o = 0; p < pixels; p++, i += 3, o += channels) {
-    const index =
-      (lut[
-        (((colour[i] as number) >> 3) << 10) |
-          (((colour[i + 1] as number) >> 3) << 5) |
-          ((colour[i + 2] as number) >> 3)
-      ] as number) * 3;
+    const index = lookup(colour[i] as number, colour[i + 1] as number, colour[i + 2] as number) * 3;
     const coverage = ((ink[p] as number) - INK_FLOOR) * 2;
     const a = coverage <= 0 ? 0 : (Math.min(coverage, 255) * strength) >> 8;
     const keep = 255 - a;

@@ -117,28 +117,32 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
   return Uint8Array.from(centres, (v) => Math.round(v));
 }
 
+/** Maps a colour to the index of its fill colour. */
+export type ColourLookup = (r: number, g: number, b: number) => number;
+
+const UNSET = 255;
+
 /**
- * A 32×32×32 table from 5-bit-per-channel colour to palette index.
+ * Nearest palette colour through a 32×32×32 cache (5 bits a channel), filled on first use:
+ * a softened image touches only a few thousand of the 32,768 cells, so this costs far less
+ * than a full table or a search per pixel.
  *
  * @example
  * ```ts
- * const lut = paletteLookup(palette);
- * const index = lut[((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)];
+ * const lookup = paletteLookup(palette);
+ * const index = lookup(r, g, b); // palette[index * 3] is its red
  * ```
  */
-export function paletteLookup(palette: Palette): Uint8Array {
+export function paletteLookup(palette: Palette): ColourLookup {
   const k = palette.length / 3;
   const centres = Float64Array.from(palette);
-  const lut = new Uint8Array(32 * 32 * 32);
-  for (let r5 = 0; r5 < 32; r5++) {
-    for (let g5 = 0; g5 < 32; g5++) {
-      for (let b5 = 0; b5 < 32; b5++) {
-        const r = r5 * 8 + 4;
-        const g = g5 * 8 + 4;
-        const b = b5 * 8 + 4;
-        lut[(r5 << 10) | (g5 << 5) | b5] = nearest(r, g, b, centres, k);
-      }
-    }
-  }
-  return lut;
+  const cache = new Uint8Array(32 * 32 * 32).fill(UNSET);
+  return (r, g, b) => {
+    const cell = ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
+    const cached = cache[cell] as number;
+    if (cached !== UNSET) return cached;
+    const index = nearest((r & ~7) + 4, (g & ~7) + 4, (b & ~7) + 4, centres, k);
+    cache[cell] = index;
+    return index;
+  };
 }

@@ -155,7 +155,7 @@ interface Decoded {
   readonly alpha?: Buffer;
 }
 
-/** Decodes, orients and resizes in one libvips pipeline, to 8-bit sRGB at the working size. */
+/** Decodes, orients and shrinks in one libvips pipeline, to 8-bit sRGB at the analysis size. */
 async function decode(
   bytes: Buffer,
   size: Size,

@@ -12,6 +12,7 @@ import {
 import { encodeImage } from './output';
 import { type Fields, paint } from './paint';
 import { choosePalette } from './palette';
+import { fitInside, type Size } from './size';
 
 /** Input limits, set once by each adapter (see DESIGN.md for why they differ per entry point). */
 export interface CartoonLimits {
@@ -55,20 +56,6 @@ export interface CartoonResult {
   readonly style: string;
   /** Wall-clock milliseconds of each stage, in order. */
   readonly timings: Readonly<Record<Stage, number>>;
-}
-
-interface Size {
-  readonly width: number;
-  readonly height: number;
-}
-
-/** The largest size with the same aspect ratio that fits inside `side`×`side`, never larger. */
-export function fitInside(width: number, height: number, side: number): Size {
-  const scale = Math.min(1, side / Math.max(width, height));
-  return {
-    width: Math.max(1, Math.round(width * scale)),
-    height: Math.max(1, Math.round(height * scale)),
-  };
 }
 
 /**

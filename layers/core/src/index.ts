@@ -6,4 +6,5 @@ export * from './logger';
 export * from './options';
 export * from './output';
 export * from './sharp-settings';
+export * from './size';
 export * from './styles';

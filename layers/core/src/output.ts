@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { OutputFormat } from './options';
+import type { Size } from './size';
 
 export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = {
   jpeg: 'image/jpeg',
@@ -34,11 +35,6 @@ export function withFormat(
     case 'webp':
       return pipeline.webp({ quality, effort: 2 });
   }
-}
-
-interface Size {
-  readonly width: number;
-  readonly height: number;
 }
 
 /** Encodes raw pixels, scaling them from the render size to the output size on the way. */

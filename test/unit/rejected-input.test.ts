@@ -212,24 +212,13 @@ describe('inputs near the checks that are still accepted', () => {
 describe('byte limit', () => {
   const limits: CartoonLimits = { maxBytes: 1000, maxPixels: 40_000_000 };
 
-  test('a stream over maxBytes: 413, and the stream is not read to the end', async () => {
-    const stream = endlessStream(256);
-    const err = await rejection(stream, limits);
-    expectRejection(
-      err,
-      PayloadTooLargeError,
-      413,
-      'PAYLOAD_TOO_LARGE',
-      'Image is larger than 1000 bytes',
-    );
-    expect(stream.destroyed).toBe(true);
-  });
-
   test.each<[string, () => ImageInput]>([
+    ['a stream', () => endlessStream(256)],
     ['a Buffer', () => photo('coffee.png')],
     ['a Uint8Array', () => new Uint8Array(photo('rocket.jpg'))],
   ])('%s over maxBytes: 413', async (_name, build) => {
-    const err = await rejection(build(), limits);
+    const input = build();
+    const err = await rejection(input, limits);
     expectRejection(
       err,
       PayloadTooLargeError,
@@ -237,6 +226,8 @@ describe('byte limit', () => {
       'PAYLOAD_TOO_LARGE',
       'Image is larger than 1000 bytes',
     );
+    // A stream is abandoned at the limit, not read to its (endless) end.
+    if (!(input instanceof Uint8Array)) expect(input.destroyed).toBe(true);
   });
 
   test('bad options are refused before the input is read', async () => {

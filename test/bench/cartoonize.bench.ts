@@ -6,6 +6,8 @@
  *   npm run bench -- --quick       # camera-sized inputs only, fewer runs
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -48,11 +50,35 @@ async function floor(bytes: Buffer, maxSide: number): Promise<Buffer> {
   ).toBuffer();
 }
 
-function peakRss(label: string, file: string): string {
-  const script = path.join(__dirname, 'peak-rss.ts');
-  const tsx = require.resolve('tsx/cli');
-  const out = execFileSync(process.execPath, [tsx, script, file], { encoding: 'utf8' });
-  return `${label}: ${out.trim()}`;
+/** Peak RSS of one cartoonize of `bytes`, in a fresh process so nothing else inflates it. */
+function peakRss(bytes: Buffer): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cartoon-bench-'));
+  try {
+    const file = path.join(dir, 'input.jpg');
+    writeFileSync(file, bytes);
+    const script = path.join(__dirname, 'peak-rss.ts');
+    const tsx = require.resolve('tsx/cli');
+    return execFileSync(process.execPath, [tsx, script, file], { encoding: 'utf8' }).trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Why `withFormat` turns Huffman optimisation off: the same 2048 px cartoon encoded both ways.
+ */
+async function jpegCoding(bytes: Buffer): Promise<string> {
+  const cartoon = await cartoonize(bytes, { maxSide: 2048, format: 'png' });
+  const { data, info } = await sharp(cartoon.data).raw().toBuffer({ resolveWithObject: true });
+  const cells: string[] = [];
+  for (const optimiseCoding of [true, false]) {
+    const encode = () =>
+      sharp(data, { raw: info }).jpeg({ quality: QUALITY, optimiseCoding }).toBuffer();
+    const ms = await median(encode);
+    const kb = (await encode()).length / 1024;
+    cells.push(`optimiseCoding ${optimiseCoding}: ${ms.toFixed(0)} ms, ${kb.toFixed(0)} KB`);
+  }
+  return cells.join('; ');
 }
 
 async function main() {
@@ -81,11 +107,10 @@ async function main() {
     `reference: classic OpenCV recipe, 4 MP jpeg to 2048 px: ~${OPENCV_RECIPE_MS} ms (issue #2)`,
   );
 
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
-  const dir = mkdtempSync(path.join(require('node:os').tmpdir(), 'cartoon-bench-'));
-  const twelve = path.join(dir, '12mp.jpg');
-  writeFileSync(twelve, inputs[inputs.length - 1]?.[1] as Buffer);
-  console.log(peakRss('peak RSS, one 12 MP cartoonize to 2048 px in a fresh process', twelve));
+  const [, fourMp] = inputs[inputs.length - 2] as [string, Buffer];
+  const [, twelveMp] = inputs[inputs.length - 1] as [string, Buffer];
+  console.log(`jpeg encode of a 2048 px cartoon (from 4 MP): ${await jpegCoding(fourMp)}`);
+  console.log(`peak RSS, one 12 MP cartoonize to 2048 px in a fresh process: ${peakRss(twelveMp)}`);
 }
 
 main().catch((err) => {

@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { cartoonize, fitInside, OUTPUT_FORMATS, STYLE_NAMES, STYLES } from '@cartoon-compute/core';
 import sharp from 'sharp';
-import { PHOTO_NAMES, photo, photoPath } from '../support/fixtures';
+import { cameraJpeg, PHOTO_NAMES, photo, photoPath } from '../support/fixtures';
 import { GOLDEN_CASES, GOLDEN_OPTIONS, GOLDEN_TOLERANCE, goldenPath } from '../support/golden';
 import { dominantColourShare, perceptualDistance } from '../support/perceptual';
 
@@ -127,6 +127,18 @@ describe('cartoonize: sizes and formats', () => {
 
     expect([small.width, small.height]).toEqual([100, 67]);
     expect([large.width, large.height]).toEqual([640, 427]);
+  });
+
+  test('a large output is exact to the pixel, odd sizes included', async () => {
+    const camera = await cameraJpeg('coffee.png', 4);
+
+    // 2449x1633 inside 2047 is 2047x1365: odd both ways, painted at 1024x683 and doubled.
+    const result = await cartoonize(camera, { maxSide: 2047 });
+
+    expect([result.width, result.height]).toEqual([2047, 1365]);
+    expect(await sharp(result.data).metadata()).toMatchObject({ width: 2047, height: 1365 });
+    const small = await cartoonize(camera, { maxSide: 512, format: 'png' });
+    expect(await perceptualDistance(result.data, small.data)).toBeLessThan(GOLDEN_TOLERANCE);
   });
 
   test('a sliver scaled below the median window still gives an image', async () => {

@@ -85,7 +85,7 @@ export interface CartoonResult {
  */
 export async function cartoonize(
   input: ImageInput,
-  options: CartoonOptions = {},
+  options: CartoonOptions | Record<string, unknown> = {},
   limits: CartoonLimits = DEFAULT_LIMITS,
 ): Promise<CartoonResult> {
   try {
@@ -98,7 +98,7 @@ export async function cartoonize(
 
 async function draw(
   input: ImageInput,
-  options: CartoonOptions,
+  options: CartoonOptions | Record<string, unknown>,
   limits: CartoonLimits,
 ): Promise<CartoonResult> {
   const resolved = resolveOptions(options);

@@ -55,6 +55,18 @@ export class InvalidOptionError extends CartoonError {
   readonly code = 'INVALID_OPTION';
 }
 
+/** A request that is malformed apart from its image: bad JSON, a missing field, a bad id. 400. */
+export class BadRequestError extends CartoonError {
+  readonly statusCode = 400;
+  readonly code = 'BAD_REQUEST';
+}
+
+/** A known route asked with a method it does not answer. 405. */
+export class MethodNotAllowedError extends CartoonError {
+  readonly statusCode = 405;
+  readonly code = 'METHOD_NOT_ALLOWED';
+}
+
 /** A stored object (an upload, a result) does not exist. 404. */
 export class NotFoundError extends CartoonError {
   readonly statusCode = 404;

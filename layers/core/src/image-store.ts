@@ -93,6 +93,16 @@ export interface ImageStore {
    * ```
    */
   put(key: string, bytes: Buffer | Uint8Array, options: PutImageOptions): Promise<PutImageResult>;
+
+  /**
+   * The first key (in key order) that starts with `prefix`, or `undefined` when none does.
+   *
+   * @example
+   * ```ts
+   * const upload = await store.firstKey('uploads/3f2c9a1e-');
+   * ```
+   */
+  firstKey(prefix: string): Promise<string | undefined>;
 }
 
 /** S3's limit on the length of an object key, in UTF-8 bytes. */

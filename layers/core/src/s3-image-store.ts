@@ -1,11 +1,14 @@
 import {
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { NotFoundError } from './errors';
+// Through the package name, not './errors': a function bundle that inlines this module must
+// still throw the layer's NotFoundError, or `instanceof` checks in the adapters would miss it.
+import { NotFoundError } from '@cartoon-compute/core';
 import {
   assertImageKey,
   type ImageStore,
@@ -176,6 +179,22 @@ export class S3ImageStore implements ImageStore {
       }),
     );
     return { etag: response.ETag ?? '' };
+  }
+
+  /**
+   * The first key that starts with `prefix`, in S3's key order.
+   *
+   * @example
+   * ```ts
+   * const upload = await store.firstKey('uploads/3f2c9a1e-');
+   * ```
+   */
+  async firstKey(prefix: string): Promise<string | undefined> {
+    assertImageKey(prefix);
+    const response = await this.#client.send(
+      new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, MaxKeys: 1 }),
+    );
+    return response.Contents?.[0]?.Key;
   }
 
   async #send<T>(operation: 'get' | 'head', request: () => Promise<T>): Promise<T> {

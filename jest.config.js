@@ -2,7 +2,19 @@
 // local servers on ephemeral ports, `e2e` exercises the real packaged artifacts.
 const shared = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+    // middy ships ES modules only; Lambda's Node (and Node 20.19+) require() them natively,
+    // jest's own module loader only from Node 24.9, so jest compiles them to CommonJS.
+    '/node_modules/@middy/.+\\.js$': [
+      'ts-jest',
+      {
+        tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true },
+        isolatedModules: true,
+      },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: {
     '^@cartoon-compute/core$': '<rootDir>/layers/core/src/index.ts',
     '^@cartoon-compute/core/s3$': '<rootDir>/layers/core/src/s3-image-store.ts',

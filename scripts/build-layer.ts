@@ -15,11 +15,9 @@
 import { execFileSync } from 'node:child_process';
 import {
   cpSync,
-  createWriteStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -28,7 +26,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ZipFile } from 'yazl';
+import { megabytes, zipDirectory } from './lib/zip';
 
 const ARCHES = ['arm64', 'x64'] as const;
 type Arch = (typeof ARCHES)[number];
@@ -118,46 +116,6 @@ function installDependencies(arch: Arch, modulesDir: string): void {
   }
 }
 
-/** Every regular file under `dir`, relative to it, in a stable order. */
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => {
-      if (entry.isSymbolicLink())
-        throw new Error(`symlink in layer: ${entry.parentPath}/${entry.name}`);
-      return entry.isFile();
-    })
-    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-    .sort();
-}
-
-/**
- * Zips the layer with each file's mode kept and a fixed timestamp, so that an unchanged
- * layer gives a byte-identical zip and deploy tools see no new version. Returns the sum of
- * the file sizes, which is what counts against Lambda's unzipped limit.
- */
-async function zipLayer(layerDir: string, zipPath: string): Promise<number> {
-  const zip = new ZipFile();
-  let unzippedBytes = 0;
-  for (const file of listFiles(layerDir)) {
-    const stats = statSync(path.join(layerDir, file));
-    unzippedBytes += stats.size;
-    zip.addFile(path.join(layerDir, file), file.split(path.sep).join('/'), {
-      mode: stats.mode,
-      mtime: new Date('2000-01-01T00:00:00Z'),
-    });
-  }
-  await new Promise<void>((resolve, reject) => {
-    zip.on('error', reject);
-    zip.outputStream.pipe(createWriteStream(zipPath)).on('close', resolve).on('error', reject);
-    zip.end();
-  });
-  return unzippedBytes;
-}
-
-function megabytes(bytes: number): string {
-  return (bytes / 1024 / 1024).toFixed(1);
-}
-
 async function main(): Promise<void> {
   const arch = parseArch();
   const layerDir = path.join(ROOT, 'build', 'layer', arch);
@@ -170,7 +128,7 @@ async function main(): Promise<void> {
   buildCore();
   installDependencies(arch, modulesDir);
   copyCore(modulesDir);
-  const unzippedBytes = await zipLayer(layerDir, zipPath);
+  const unzippedBytes = await zipDirectory(layerDir, zipPath);
 
   const zipped = megabytes(statSync(zipPath).size);
   console.log(

@@ -1,0 +1,58 @@
+/**
+ * `api`: every route of the HTTP contract behind API Gateway's HTTP API (payload format 2.0).
+ * Binary bodies arrive and leave base64-encoded.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { type ApiRequest, createApi } from '../shared/cartoon-api';
+import { environment, withMiddleware } from '../shared/lambda';
+import { s3Presigner } from '../shared/presigner';
+
+const { config, logger, client, store } = environment(process.env);
+let coldStart = true;
+const api = createApi({
+  config,
+  store,
+  logger,
+  presigner: s3Presigner(client, config.bucket),
+  coldStart: () => {
+    const first = coldStart;
+    coldStart = false;
+    return first;
+  },
+});
+
+/** HTTP API v2 event → the transport-neutral request. */
+export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) query[name] = value;
+  }
+  const body = event.body ?? '';
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query,
+    headers,
+    body: Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8'),
+  };
+}
+
+const lambdaHandler = async (
+  event: APIGatewayProxyEventV2,
+  _context: Context,
+): Promise<APIGatewayProxyResultV2> => {
+  const response = await api(toApiRequest(event));
+  const binary = Buffer.isBuffer(response.body);
+  return {
+    statusCode: response.statusCode,
+    headers: response.headers,
+    body: binary ? (response.body as Buffer).toString('base64') : (response.body as string),
+    isBase64Encoded: binary,
+  };
+};
+
+export const handler = withMiddleware(lambdaHandler, logger);

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  ACCEPTED_CONTENT_TYPES,
+  BadRequestError,
+  type CartoonResult,
+  cartoonize,
+  type ImageStore,
+  MethodNotAllowedError,
+  NotFoundError,
+  OPTION_RANGES,
+  OUTPUT_FORMATS,
+  PayloadTooLargeError,
+  resolveOptions,
+  STYLES,
+  toCartoonError,
+  UnsupportedMediaTypeError,
+} from '@cartoon-compute/core';
+import type { ServiceConfig } from './config';
+import { CARTOONS, FAILED, isUploadId, resultKey, SUFFIX_BY_CONTENT_TYPE, UPLOADS } from './keys';
+import type { Presigner } from './presigner';
+
+/** An HTTP request as every front door (API Gateway, the Fargate server) hands it over. */
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export interface ApiResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  /** A Buffer for image bytes, a string for JSON. */
+  readonly body: Buffer | string;
+}
+
+export interface ApiDeps {
+  readonly config: ServiceConfig;
+  readonly store: ImageStore;
+  readonly presigner: Presigner;
+  readonly logger: Logger;
+  /** Whether this request is the first one of this process (an environment's cold start). */
+  readonly coldStart: () => boolean;
+}
+
+const HINT = 'send larger images with POST /uploads and fetch the result from GET /cartoons/{id}';
+/** Quality of the JPEG fallback when the requested format does not fit in a sync response. */
+const FALLBACK_QUALITY = 70;
+
+function json(statusCode: number, value: unknown): ApiResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(value),
+  };
+}
+
+/**
+ * The one HTTP contract of every variant (see DESIGN.md), independent of the front door.
+ *
+ * @example
+ * ```ts
+ * const api = createApi(deps);
+ * const response = await api({ method: 'GET', path: '/health', query: {}, headers: {}, body: Buffer.alloc(0) });
+ * ```
+ */
+export function createApi(deps: ApiDeps): (request: ApiRequest) => Promise<ApiResponse> {
+  const routes: Record<string, Partial<Record<string, (r: ApiRequest) => Promise<ApiResponse>>>> = {
+    '/health': { GET: async () => health(deps) },
+    '/styles': { GET: async () => json(200, styles()) },
+    '/cartoon': { POST: (request) => cartoon(request, deps) },
+    '/uploads': { POST: (request) => upload(request, deps) },
+  };
+  return async (request) => {
+    try {
+      const id = /^\/cartoons\/([^/]+)$/.exec(request.path)?.[1];
+      const route = id === undefined ? routes[request.path] : { GET: () => status(id, deps) };
+      if (!route) throw new NotFoundError(`No route ${request.method} ${request.path}`);
+      const handle = route[request.method];
+      if (!handle) {
+        throw new MethodNotAllowedError(
+          `${request.path} answers ${Object.keys(route).join(', ')}, not ${request.method}`,
+        );
+      }
+      return await handle(request);
+    } catch (err) {
+      return errorResponse(err, deps.logger);
+    }
+  };
+}
+
+/** `{ error: { code, message } }` with the error's status; internals stay in the logs. */
+export function errorResponse(err: unknown, logger: Logger): ApiResponse {
+  const error = toCartoonError(err);
+  if (error.expose) {
+    logger.info('request refused', { status: error.statusCode, code: error.code });
+  } else {
+    logger.error('request failed', { error: err as Error });
+  }
+  return json(error.statusCode, {
+    error: { code: error.code, message: error.expose ? error.message : 'Internal error' },
+  });
+}
+
+function health({ config }: ApiDeps): ApiResponse {
+  return json(200, { status: 'ok', variant: config.variant, version: config.version });
+}
+
+function styles() {
+  return {
+    styles: Object.values(STYLES).map(({ name, description, fill, ink: _ink, ...defaults }) => ({
+      name,
+      description,
+      defaults,
+    })),
+    options: {
+      ...OPTION_RANGES,
+      format: { values: OUTPUT_FORMATS, default: 'jpeg' },
+    },
+  };
+}
+
+function mediaType(headers: ApiRequest['headers']): string {
+  return (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+async function cartoon(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const { config } = deps;
+  const type = mediaType(request.headers);
+  if (!(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(type)) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Type must be one of ${ACCEPTED_CONTENT_TYPES.join(', ')}`,
+    );
+  }
+  if (request.body.length > config.maxSyncBytes) {
+    throw new PayloadTooLargeError(`Image is larger than ${config.maxSyncBytes} bytes; ${HINT}`);
+  }
+  const limits = { ...config.limits, maxBytes: config.maxSyncBytes };
+  let result = await cartoonize(request.body, request.query, limits);
+  if (result.data.length > config.maxSyncBytes) {
+    // The answer must fit in the same payload limit: fall back to a smaller JPEG once.
+    result = await cartoonize(
+      request.body,
+      { ...request.query, format: 'jpeg', quality: String(FALLBACK_QUALITY) },
+      limits,
+    );
+    if (result.data.length > config.maxSyncBytes) {
+      throw new PayloadTooLargeError(`The cartoon is too large for a direct answer; ${HINT}`);
+    }
+  }
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': result.contentType,
+      'x-cartoon-variant': config.variant,
+      'x-cold-start': String(deps.coldStart()),
+      'server-timing': serverTiming(result),
+    },
+    body: result.data,
+  };
+}
+
+function serverTiming(result: CartoonResult): string {
+  return Object.entries(result.timings)
+    .map(([stage, ms]) => `${stage};dur=${ms}`)
+    .join(', ');
+}
+
+interface UploadRequest {
+  contentType: string;
+  contentLength: number;
+  style?: string;
+}
+
+function parseUploadRequest(body: Buffer, maxBytes: number): UploadRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BadRequestError('Body must be JSON: { "contentType", "contentLength", "style"? }');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new BadRequestError('Body must be a JSON object');
+  }
+  const { contentType, contentLength, style } = value as Record<string, unknown>;
+  const types = Object.keys(SUFFIX_BY_CONTENT_TYPE);
+  if (contentType === undefined) throw new BadRequestError('contentType is required');
+  if (typeof contentType !== 'string' || !types.includes(contentType)) {
+    throw new UnsupportedMediaTypeError(`contentType must be one of ${types.join(', ')}`);
+  }
+  if (contentLength === undefined) throw new BadRequestError('contentLength is required');
+  if (typeof contentLength !== 'number' || !Number.isInteger(contentLength) || contentLength < 1) {
+    throw new BadRequestError('contentLength must be a positive integer (bytes)');
+  }
+  if (contentLength > maxBytes) {
+    throw new PayloadTooLargeError(`contentLength is over the ${maxBytes}-byte limit`);
+  }
+  if (style !== undefined) resolveOptions({ style });
+  return { contentType, contentLength, ...(typeof style === 'string' ? { style } : {}) };
+}
+
+async function upload(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const { config } = deps;
+  const { contentType, contentLength, style } = parseUploadRequest(
+    request.body,
+    config.maxUploadBytes,
+  );
+  const id = randomUUID();
+  const key = `${UPLOADS}${id}${SUFFIX_BY_CONTENT_TYPE[contentType]}`;
+  const url = await deps.presigner.uploadUrl({
+    key,
+    contentType,
+    contentLength,
+    metadata: style === undefined ? {} : { style },
+    ttlSeconds: config.urlTtlSeconds,
+  });
+  return json(201, {
+    id,
+    key,
+    upload: {
+      method: 'PUT',
+      url,
+      headers: { 'content-type': contentType, 'content-length': String(contentLength) },
+      expiresAt: expiry(config.urlTtlSeconds),
+    },
+    result: { key: resultKey(key), status: `/cartoons/${id}` },
+  });
+}
+
+function expiry(ttlSeconds: number): string {
+  return new Date(Date.now() + ttlSeconds * 1000).toISOString();
+}
+
+async function status(id: string, deps: ApiDeps): Promise<ApiResponse> {
+  if (!isUploadId(id)) throw new BadRequestError('Expected an id returned by POST /uploads');
+  const { store, config } = deps;
+  const done = `${CARTOONS}${id}.jpg`;
+  try {
+    const result = await store.head(done);
+    return json(200, {
+      id,
+      status: 'done',
+      url: await deps.presigner.downloadUrl(done, config.urlTtlSeconds),
+      expiresAt: expiry(config.urlTtlSeconds),
+      contentType: result.contentType,
+      style: result.metadata.style,
+    });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  try {
+    const record = JSON.parse((await store.get(`${FAILED}${id}.json`)).bytes.toString('utf8'));
+    return json(200, { id, status: 'failed', error: record.error });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  if ((await store.firstKey(`${UPLOADS}${id}.`)) !== undefined) {
+    return json(200, { id, status: 'pending' });
+  }
+  throw new NotFoundError('No upload with this id');
+}

@@ -1,0 +1,124 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  type CartoonError,
+  type CartoonLimits,
+  cartoonize,
+  type ImageStore,
+  NotFoundError,
+  toCartoonError,
+} from '@cartoon-compute/core';
+import { failedKey, isProcessableUpload, resultKey } from './keys';
+
+export interface ProcessDeps {
+  readonly store: ImageStore;
+  readonly limits: CartoonLimits;
+  /** Long side of the results. */
+  readonly maxSide: number;
+  readonly logger: Logger;
+}
+
+export type ProcessOutcome = 'done' | 'already-done' | 'skipped' | 'failed';
+
+/** Metadata keys on a result; S3 user metadata must be ASCII, so the source key is URI-encoded. */
+const SOURCE_KEY = 'source-key';
+const SOURCE_ETAG = 'source-etag';
+
+/**
+ * Turns one upload into its cartoon, the S3 path shared by every variant (an S3 event for
+ * Lambda, an SQS message for Fargate).
+ *
+ * - Idempotent: a result already made from the same upload (same ETag) is left alone.
+ * - Bad input (a non-image, a corrupt file, a bomb) leaves a `failed/` record saying why
+ *   and resolves: retrying cannot help. Anything else leaves a record and throws, so the
+ *   caller's retries and on-failure destination take over.
+ * - The upload is never deleted or overwritten.
+ *
+ * @example
+ * ```ts
+ * await processUpload('uploads/3f2c…/cat.png', '"9b2cf535f27731c974343645a3985328"', deps);
+ * ```
+ */
+export async function processUpload(
+  key: string,
+  etag: string | undefined,
+  deps: ProcessDeps,
+): Promise<ProcessOutcome> {
+  const { store, logger } = deps;
+  if (!isProcessableUpload(key)) {
+    logger.warn('not a processable upload; ignored', { key });
+    return 'skipped';
+  }
+  const target = resultKey(key);
+  if (etag !== undefined && (await madeFrom(store, target)) === etag) {
+    logger.info('result already made from this upload', { key, etag });
+    return 'already-done';
+  }
+
+  const started = performance.now();
+  let sourceEtag = etag ?? '';
+  try {
+    const upload = await store.get(key);
+    sourceEtag = upload.etag;
+    const style = upload.metadata.style;
+    const result = await cartoonize(
+      upload.bytes,
+      { ...(style === undefined ? {} : { style }), maxSide: deps.maxSide },
+      deps.limits,
+    );
+    const durationMs = Math.round(performance.now() - started);
+    await store.put(target, result.data, {
+      contentType: result.contentType,
+      metadata: {
+        [SOURCE_KEY]: encodeURIComponent(key),
+        [SOURCE_ETAG]: sourceEtag,
+        style: result.style,
+        'duration-ms': String(durationMs),
+      },
+    });
+    logger.info('cartoon done', { key, result: target, style: result.style, durationMs });
+    return 'done';
+  } catch (err) {
+    if (err instanceof NotFoundError) {
+      // Deleted between the event and now: nothing to make, nothing to record.
+      logger.warn('upload no longer exists', { key });
+      return 'skipped';
+    }
+    const error = toCartoonError(err);
+    await recordFailure(store, key, sourceEtag, error);
+    if (error.statusCode < 500) {
+      logger.warn('upload rejected', { key, code: error.code, reason: error.message });
+      return 'failed';
+    }
+    logger.error('processing failed', { key, error: err as Error });
+    throw err;
+  }
+}
+
+/** The ETag of the upload an existing result was made from, if there is a result. */
+async function madeFrom(store: ImageStore, target: string): Promise<string | undefined> {
+  try {
+    return (await store.head(target)).metadata[SOURCE_ETAG];
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+async function recordFailure(
+  store: ImageStore,
+  key: string,
+  etag: string,
+  error: CartoonError,
+): Promise<void> {
+  // Only messages meant for users are recorded; internal failures get the generic message.
+  const record = {
+    sourceKey: key,
+    sourceEtag: etag,
+    error: { code: error.code, message: error.expose ? error.message : 'Internal error' },
+    at: new Date().toISOString(),
+  };
+  await store.put(failedKey(key), Buffer.from(JSON.stringify(record, null, 2)), {
+    contentType: 'application/json',
+  });
+}

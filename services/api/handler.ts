@@ -14,11 +14,7 @@ const api = createApi({
   store,
   logger,
   presigner: s3Presigner(client, config.bucket),
-  coldStart: () => {
-    const first = coldStart;
-    coldStart = false;
-    return first;
-  },
+  coldStart: () => coldStart,
 });
 
 /** HTTP API v2 event → the transport-neutral request. */
@@ -45,7 +41,9 @@ const lambdaHandler = async (
   event: APIGatewayProxyEventV2,
   _context: Context,
 ): Promise<APIGatewayProxyResultV2> => {
-  const response = await api(toApiRequest(event));
+  const response = await api(toApiRequest(event)).finally(() => {
+    coldStart = false;
+  });
   const binary = Buffer.isBuffer(response.body);
   return {
     statusCode: response.statusCode,

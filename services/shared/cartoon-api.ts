@@ -210,20 +210,26 @@ async function upload(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> 
   );
   const id = randomUUID();
   const key = `${UPLOADS}${id}${SUFFIX_BY_CONTENT_TYPE[contentType]}`;
+  const metadata: Record<string, string> = style === undefined ? {} : { style };
   const url = await deps.presigner.uploadUrl({
     key,
     contentType,
     contentLength,
-    metadata: style === undefined ? {} : { style },
+    metadata,
     ttlSeconds: config.urlTtlSeconds,
   });
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'content-length': String(contentLength),
+  };
+  for (const [name, value] of Object.entries(metadata)) headers[`x-amz-meta-${name}`] = value;
   return json(201, {
     id,
     key,
     upload: {
       method: 'PUT',
       url,
-      headers: { 'content-type': contentType, 'content-length': String(contentLength) },
+      headers,
       expiresAt: expiry(config.urlTtlSeconds),
     },
     result: { key: resultKey(key), status: `/cartoons/${id}` },

@@ -4,8 +4,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 /** Short-lived URLs for clients to move image bytes to and from the bucket directly. */
 export interface Presigner {
   /**
-   * A PUT URL bound to one key, one content type and one exact length: S3 refuses a request
-   * whose `Content-Type` or `Content-Length` differ from the signed ones.
+   * A PUT URL bound to one key, one content type, one exact length and the metadata: S3
+   * refuses a request whose `Content-Type`, `Content-Length` or `x-amz-meta-*` headers differ
+   * from the signed ones.
    */
   uploadUrl(upload: {
     key: string;
@@ -40,9 +41,10 @@ export function s3Presigner(client: S3Client, bucket: string): Presigner {
         }),
         {
           expiresIn: ttlSeconds,
-          // Signed headers the client must send exactly as they are; user metadata is hoisted
-          // into the query string, so the client does not have to send it.
+          // Signed headers the client must send exactly as they are. The style metadata is one
+          // of them rather than a query parameter, so every S3-compatible store keeps it.
           signableHeaders: new Set(['content-type', 'content-length']),
+          unhoistableHeaders: new Set(Object.keys(metadata).map((name) => `x-amz-meta-${name}`)),
         },
       ),
     downloadUrl: (key, ttlSeconds) =>

@@ -50,16 +50,16 @@ export async function processUpload(
     return 'skipped';
   }
   const target = resultKey(key);
-  if (etag !== undefined && (await madeFrom(store, target)) === etag) {
+  if (etag !== undefined && (await madeFrom(store, target)) === unquote(etag)) {
     logger.info('result already made from this upload', { key, etag });
     return 'already-done';
   }
 
   const started = performance.now();
-  let sourceEtag = etag ?? '';
+  let sourceEtag = unquote(etag ?? '');
   try {
     const upload = await store.get(key);
-    sourceEtag = upload.etag;
+    sourceEtag = unquote(upload.etag);
     const style = upload.metadata.style;
     const result = await cartoonize(
       upload.bytes,
@@ -93,6 +93,11 @@ export async function processUpload(
     logger.error('processing failed', { key, error: err as Error });
     throw err;
   }
+}
+
+/** S3 events give ETags bare, S3 responses in quotes: compare them bare. */
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
 }
 
 /** The ETag of the upload an existing result was made from, if there is a result. */

@@ -46,6 +46,9 @@ beforeAll(async () => {
     MAX_SYNC_BYTES: String(MAX_SYNC_BYTES),
     MAX_PIXELS: String(MAX_PIXELS),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // Set by Lambda and by serverless.yml.
+    POWERTOOLS_SERVICE_NAME: 'cartoon-compute',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   });
   api = (require('../../services/api/handler') as typeof ApiModule).handler as never;
   processHandler = (require('../../services/process/handler') as typeof ProcessModule)
@@ -183,6 +186,41 @@ describe('POST /cartoon', () => {
 
     expect(first.headers['x-cold-start']).toBe('true');
     expect(second?.headers['x-cold-start']).toBe('false');
+  });
+
+  test('log lines are structured, with cold_start, the request id and the variant, and no bucket', async () => {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await withEnv({ POWERTOOLS_LOG_LEVEL: 'INFO' }, (handler) =>
+        handler(
+          httpApiEvent({ method: 'GET', url: '/cartoons/not-an-id' }),
+          lambdaContext('cartoon-compute-dev-api'),
+        ),
+      );
+    } finally {
+      write.mockRestore();
+    }
+
+    const entries = lines
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const refused = entries.find((entry) => entry.message === 'request refused');
+    expect(refused).toMatchObject({
+      level: 'INFO',
+      service: 'cartoon-compute',
+      variant: 'lambda-zip',
+      cold_start: true,
+      function_name: 'cartoon-compute-dev-api',
+      function_request_id: expect.stringMatching(/^req-/),
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
+    expect(lines.join('')).not.toContain(s3.bucket);
   });
 
   test('format and quality from the query string', async () => {

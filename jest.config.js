@@ -4,8 +4,9 @@ const shared = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-    // middy ships ES modules only; Lambda's Node (and Node 20.19+) require() them natively,
-    // jest's own module loader only from Node 24.9, so jest compiles them to CommonJS.
+    // middy ships ES modules only (an `import`-only export map); esbuild bundles it into the
+    // function zips, but jest's CommonJS loader can neither resolve nor load it, so jest
+    // maps the package to its entry file and compiles it to CommonJS.
     '/node_modules/@middy/.+\\.js$': [
       'ts-jest',
       {
@@ -16,6 +17,7 @@ const shared = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: {
+    '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
     '^@cartoon-compute/core$': '<rootDir>/layers/core/src/index.ts',
     '^@cartoon-compute/core/s3$': '<rootDir>/layers/core/src/s3-image-store.ts',
   },

@@ -240,11 +240,16 @@ function expiry(ttlSeconds: number): string {
   return new Date(Date.now() + ttlSeconds * 1000).toISOString();
 }
 
+/**
+ * Results and failure records keep the upload's whole name (`cartoons/<id>.png.jpg`), so they
+ * are found by the id prefix rather than rebuilt from a suffix; that also finds a result after
+ * its upload has expired (uploads are kept for days, results for weeks).
+ */
 async function status(id: string, deps: ApiDeps): Promise<ApiResponse> {
   if (!isUploadId(id)) throw new BadRequestError('Expected an id returned by POST /uploads');
   const { store, config } = deps;
-  const done = `${CARTOONS}${id}.jpg`;
-  try {
+  const done = await store.firstKey(`${CARTOONS}${id}.`);
+  if (done !== undefined) {
     const result = await store.head(done);
     return json(200, {
       id,
@@ -254,14 +259,11 @@ async function status(id: string, deps: ApiDeps): Promise<ApiResponse> {
       contentType: result.contentType,
       style: result.metadata.style,
     });
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
   }
-  try {
-    const record = JSON.parse((await store.get(`${FAILED}${id}.json`)).bytes.toString('utf8'));
+  const failed = await store.firstKey(`${FAILED}${id}.`);
+  if (failed !== undefined) {
+    const record = JSON.parse((await store.get(failed)).bytes.toString('utf8'));
     return json(200, { id, status: 'failed', error: record.error });
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
   }
   if ((await store.firstKey(`${UPLOADS}${id}.`)) !== undefined) {
     return json(200, { id, status: 'pending' });

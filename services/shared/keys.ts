@@ -9,9 +9,7 @@ export const UPLOADS = 'uploads/';
 export const CARTOONS = 'cartoons/';
 export const FAILED = 'failed/';
 
-/** Upload suffixes that trigger processing (the S3 notification filters use the same list). */
-export const IMAGE_SUFFIXES = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
-
+/** The suffix `POST /uploads` gives an upload key, by its declared content type. */
 export const SUFFIX_BY_CONTENT_TYPE: Readonly<Record<string, string>> = {
   'image/jpeg': '.jpg',
   'image/png': '.png',
@@ -33,10 +31,17 @@ export function decodeEventKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
-/** Whether a key is an upload this service processes: under `uploads/`, an image suffix, valid. */
+/**
+ * Whether a key is an upload this service processes: a valid object key under `uploads/`
+ * that is not a "folder" marker (the S3 console writes `uploads/photos/` as an empty object).
+ *
+ * The suffix does not decide. S3 notification filters match suffixes case-sensitively, so a
+ * `.jpg` rule never fires for a camera's `IMG_0001.JPG`; every deployment triggers on the
+ * `uploads/` prefix alone and the core decides from the bytes. A file that is not an image we
+ * accept ends as a `failed/` record that says so, instead of being silently ignored.
+ */
 export function isProcessableUpload(key: string): boolean {
-  if (!key.startsWith(UPLOADS) || key.length === UPLOADS.length) return false;
-  if (!IMAGE_SUFFIXES.some((suffix) => key.toLowerCase().endsWith(suffix))) return false;
+  if (!key.startsWith(UPLOADS) || key.endsWith('/')) return false;
   try {
     assertImageKey(key);
     return true;
@@ -45,19 +50,22 @@ export function isProcessableUpload(key: string): boolean {
   }
 }
 
-/** `uploads/a/b photo.png` → `a/b photo`: the upload's name without prefix and suffix. */
-function stem(uploadKey: string): string {
-  const name = uploadKey.slice(UPLOADS.length);
-  const dot = name.lastIndexOf('.');
-  return dot > name.lastIndexOf('/') ? name.slice(0, dot) : name;
+/** `uploads/a/b photo.png` → `a/b photo.png`: the upload's name below the prefix. */
+function uploadName(uploadKey: string): string {
+  return uploadKey.slice(UPLOADS.length);
 }
 
-/** Where the cartoon of an upload goes: `uploads/x.png` → `cartoons/x.jpg`. */
+/**
+ * Where the cartoon of an upload goes: `uploads/a/cat.png` → `cartoons/a/cat.png.jpg`.
+ * The whole upload name is kept, suffix included, so `cat.jpg` and `cat.png` (or `a/cat.jpg`
+ * and `b/cat.jpg`) never share a result: the mapping is one-to-one and can be computed from
+ * the upload key alone.
+ */
 export function resultKey(uploadKey: string): string {
-  return `${CARTOONS}${stem(uploadKey)}.jpg`;
+  return `${CARTOONS}${uploadName(uploadKey)}.jpg`;
 }
 
-/** Where the failure record of an upload goes: `uploads/x.png` → `failed/x.json`. */
+/** Where the failure record of an upload goes: `uploads/a/cat.png` → `failed/a/cat.png.json`. */
 export function failedKey(uploadKey: string): string {
-  return `${FAILED}${stem(uploadKey)}.json`;
+  return `${FAILED}${uploadName(uploadKey)}.json`;
 }

@@ -6,9 +6,11 @@ import {
   cartoonize,
   type ImageStore,
   NotFoundError,
+  PayloadTooLargeError,
   toCartoonError,
 } from '@cartoon-compute/core';
 import { failedKey, isProcessableUpload, resultKey } from './keys';
+import type { UploadRef } from './s3-events';
 
 export interface ProcessDeps {
   readonly store: ImageStore;
@@ -29,6 +31,7 @@ const SOURCE_ETAG = 'source-etag';
  * Lambda, an SQS message for Fargate).
  *
  * - Idempotent: a result already made from the same upload (same ETag) is left alone.
+ * - An upload the event says is over the byte limit is refused without being downloaded.
  * - Bad input (a non-image, a corrupt file, a bomb) leaves a `failed/` record saying why
  *   and resolves: retrying cannot help. Anything else leaves a record and throws, so the
  *   caller's retries and on-failure destination take over.
@@ -36,14 +39,11 @@ const SOURCE_ETAG = 'source-etag';
  *
  * @example
  * ```ts
- * await processUpload('uploads/3f2c…/cat.png', '"9b2cf535f27731c974343645a3985328"', deps);
+ * await processUpload({ key: 'uploads/IMG_0001.JPG', etag: '9b2cf535…', size: 2_481_551 }, deps);
  * ```
  */
-export async function processUpload(
-  key: string,
-  etag: string | undefined,
-  deps: ProcessDeps,
-): Promise<ProcessOutcome> {
+export async function processUpload(upload: UploadRef, deps: ProcessDeps): Promise<ProcessOutcome> {
+  const { key, etag, size } = upload;
   const { store, logger } = deps;
   if (!isProcessableUpload(key)) {
     logger.warn('not a processable upload; ignored', { key });
@@ -58,11 +58,14 @@ export async function processUpload(
   const started = performance.now();
   let sourceEtag = unquote(etag ?? '');
   try {
-    const upload = await store.get(key);
-    sourceEtag = unquote(upload.etag);
-    const style = upload.metadata.style;
+    if (size !== undefined && size > deps.limits.maxBytes) {
+      throw new PayloadTooLargeError(`Image is larger than ${deps.limits.maxBytes} bytes`);
+    }
+    const stored = await store.get(key);
+    sourceEtag = unquote(stored.etag);
+    const style = stored.metadata.style;
     const result = await cartoonize(
-      upload.bytes,
+      stored.bytes,
       { ...(style === undefined ? {} : { style }), maxSide: deps.maxSide },
       deps.limits,
     );

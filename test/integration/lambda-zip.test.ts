@@ -2,7 +2,7 @@
  * The lambda-zip handlers, invoked in-process with the events AWS sends, against a real
  * local S3-compatible server on an ephemeral port and real sharp. Nothing is mocked.
  */
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { cartoonize, NotFoundError } from '@cartoon-compute/core';
 import { S3ImageStore } from '@cartoon-compute/core/s3';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -412,7 +412,10 @@ describe('POST /uploads', () => {
       result: { key: string; status: string };
     };
     expect(body.key).toBe(`uploads/${body.id}.png`);
-    expect(body.result).toEqual({ key: `cartoons/${body.id}.jpg`, status: `/cartoons/${body.id}` });
+    expect(body.result).toEqual({
+      key: `cartoons/${body.id}.png.jpg`,
+      status: `/cartoons/${body.id}`,
+    });
     expect(body.upload.method).toBe('PUT');
     expect(body.upload.headers).toEqual({
       'content-type': 'image/png',
@@ -529,7 +532,7 @@ describe('the S3 path, end to end', () => {
 
     await processKey(key);
 
-    const result = await store.get('cartoons/holiday 2026/my photo ü 猫.jpg');
+    const result = await store.get('cartoons/holiday 2026/my photo ü 猫.jpg.jpg');
     expect(result.metadata['source-key']).toBe(encodeURIComponent(key));
     expect((await sharp(result.bytes).metadata()).width).toBe(640);
   });
@@ -539,9 +542,9 @@ describe('the S3 path, end to end', () => {
     await store.put(key, photo('chelsea.png'), { contentType: 'image/png' });
 
     await processKey(key);
-    const first = await store.head('cartoons/twice.jpg');
+    const first = await store.head('cartoons/twice.png.jpg');
     await processKey(key);
-    const second = await store.head('cartoons/twice.jpg');
+    const second = await store.head('cartoons/twice.png.jpg');
 
     expect(second.etag).toBe(first.etag);
     expect(second.metadata['duration-ms']).toBe(first.metadata['duration-ms']);
@@ -554,7 +557,7 @@ describe('the S3 path, end to end', () => {
 
     await processKey(key);
 
-    const record = JSON.parse((await store.get('failed/notes.json')).bytes.toString('utf8'));
+    const record = JSON.parse((await store.get('failed/notes.jpg.json')).bytes.toString('utf8'));
     expect(record).toMatchObject({
       sourceKey: key,
       error: {
@@ -562,8 +565,99 @@ describe('the S3 path, end to end', () => {
         message: expect.stringMatching(/^Unsupported image type/),
       },
     });
-    await expect(store.head('cartoons/notes.jpg')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.head('cartoons/notes.jpg.jpg')).rejects.toBeInstanceOf(NotFoundError);
     expect((await store.get(key)).bytes.equals(text)).toBe(true);
+  });
+
+  test.each([
+    'uploads/IMG_0001.JPG',
+    'uploads/Scan.PNG',
+    'uploads/x.Tiff',
+    'uploads/no-suffix-at-all',
+  ])('%s is processed whatever its suffix says: the bytes decide', async (key) => {
+    await store.put(key, photo('rocket.jpg'), { contentType: 'image/jpeg' });
+
+    await processKey(key);
+
+    const result = await store.get(`cartoons/${key.slice('uploads/'.length)}.jpg`);
+    expect((await sharp(result.bytes).metadata()).format).toBe('jpeg');
+  });
+
+  test('a file that is not an image ends as a failure record that says why', async () => {
+    const key = 'uploads/readme.txt';
+    const text = Buffer.from('not a picture');
+    await store.put(key, text, { contentType: 'text/plain' });
+
+    await processKey(key);
+
+    const record = JSON.parse((await store.get('failed/readme.txt.json')).bytes.toString('utf8'));
+    expect(record.error).toEqual({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: expect.stringMatching(/^Unsupported image type/),
+    });
+    expect((await store.get(key)).bytes.equals(text)).toBe(true);
+  });
+
+  test('two uploads with the same name and different suffixes keep a result each', async () => {
+    await store.put('uploads/cat.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
+    await store.put('uploads/cat.png', photo('chelsea.png'), { contentType: 'image/png' });
+
+    await processKey('uploads/cat.jpg');
+    await processKey('uploads/cat.png');
+
+    const fromJpeg = await store.get('cartoons/cat.jpg.jpg');
+    const fromPng = await store.get('cartoons/cat.png.jpg');
+    expect(fromJpeg.metadata['source-key']).toBe(encodeURIComponent('uploads/cat.jpg'));
+    expect(fromPng.metadata['source-key']).toBe(encodeURIComponent('uploads/cat.png'));
+    expect((await sharp(fromJpeg.bytes).metadata()).width).toBe(640);
+    expect((await sharp(fromPng.bytes).metadata()).width).toBe(451);
+  });
+
+  test('the same name in two folders keeps a result each, and a failure never replaces a result', async () => {
+    await store.put('uploads/a/dog.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
+    await store.put('uploads/b/dog.jpg', Buffer.from('oops'), { contentType: 'image/jpeg' });
+
+    await processKey('uploads/a/dog.jpg');
+    await processKey('uploads/b/dog.jpg');
+
+    expect((await store.head('cartoons/a/dog.jpg.jpg')).metadata['source-key']).toBe(
+      encodeURIComponent('uploads/a/dog.jpg'),
+    );
+    await expect(store.head('cartoons/b/dog.jpg.jpg')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await keys('failed/a/')).toEqual([]);
+    expect(await keys('failed/b/')).toEqual(['failed/b/dog.jpg.json']);
+  });
+
+  test('an upload the event says is over the byte limit is refused without being read', async () => {
+    const key = 'uploads/huge.jpg';
+    const bytes = photo('rocket.jpg');
+    await store.put(key, bytes, { contentType: 'image/jpeg' });
+    const { etag } = await store.head(key);
+
+    // The event's size, not the object, is what is checked: claim 40 MB.
+    await processHandler(
+      s3PutEvent(s3.bucket, key, etag, 40 * 1024 * 1024),
+      lambdaContext('cartoon-compute-dev-process'),
+    );
+
+    const record = JSON.parse((await store.get('failed/huge.jpg.json')).bytes.toString('utf8'));
+    expect(record.error).toEqual({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'Image is larger than 33554432 bytes',
+    });
+    await expect(store.head('cartoons/huge.jpg.jpg')).rejects.toBeInstanceOf(NotFoundError);
+    expect((await store.get(key)).bytes.equals(bytes)).toBe(true);
+  });
+
+  test('GET /cartoons/{id} still finds a result after its upload has expired', async () => {
+    const id = '5d1e8c7a-94f0-4b3e-8a2d-6c5b4a392817';
+    await store.put(`uploads/${id}.jpg`, photo('rocket.jpg'), { contentType: 'image/jpeg' });
+    await processKey(`uploads/${id}.jpg`);
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `uploads/${id}.jpg` }));
+
+    const body = json(await call({ method: 'GET', url: `/cartoons/${id}` }));
+
+    expect(body).toMatchObject({ id, status: 'done', contentType: 'image/jpeg' });
   });
 
   test('a failed upload is reported by GET /cartoons/{id}', async () => {
@@ -584,7 +678,7 @@ describe('the S3 path, end to end', () => {
 
   test.each([
     ['a path outside uploads/', 'cartoons/loop.jpg'],
-    ['a suffix that is not an image', 'uploads/readme.txt'],
+    ['a folder marker written by the S3 console', 'uploads/holiday/'],
     ['a parent-directory segment', 'uploads/../cartoons/evil.jpg'],
   ])('%s is ignored and nothing is written', async (_name, key) => {
     const before = [...(await keys('cartoons/')), ...(await keys('failed/'))].sort();
@@ -598,12 +692,13 @@ describe('the S3 path, end to end', () => {
   });
 
   test('processing never writes under uploads/, so it cannot trigger itself', async () => {
-    const before = await keys('uploads/');
+    const before = (await keys('uploads/')).sort();
     await store.put('uploads/self.png', photo('chelsea.png'), { contentType: 'image/png' });
 
     await processKey('uploads/self.png');
 
-    expect(await keys('uploads/')).toEqual([...before, 'uploads/self.png'].sort());
+    // Sorted here: fauxqs lists keys case-insensitively, where S3 lists them in UTF-8 byte order.
+    expect((await keys('uploads/')).sort()).toEqual([...before, 'uploads/self.png'].sort());
   });
 
   test.each<[string, string, number, string, RegExp]>([

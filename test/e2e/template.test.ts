@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { failedKey, resultKey } from '../../services/shared/keys';
+import { notifies, REAL_WORLD_UPLOAD_KEYS } from '../support/s3-notification-rules';
 import {
   allows,
   asArray,
@@ -29,7 +31,6 @@ const TEMPLATE = 'cloudformation-template-update-stack.json';
 
 const BUCKET = `cartoon-compute-dev-\${AWS::AccountId}-\${AWS::Region}`;
 const BUCKET_ARN = `arn:\${AWS::Partition}:s3:::${BUCKET}`;
-const IMAGE_SUFFIXES = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
 const PREFIXES = ['uploads/', 'cartoons/', 'failed/'];
 const FUNCTIONS = [
   { name: 'api', id: 'ApiLambdaFunction', memory: 'apiMemory', timeout: 'apiTimeout' },
@@ -70,7 +71,7 @@ interface Bucket {
   BucketName: unknown;
   PublicAccessBlockConfiguration: Record<string, boolean>;
   BucketEncryption?: { ServerSideEncryptionConfiguration: unknown[] };
-  OwnershipControls: { Rules: { ObjectOwnership: string }[] };
+  OwnershipControls?: { Rules: { ObjectOwnership: string }[] };
   CorsConfiguration: { CorsRules: { AllowedMethods: string[] }[] };
   LifecycleConfiguration: {
     Rules: {
@@ -145,13 +146,6 @@ async function layerRebuilt(): Promise<boolean> {
 /** The logical id a function's `Role: !GetAtt X.Arn` names. */
 function roleOf(fn: LambdaFunction): string {
   return render(fn.Role).replace(/^\$\{(.+)\.Arn\}$/, '$1');
-}
-
-/** Whether an S3 notification filter lets `key` through. */
-function notifies(config: LambdaConfiguration, key: string): boolean {
-  return (config.Filter?.S3Key?.Rules ?? []).every((rule) =>
-    rule.Name.toLowerCase() === 'prefix' ? key.startsWith(rule.Value) : key.endsWith(rule.Value),
-  );
 }
 
 function ruleValue(config: LambdaConfiguration, name: string): string | undefined {
@@ -286,33 +280,52 @@ describe('CloudFormation template from serverless package', () => {
     });
   });
 
+  describe('ceilings on a public endpoint', () => {
+    it('throttles every route of the stage at the default rate and burst', () => {
+      const stages = idsOfType(template, 'AWS::ApiGatewayV2::Stage').map((id) =>
+        props<{
+          StageName: string;
+          DefaultRouteSettings?: { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number };
+        }>(template, id, 'AWS::ApiGatewayV2::Stage'),
+      );
+      expect(stages).toHaveLength(1);
+      expect(stages[0]?.DefaultRouteSettings).toMatchObject({
+        ThrottlingRateLimit: params.apiThrottleRate,
+        ThrottlingBurstLimit: params.apiThrottleBurst,
+      });
+      expect(params.apiThrottleRate).toBeGreaterThan(0);
+      expect(params.apiThrottleBurst).toBeGreaterThanOrEqual(params.apiThrottleRate as number);
+    });
+
+    it('caps the api function at the default reserved concurrency', () => {
+      expect(params.apiReservedConcurrency).toBeGreaterThan(0);
+      expect(fn('ApiLambdaFunction').ReservedConcurrentExecutions).toBe(
+        params.apiReservedConcurrency,
+      );
+    });
+  });
+
   describe('S3 notifications', () => {
     const configurations = (): LambdaConfiguration[] =>
       props<Bucket>(template, 'Bucket', 'AWS::S3::Bucket').NotificationConfiguration
         .LambdaConfigurations;
 
-    it('invoke the process function on ObjectCreated under uploads/ with an image suffix', () => {
-      expect(configurations().length).toBeGreaterThan(0);
-      for (const config of configurations()) {
-        expect(config.Event).toBe('s3:ObjectCreated:*');
-        expect(ruleValue(config, 'prefix')).toBe('uploads/');
-        expect(IMAGE_SUFFIXES).toContain(ruleValue(config, 'suffix'));
-        expect(render(config.Function)).toBe(`\${ProcessLambdaFunction.Arn}`);
-      }
+    it('invoke the process function on ObjectCreated for everything under uploads/', () => {
+      expect(configurations()).toHaveLength(1);
+      const [config] = configurations();
+      expect(config?.Event).toBe('s3:ObjectCreated:*');
+      expect(ruleValue(config as LambdaConfiguration, 'prefix')).toBe('uploads/');
+      expect(render(config?.Function)).toBe(`\${ProcessLambdaFunction.Arn}`);
     });
 
-    it('cover exactly the image suffixes, each once', () => {
-      const suffixes = configurations().map((config) => ruleValue(config, 'suffix'));
-      expect([...suffixes].sort()).toEqual([...IMAGE_SUFFIXES].sort());
-      for (const suffix of IMAGE_SUFFIXES) {
-        const key = `uploads/3f2c9a1e-0000-4000-8000-000000000000${suffix}`;
-        expect(configurations().filter((config) => notifies(config, key))).toHaveLength(1);
-      }
+    it.each(REAL_WORLD_UPLOAD_KEYS)('fire exactly once for %s, evaluated as S3 does', (key) => {
+      expect(configurations().filter((config) => notifies(config, key))).toHaveLength(1);
     });
 
-    it('never match cartoons/ or failed/, so processing cannot trigger itself', () => {
-      const written = ['cartoons/', 'failed/'].flatMap((prefix) =>
-        [...IMAGE_SUFFIXES, '.json'].map((suffix) => `${prefix}x${suffix}`),
+    it('never match what processing writes, so processing cannot trigger itself', () => {
+      const written = REAL_WORLD_UPLOAD_KEYS.flatMap((key) => [resultKey(key), failedKey(key)]);
+      expect(written.every((key) => key.startsWith('cartoons/') || key.startsWith('failed/'))).toBe(
+        true,
       );
       const triggered = written.filter((key) => configurations().some((c) => notifies(c, key)));
       expect(triggered).toEqual([]);
@@ -424,19 +437,57 @@ describe('CloudFormation template from serverless package', () => {
   describe('the bucket', () => {
     const bucket = (): Bucket => props<Bucket>(template, 'Bucket', 'AWS::S3::Bucket');
 
-    it('blocks public access, encrypts, and enforces bucket-owner ownership', () => {
-      expect(bucket().PublicAccessBlockConfiguration).toEqual({
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      });
-      expect(bucket().BucketEncryption?.ServerSideEncryptionConfiguration.length).toBeGreaterThan(
-        0,
-      );
-      expect(bucket().OwnershipControls.Rules).toEqual([
-        { ObjectOwnership: 'BucketOwnerEnforced' },
-      ]);
+    const buckets = (): string[] => idsOfType(template, 'AWS::S3::Bucket');
+
+    it('are ours and the framework deployment bucket, nothing else', () => {
+      expect(buckets().sort()).toEqual(['Bucket', 'ServerlessDeploymentBucket']);
+    });
+
+    it('every bucket blocks public access, encrypts, and enforces bucket-owner ownership', () => {
+      for (const id of buckets()) {
+        const each = props<Bucket>(template, id, 'AWS::S3::Bucket');
+        expect({ id, block: each.PublicAccessBlockConfiguration }).toEqual({
+          id,
+          block: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+        });
+        expect(each.BucketEncryption?.ServerSideEncryptionConfiguration.length).toBeGreaterThan(0);
+        expect(each.OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+      }
+    });
+
+    it('every bucket denies s3:* without TLS on the bucket and on its objects', () => {
+      for (const id of buckets()) {
+        const denied = idsOfType(template, 'AWS::S3::BucketPolicy')
+          .map((policy) =>
+            props<{ Bucket: unknown; PolicyDocument: { Statement: Statement[] } }>(
+              template,
+              policy,
+              'AWS::S3::BucketPolicy',
+            ),
+          )
+          .filter((policy) => render(policy.Bucket) === `\${${id}}`)
+          .flatMap((policy) => asArray(policy.PolicyDocument.Statement))
+          .filter(
+            (s) =>
+              deniesInsecureTransport(s) &&
+              s.Principal === '*' &&
+              asArray(s.Action).includes('s3:*'),
+          )
+          .flatMap(resources);
+        expect({ id, objects: denied.some((arn) => arn.endsWith('/*')) }).toEqual({
+          id,
+          objects: true,
+        });
+        expect({ id, bucket: denied.some((arn) => !arn.endsWith('/*')) }).toEqual({
+          id,
+          bucket: true,
+        });
+      }
     });
 
     it('expires uploads/ and cartoons/ and aborts incomplete multipart uploads', () => {

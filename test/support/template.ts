@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 export interface Resource {
   readonly Type: string;
@@ -152,6 +153,9 @@ export interface StageParams {
   readonly processMemory: number;
   readonly processTimeout: number;
   readonly processReservedConcurrency: number;
+  readonly apiReservedConcurrency: number;
+  readonly apiThrottleRate: number;
+  readonly apiThrottleBurst: number;
   readonly apiProvisionedConcurrency: number;
   readonly logRetentionDays: number;
   readonly logLevel: string;
@@ -160,45 +164,17 @@ export interface StageParams {
 }
 
 /**
- * The same values as `params.default` in serverless.yml, for when no YAML parser is
- * installed. Keep in step with serverless.yml.
- */
-const DOCUMENTED_DEFAULTS: StageParams = {
-  apiMemory: 1769,
-  apiTimeout: 29,
-  processMemory: 2048,
-  processTimeout: 60,
-  processReservedConcurrency: 20,
-  apiProvisionedConcurrency: 0,
-  logRetentionDays: 14,
-  logLevel: 'INFO',
-  uploadsExpireDays: 7,
-  resultsExpireDays: 30,
-};
-
-interface YamlParser {
-  load(source: string): unknown;
-}
-
-/**
- * `params.default` read from serverless.yml with js-yaml when it is installed (it comes with
- * the framework and with jest's coverage tooling), else DOCUMENTED_DEFAULTS. Only the top-level
- * `params:` block is parsed: the rest of the file uses CloudFormation tags (`!Ref`, `!Sub`)
- * that a plain YAML schema refuses, and js-yaml 3 and 4 spell custom schemas differently.
+ * `params.default` read from serverless.yml. Only the top-level `params:` block is parsed:
+ * the rest of the file uses CloudFormation tags (`!Ref`, `!Sub`) that a plain YAML schema
+ * refuses.
  */
 export function defaultStageParams(serverlessYml: string): StageParams {
-  let parser: YamlParser;
-  try {
-    parser = require(require.resolve('js-yaml')) as YamlParser;
-  } catch {
-    return DOCUMENTED_DEFAULTS;
-  }
   const lines = readFileSync(serverlessYml, 'utf8').split('\n');
   const start = lines.findIndex((line) => /^params:\s*(#.*)?$/.test(line));
   if (start < 0) throw new Error(`no top-level params: block in ${path.basename(serverlessYml)}`);
   const length = lines.slice(start + 1).findIndex((line) => /^[^\s#]/.test(line));
   const block = lines.slice(start, length < 0 ? undefined : start + 1 + length).join('\n');
-  const parsed = parser.load(block) as { params?: { default?: StageParams } } | null;
+  const parsed = parseYaml(block) as { params?: { default?: StageParams } } | null;
   const defaults = parsed?.params?.default;
   if (defaults === undefined) throw new Error('serverless.yml has no params.default');
   return defaults;

@@ -720,9 +720,9 @@ export function breakEven(
     if (high.usd.fargate - high.usd[lambda] > 0) continue;
     let lo = low.requestsPerMonth;
     let hi = high.requestsPerMonth;
+    // Down to the request: gap(hi) <= 0 < gap(hi - 1).
     while (hi - lo > 1) {
-      const mid = Math.floor(Math.sqrt(lo * hi));
-      if (mid <= lo || mid >= hi) break;
+      const mid = Math.floor((lo + hi) / 2);
       if (gap(mid) > 0) lo = mid;
       else hi = mid;
     }

@@ -69,7 +69,7 @@ function number(
   }
   const value = Number(raw);
   const kind = range.integer ? 'integer' : 'number';
-  const low = range.above ? `above ${range.min}` : `between ${range.min}`;
+  const low = range.above ? `above ${range.min} and at most` : `between ${range.min} and`;
   const ok =
     typeof raw === 'string' &&
     raw.trim() !== '' &&
@@ -79,7 +79,7 @@ function number(
     value <= range.max;
   if (!ok) {
     throw new UsageError(
-      `Expected ${kind} ${low} and ${range.max} for --${name} but received ${String(raw)}`,
+      `Expected ${kind} ${low} ${range.max} for --${name} but received ${String(raw)}`,
     );
   }
   return value;

@@ -1,0 +1,155 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { type CostReport, costReport, formatUsd, workload } from '../../loadtest/cost-model';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Runs the real script the way `npm run cost` does. */
+function cost(...args: string[]) {
+  const run = spawnSync(TSX, ['--tsconfig', 'tsconfig.json', 'scripts/cost.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const REQUIRED = [
+  '--requests',
+  '2000000',
+  '--duration-ms',
+  '400',
+  '--memory-mb',
+  '1769',
+  '--arch',
+  'arm64',
+  '--payload-kb',
+  '600',
+];
+
+describe('npm run cost', () => {
+  test("prints each variant's month, per 1,000 images and breakdown as the model computes them", () => {
+    const run = cost(
+      ...REQUIRED,
+      '--cold-share',
+      '0.05',
+      '--init-ms',
+      '900',
+      '--measured-where',
+      'local',
+    );
+
+    expect(run.status).toBe(0);
+    const expected = costReport(
+      workload({
+        requestsPerMonth: 2_000_000,
+        durationMs: 400,
+        memoryMb: 1769,
+        arch: 'arm64',
+        payloadKb: 600,
+        coldShare: 0.05,
+        initMs: 900,
+        measuredWhere: 'local',
+      }),
+    );
+    for (const v of expected.variants) {
+      const per1000 = formatUsd(v.per1000ImagesUsd ?? Number.NaN, 4);
+      expect(run.stdout).toContain(`${v.variant}`);
+      expect(run.stdout).toContain(`${formatUsd(v.monthlyUsd)}/month, ${per1000} per 1,000 images`);
+      for (const line of v.lines) expect(run.stdout).toContain(line.detail);
+    }
+    expect(run.stdout).toContain(
+      'durations: measured locally (this machine, not Lambda billed durations)',
+    );
+    expect(run.stdout).toContain('lambda-managed-instances (priced, not deployed)');
+    // The 600 KB photo is metered as two HTTP API requests.
+    expect(run.stdout).toContain('2,000,000 images × 2 (600 KB in 512 KB steps)');
+  });
+
+  test('--json is the whole report: variants, curve and break-even points', () => {
+    const run = cost(...REQUIRED, '--json', '--free-tier', '--provisioned', '1', '--spot');
+
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout) as CostReport;
+    const expected = costReport(
+      workload({
+        requestsPerMonth: 2_000_000,
+        durationMs: 400,
+        memoryMb: 1769,
+        arch: 'arm64',
+        payloadKb: 600,
+        freeTier: true,
+        provisioned: 1,
+        fargate: { spot: true },
+      }),
+    );
+    expect(report).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(report.measuredWhere).toBe('assumed');
+    expect(report.curve).toHaveLength(21);
+    expect(report.breakEven.map((s) => s.scenario)).toEqual([
+      'as given',
+      'x86_64 (Lambda and Fargate)',
+      'provisioned concurrency 0',
+    ]);
+    expect(report.variants.find((v) => v.variant === 'fargate')?.arch).toBe('x86_64');
+  });
+
+  test('--help explains every flag', () => {
+    const run = cost('--help');
+
+    expect(run.status).toBe(0);
+    for (const flag of [
+      '--requests',
+      '--duration-ms',
+      '--memory-mb',
+      '--arch',
+      '--payload-kb',
+      '--json',
+      '--free-tier',
+      '--cold-share',
+      '--init-ms',
+      '--provisioned',
+      '--region',
+      '--task-vcpu',
+      '--task-memory-gb',
+      '--min-tasks',
+      '--target-cpu',
+      '--spot',
+      '--measured-where',
+    ]) {
+      expect(run.stdout).toContain(flag);
+    }
+  });
+
+  test.each([
+    [['--bogus'], "Unknown option '--bogus'"],
+    [REQUIRED.slice(2), 'Missing --requests'],
+    [
+      [...REQUIRED, '--cold-share', '1.5'],
+      'Expected number between 0 and 1 for --cold-share but received 1.5',
+    ],
+    [
+      [...REQUIRED.slice(0, 7), 'sparc', ...REQUIRED.slice(8)],
+      'Expected one of arm64, x86_64 for --arch but received sparc',
+    ],
+    [
+      [...REQUIRED, '--task-vcpu', '3'],
+      'Expected one of 0.25, 0.5, 1, 2, 4, 8, 16 for --task-vcpu but received 3',
+    ],
+    [
+      [...REQUIRED, '--region', 'eu-west-1'],
+      'No prices for region eu-west-1; the table has us-east-1',
+    ],
+    [
+      [...REQUIRED, '--target-cpu', '0'],
+      'Expected number above 0 and at most 1 for --target-cpu but received 0',
+    ],
+  ])('%j exits 2 with "%s"', (args, message) => {
+    const run = cost(...args);
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+  });
+});

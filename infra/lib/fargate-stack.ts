@@ -122,7 +122,7 @@ export class FargateStack extends Stack {
         ...serviceEnvironment({ variant: 'fargate', bucket, settings, version: props.version }),
         PORT: String(CONTAINER_PORT),
         QUEUE_URL: queue.queueUrl,
-        // Fargate sets no region variable for the SDK, and there is no instance metadata.
+        // Set explicitly (config.ts and the SDK read it), whatever the platform injects.
         AWS_REGION: this.region,
         ...(settings.maxInFlight === undefined
           ? {}

@@ -379,6 +379,42 @@ describe('CDK app (infra/)', () => {
       }
       expect(uploadQueue(template(custom)).properties.VisibilityTimeout).toBe(720);
     });
+    it('gives each function its own role: the queue role never writes uploads, the api role never writes results', () => {
+      const bucket = only(template(), 'AWS::S3::Bucket').id;
+      const apiRole = roleId(api().Role);
+      const queueRole = roleId(queueFn().Role);
+      expect(apiRole).not.toBe(queueRole);
+      expect(PREFIXES.map((p) => [p, mayWrite(template(), queueRole, bucket, p)])).toEqual([
+        ['uploads/', false],
+        ['cartoons/', true],
+        ['failed/', true],
+      ]);
+      expect(PREFIXES.map((p) => [p, mayWrite(template(), apiRole, bucket, p)])).toEqual([
+        ['uploads/', true],
+        ['cartoons/', false],
+        ['failed/', false],
+      ]);
+      const receivers = allowStatements(template())
+        .filter(({ statement }) => allows(statement, 'sqs:ReceiveMessage'))
+        .map(({ owner }) => owner);
+      expect(receivers).toEqual([queueRole]);
+    });
+
+    it('lets each function write logs to its own log group only', () => {
+      for (const fn of [api(), queueFn()]) {
+        const group = render(fn.LoggingConfig?.LogGroup).replace(/^\$\{(.+)\}$/, '$1');
+        expect(
+          props<{ RetentionInDays: number }>(template(), group, 'AWS::Logs::LogGroup'),
+        ).toEqual(expect.objectContaining({ RetentionInDays: params.logRetentionDays }));
+        const logStatements = allowStatements(template()).filter(
+          ({ owner, statement }) =>
+            owner === roleId(fn.Role) && allows(statement, 'logs:PutLogEvents'),
+        );
+        expect(logStatements.flatMap(({ statement }) => resources(statement))).toEqual([
+          `\${${group}.Arn}`,
+        ]);
+      }
+    });
   });
 
   describe('the fargate stack', () => {
@@ -778,8 +814,7 @@ describe('CDK app (infra/)', () => {
       const writers = [...new Set(allowStatements(template()).map(({ owner }) => owner))].filter(
         (role) => mayWrite(template(), role, bucket, 'uploads/'),
       );
-      // The API function's role, or the task's, which signs upload URLs; nothing else.
-      expect(writers).toHaveLength(1);
+      expect(writers).toEqual([uploadSigner(template())]);
     });
 
     it('names its outputs so load tests can find them', () => {
@@ -893,6 +928,21 @@ describe('CDK app (infra/)', () => {
     });
   });
 });
+
+/** The role that signs presigned upload URLs: the API function's, or the Fargate task's. */
+function uploadSigner(template: Template): string {
+  const tasks = idsOfType(template, 'AWS::ECS::TaskDefinition');
+  if (tasks.length > 0) {
+    return roleId(
+      props<TaskDefinition>(template, tasks[0] as string, 'AWS::ECS::TaskDefinition').TaskRoleArn,
+    );
+  }
+  const api = all<LambdaFunction>(template, 'AWS::Lambda::Function').filter(
+    (f) => f.properties.ImageConfig?.Command?.[0] === 'api/index.handler',
+  );
+  if (api.length !== 1) throw new Error('expected one api function');
+  return roleId(api[0]?.properties.Role);
+}
 
 /** The queue S3 notifies: the one with a redrive policy (the other is its dead-letter queue). */
 function uploadQueue(template: Template): { id: string; properties: Queue } {

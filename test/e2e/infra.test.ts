@@ -114,7 +114,9 @@ interface EcsService {
     DeploymentCircuitBreaker?: { Enable: boolean; Rollback: boolean };
     MinimumHealthyPercent?: number;
   };
-  NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: string } };
+  NetworkConfiguration: {
+    AwsvpcConfiguration: { AssignPublicIp: string; SecurityGroups: unknown[] };
+  };
 }
 
 /** The single resource of a type, with its logical id; fails when there are none or several. */
@@ -575,13 +577,9 @@ describe('CDK app (infra/)', () => {
       expect(render(endpoint.ServiceName)).toMatch(/\.s3$/);
       expect(endpoint.VpcEndpointType ?? 'Gateway').toBe('Gateway');
       // The tasks' security group admits the container port from the ALB's group, nothing else.
-      const serviceGroups = asArray(
-        (
-          service() as unknown as {
-            NetworkConfiguration: { AwsvpcConfiguration: { SecurityGroups: unknown[] } };
-          }
-        ).NetworkConfiguration.AwsvpcConfiguration.SecurityGroups,
-      ).map((group) => render(group).replace(/^\$\{(.+)\.GroupId\}$/, '$1'));
+      const serviceGroups = service().NetworkConfiguration.AwsvpcConfiguration.SecurityGroups.map(
+        (group) => render(group).replace(/^\$\{(.+)\.GroupId\}$/, '$1'),
+      );
       expect(serviceGroups).toHaveLength(1);
       const albGroup = render(
         asArray(
@@ -610,7 +608,7 @@ describe('CDK app (infra/)', () => {
       expect(inline ?? []).toEqual([]);
     });
 
-    it('lets the task role presign uploads and write results, never write results as uploads', () => {
+    it('lets the task role presign uploads, write results, and consume its own queue only', () => {
       const bucket = only(template(), 'AWS::S3::Bucket').id;
       const role = roleId(task().properties.TaskRoleArn);
       expect(mayWrite(template(), role, bucket, 'uploads/')).toBe(true);

@@ -1,0 +1,250 @@
+/**
+ * fargate: the service as a long-running container behind an Application Load Balancer. The
+ * same container answers the HTTP contract and long-polls the bucket's upload queue itself.
+ *
+ * Network, chosen for cost: tasks run in public subnets with a public IP and no NAT gateway. A
+ * NAT gateway is billed by the hour in every AZ it serves, plus per GB, only so tasks can reach
+ * ECR, CloudWatch Logs and SQS; a public IP per task costs far less (README, "Cost notes").
+ * Inbound traffic still reaches a task only from the load balancer's security group. S3 goes
+ * through a gateway endpoint, which is free and keeps image bytes off the internet path.
+ */
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { dockerContext } from './assets';
+import { acknowledgeObjectWildcards, bucketStatements } from './bucket-access';
+import { serviceEnvironment } from './service-environment';
+import { ServiceStorage } from './service-storage';
+import type { FargateSettings } from './settings';
+
+/** The port the container listens on (its `PORT`). */
+export const CONTAINER_PORT = 8080;
+export const HEALTH_CHECK_PATH = '/health';
+/**
+ * Fargate Spot gives a task two minutes' notice (SIGTERM) before it stops it; 120 s is also
+ * ECS's maximum stop timeout on Fargate, the time between SIGTERM and SIGKILL.
+ */
+export const STOP_TIMEOUT_SECONDS = 120;
+
+export interface FargateStackProps extends StackProps {
+  readonly settings: FargateSettings;
+  /** Docker build contexts: arm64 (default) and x86_64 (Fargate Spot). */
+  readonly assetDirs: { readonly arm64: string; readonly x86_64: string };
+  readonly version: string;
+}
+
+export class FargateStack extends Stack {
+  readonly storage: ServiceStorage;
+  readonly service: ecs.FargateService;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+
+  /**
+   * @example
+   * ```ts
+   * new FargateStack(app, 'Fargate', {
+   *   settings: readFargateSettings((key) => app.node.tryGetContext(key)),
+   *   assetDirs: { arm64: DEFAULT_ASSET_DIRS.fargate, x86_64: DEFAULT_ASSET_DIRS.fargateX86 },
+   *   version: '0.1.0',
+   * });
+   * ```
+   */
+  constructor(scope: Construct, id: string, props: FargateStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    // Fargate Spot runs x86_64 tasks only (Amazon ECS developer guide, "Fargate capacity
+    // providers"): choosing Spot chooses the x86_64 image.
+    const architecture = settings.spot ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64;
+    const image = ecs.ContainerImage.fromAsset(
+      dockerContext(settings.spot ? props.assetDirs.x86_64 : props.assetDirs.arm64),
+      { platform: settings.spot ? Platform.LINUX_AMD64 : Platform.LINUX_ARM64 },
+    );
+
+    this.storage = new ServiceStorage(this, 'Storage', {
+      variant: 'fargate',
+      settings,
+      visibilityTimeout: Duration.seconds(settings.queueVisibilitySeconds),
+    });
+    const { bucket, queue } = this.storage;
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+      // Nothing runs in the default security group; restricting it would deploy a
+      // custom-resource Lambda with an AWS managed policy.
+      restrictDefaultSecurityGroup: false,
+    });
+    Validations.of(vpc).acknowledge({
+      id: 'AwsSolutions-VPC7',
+      reason:
+        'Flow logs are billed per GB ingested; the ALB and task logs answer the demo questions.',
+    });
+
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      enableFargateCapacityProviders: true,
+    });
+    Validations.of(cluster).acknowledge({
+      id: 'AwsSolutions-ECS4',
+      reason:
+        'Container Insights bills per metric; the load tests read the free ECS and ALB metrics.',
+    });
+
+    const logGroup = new logs.LogGroup(this, 'TaskLogs', {
+      retention: settings.logRetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: settings.cpu,
+      memoryLimitMiB: settings.memory,
+      runtimePlatform: {
+        cpuArchitecture: architecture,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    taskDefinition.addContainer('app', {
+      image,
+      portMappings: [{ containerPort: CONTAINER_PORT }],
+      environment: {
+        ...serviceEnvironment({ variant: 'fargate', bucket, settings, version: props.version }),
+        PORT: String(CONTAINER_PORT),
+        QUEUE_URL: queue.queueUrl,
+        // Set explicitly (config.ts and the SDK read it), whatever the platform injects.
+        AWS_REGION: this.region,
+        ...(settings.maxInFlight === undefined
+          ? {}
+          : { MAX_IN_FLIGHT: String(settings.maxInFlight) }),
+      },
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'app' }),
+      stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
+    });
+    Validations.of(taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The variables are names and limits (bucket, queue URL, sizes), no secrets.',
+    });
+    for (const statement of bucketStatements(bucket, ['api', 'process'])) {
+      taskDefinition.addToTaskRolePolicy(statement);
+    }
+    acknowledgeObjectWildcards(taskDefinition.taskRole, bucket);
+    queue.grantConsumeMessages(taskDefinition.taskRole);
+    Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken, to pull the image, has no resource-level permissions.',
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc,
+      internetFacing: true,
+      // Requests with malformed headers are dropped at the door, not passed to the app.
+      dropInvalidHeaderFields: true,
+    });
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason: 'Access logs would need a second bucket; the demo reads the ALB CloudWatch metrics.',
+    });
+
+    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc,
+      description: 'cartoon-compute fargate tasks: the container port, from the ALB only',
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      taskDefinition,
+      desiredCount: settings.minTasks,
+      assignPublicIp: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroups: [serviceSecurityGroup],
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+      ...(settings.spot
+        ? {
+            capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+          }
+        : {}),
+    });
+
+    const targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
+      vpc,
+      port: CONTAINER_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      targets: [this.service],
+      healthCheck: {
+        path: HEALTH_CHECK_PATH,
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+      // A request takes at most about 30 s; the default 300 s only slows deployments.
+      deregistrationDelay: Duration.seconds(35),
+    });
+    this.listeners(settings, targetGroup);
+    serviceSecurityGroup.connections.allowFrom(
+      this.loadBalancer,
+      ec2.Port.tcp(CONTAINER_PORT),
+      'from the load balancer',
+    );
+
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: settings.minTasks,
+      maxCapacity: settings.maxTasks,
+    });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: settings.cpuTargetPercent,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.seconds(180),
+    });
+
+    const scheme = settings.certificateArn === undefined ? 'http' : 'https';
+    new CfnOutput(this, 'ApiUrl', {
+      value: `${scheme}://${this.loadBalancer.loadBalancerDnsName}/`,
+      description: 'The load balancer',
+    });
+    new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.storage.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'Variant', { value: 'fargate' });
+    new CfnOutput(this, 'Architecture', { value: settings.spot ? 'x86_64' : 'arm64' });
+  }
+
+  /** HTTP on 80; with a certificate, HTTPS on 443 and HTTP redirected to it. */
+  private listeners(settings: FargateSettings, targetGroup: elbv2.ApplicationTargetGroup): void {
+    const publicDoor = 'A public demo service: the load balancer takes requests from anywhere.';
+    if (settings.certificateArn === undefined) {
+      this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultTargetGroups: [targetGroup],
+      });
+    } else {
+      this.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [
+          acm.Certificate.fromCertificateArn(this, 'Certificate', settings.certificateArn),
+        ],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [targetGroup],
+      });
+      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    }
+    Validations.of(this.loadBalancer).acknowledge({ id: 'AwsSolutions-EC23', reason: publicDoor });
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * lambda-image: the same handlers as lambda-zip, shipped as one arm64 container image. The
+ * `api` function answers the HTTP API; the `queue` function (same image, other CMD) is fed by
+ * an SQS event source mapping from the bucket's upload notifications: the poll-based
+ * invocation model, where lambda-zip shows the asynchronous one.
+ */
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { dockerContext } from './assets';
+import { acknowledgeObjectWildcards, type BucketJob, bucketStatements } from './bucket-access';
+import { serviceEnvironment } from './service-environment';
+import { ServiceStorage } from './service-storage';
+import type { LambdaImageSettings } from './settings';
+
+/** The HTTP contract's routes (docs: DESIGN.md), the same list lambda-zip's serverless.yml has. */
+export const HTTP_ROUTES = [
+  { method: apigw.HttpMethod.POST, path: '/cartoon' },
+  { method: apigw.HttpMethod.POST, path: '/uploads' },
+  { method: apigw.HttpMethod.GET, path: '/cartoons/{id}' },
+  { method: apigw.HttpMethod.GET, path: '/styles' },
+  { method: apigw.HttpMethod.GET, path: '/health' },
+] as const;
+
+/**
+ * AWS: "set the source queue's visibility timeout to at least six times the timeout that you
+ * configure on your function" (AWS Lambda developer guide, "Creating and configuring an Amazon
+ * SQS event source mapping", https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html,
+ * read 2026-11), so a batch retried after a throttle is not received twice; the batching
+ * window is added because records wait that long before the function even starts.
+ */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+export interface LambdaImageStackProps extends StackProps {
+  readonly settings: LambdaImageSettings;
+  /** The Docker build context of the Lambda image (a Dockerfile at its root). */
+  readonly assetDir: string;
+  readonly version: string;
+}
+
+export class LambdaImageStack extends Stack {
+  readonly storage: ServiceStorage;
+  readonly apiFunction: lambda.DockerImageFunction;
+  readonly queueFunction: lambda.DockerImageFunction;
+
+  /**
+   * @example
+   * ```ts
+   * new LambdaImageStack(app, 'LambdaImage', {
+   *   settings: readLambdaImageSettings((key) => app.node.tryGetContext(key)),
+   *   assetDir: DEFAULT_ASSET_DIRS.lambdaImage,
+   *   version: '0.1.0',
+   * });
+   * ```
+   */
+  constructor(scope: Construct, id: string, props: LambdaImageStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const context = dockerContext(props.assetDir);
+
+    this.storage = new ServiceStorage(this, 'Storage', {
+      variant: 'lambda-image',
+      settings,
+      visibilityTimeout: Duration.seconds(
+        VISIBILITY_TIMEOUT_FACTOR * settings.queueTimeout + settings.maxBatchingWindowSeconds,
+      ),
+    });
+    const { bucket, queue } = this.storage;
+    const environment = serviceEnvironment({
+      variant: 'lambda-image',
+      bucket,
+      settings,
+      version: props.version,
+    });
+
+    // One image for both functions: the asset is hashed once and pushed once.
+    const code = (cmd: string): lambda.DockerImageCode =>
+      lambda.DockerImageCode.fromImageAsset(context, {
+        platform: Platform.LINUX_ARM64,
+        cmd: [cmd],
+      });
+
+    this.apiFunction = this.imageFunction('Api', 'api', {
+      code: code('api/index.handler'),
+      description: 'The HTTP contract (POST /cartoon, POST /uploads, GET /cartoons/{id}, ...)',
+      memorySize: settings.apiMemory,
+      timeout: Duration.seconds(settings.apiTimeout),
+      reservedConcurrentExecutions: settings.apiReservedConcurrency,
+      environment,
+      settings,
+    });
+    this.queueFunction = this.imageFunction('Queue', 'process', {
+      code: code('queue/index.handler'),
+      description: 'Cartoonizes uploads announced on the queue into cartoons/',
+      memorySize: settings.queueMemory,
+      timeout: Duration.seconds(settings.queueTimeout),
+      environment,
+      settings,
+    });
+    this.queueFunction.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: settings.batchSize,
+        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+        // The handler names the records that failed; the rest of the batch is deleted.
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.queueMaxConcurrency,
+      }),
+    );
+
+    const api = this.httpApi(settings);
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'The HTTP API' });
+    new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.storage.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'Variant', { value: 'lambda-image' });
+  }
+
+  /** A function of the image, with its own role and log group and nothing it does not use. */
+  private imageFunction(
+    id: string,
+    job: BucketJob,
+    props: Omit<lambda.DockerImageFunctionProps, 'role' | 'logGroup' | 'architecture'> & {
+      settings: LambdaImageSettings;
+    },
+  ): lambda.DockerImageFunction {
+    const { settings, ...functionProps } = props;
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: settings.logRetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role: the default one carries the AWS managed AWSLambdaBasicExecutionRole,
+    // which may write to every log group in the account.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `cartoon-compute lambda-image ${id.toLowerCase()} function`,
+    });
+    logGroup.grantWrite(role);
+    for (const statement of bucketStatements(this.storage.bucket, [job]))
+      role.addToPolicy(statement);
+    acknowledgeObjectWildcards(role, this.storage.bucket);
+    const fn = new lambda.DockerImageFunction(this, id, {
+      ...functionProps,
+      architecture: lambda.Architecture.ARM_64,
+      role,
+      // Text format, as lambda-zip: the REPORT lines the load tests read look the same in both.
+      logGroup,
+    });
+    return fn;
+  }
+
+  private httpApi(settings: LambdaImageSettings): apigw.HttpStage {
+    const api = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'cartoon-compute lambda-image',
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
+      retention: settings.logRetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Stage-wide throttling, as lambda-zip: past it API Gateway answers 429 without invoking.
+    const stage = api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+    });
+    const integration = new HttpLambdaIntegration('Api', this.apiFunction);
+    for (const route of HTTP_ROUTES) {
+      api.addRoutes({ path: route.path, methods: [route.method], integration });
+    }
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'A public demo API by design, like lambda-zip; throttling and reserved concurrency cap it.',
+    });
+    return stage;
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The CDK app's settings, read once from CDK context (`cdk synth -c apiMemory=3008`, or the
+ * `context` handed to `buildApp` in tests), each with its range, failing with the key's name.
+ * Context rather than CfnParameters: the queue's visibility timeout is computed from the
+ * function timeout, and CloudFormation has no arithmetic, so the values must be known at synth.
+ * Defaults mirror serverless.yml's `params.default`, so the three variants are sized alike.
+ */
+
+/** Reads one context key; `node.tryGetContext` in the app, a plain object in tests. */
+export type ContextReader = (key: string) => unknown;
+
+/** Settings both stacks share: the bucket, the queues, logs, and the service's own variables. */
+export interface CommonSettings {
+  /** Part of every stack and bucket name, like serverless.yml's `--stage`. */
+  readonly stage: string;
+  readonly logRetentionDays: number;
+  readonly logLevel: string;
+  /** Origins allowed to PUT to presigned upload URLs from a browser. */
+  readonly corsOrigin: string;
+  readonly uploadsExpireDays: number;
+  readonly resultsExpireDays: number;
+  /** Receives of one S3 notification before it moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /**
+   * The services/shared/config.ts variables given in context (MAX_UPLOAD_BYTES, ...). Unset ones
+   * are left out, so config.ts stays the one home of their defaults.
+   */
+  readonly serviceEnvironment: Readonly<Record<string, string>>;
+}
+
+export interface LambdaImageSettings extends CommonSettings {
+  readonly apiMemory: number;
+  readonly apiTimeout: number;
+  /** Environments the API may use at once: a public URL must not take the account's concurrency. */
+  readonly apiReservedConcurrency: number;
+  readonly apiThrottleRate: number;
+  readonly apiThrottleBurst: number;
+  readonly queueMemory: number;
+  readonly queueTimeout: number;
+  /** The event source mapping's cap on concurrent queue functions. */
+  readonly queueMaxConcurrency: number;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+}
+
+export interface FargateSettings extends CommonSettings {
+  /** Task CPU units (1024 = 1 vCPU) and memory in MiB, one of Fargate's valid pairs. */
+  readonly cpu: number;
+  readonly memory: number;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  readonly cpuTargetPercent: number;
+  /** Run on Fargate Spot, which is x86_64 only, so the x86_64 image is used. */
+  readonly spot: boolean;
+  /** With a certificate, the ALB listens on HTTPS and redirects HTTP to it. */
+  readonly certificateArn?: string;
+  /** Optional cap on requests one task serves at once (the container's MAX_IN_FLIGHT). */
+  readonly maxInFlight?: number;
+  /** How long a message stays hidden while a task works on it. */
+  readonly queueVisibilitySeconds: number;
+}
+
+/** The services/shared/config.ts variables the app passes through when set in context. */
+export const SERVICE_ENVIRONMENT_KEYS = {
+  maxUploadBytes: 'MAX_UPLOAD_BYTES',
+  maxPixels: 'MAX_PIXELS',
+  maxSyncBytes: 'MAX_SYNC_BYTES',
+  urlTtlSeconds: 'URL_TTL_SECONDS',
+  s3MaxSide: 'S3_MAX_SIDE',
+} as const;
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+/** Fargate's CPU units and the memory (MiB) each allows: Amazon ECS developer guide, task size. */
+const FARGATE_MEMORY: Readonly<Record<number, readonly [number, number, number]>> = {
+  // cpu: [min, max, step]
+  256: [512, 2048, 512],
+  512: [1024, 4096, 1024],
+  1024: [2048, 8192, 1024],
+  2048: [4096, 16384, 1024],
+  4096: [8192, 30720, 1024],
+  8192: [16384, 61440, 4096],
+  16384: [32768, 122880, 8192],
+};
+
+function integer(get: ContextReader, key: string, fallback: number, min: number, max: number) {
+  const raw = get(key);
+  if (raw === undefined || raw === '') return fallback;
+  const value = typeof raw === 'number' ? raw : Number(String(raw));
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`context ${key} must be an integer between ${min} and ${max}; got '${raw}'`);
+  }
+  return value;
+}
+
+function optionalInteger(get: ContextReader, key: string, min: number, max: number) {
+  const raw = get(key);
+  return raw === undefined || raw === '' ? undefined : integer(get, key, 0, min, max);
+}
+
+function text(get: ContextReader, key: string, fallback: string, pattern: RegExp): string {
+  const raw = get(key);
+  if (raw === undefined || raw === '') return fallback;
+  const value = String(raw);
+  if (!pattern.test(value)) throw new Error(`context ${key} must match ${pattern}; got '${value}'`);
+  return value;
+}
+
+function flag(get: ContextReader, key: string): boolean {
+  const raw = get(key);
+  if (raw === undefined || raw === '' || raw === false || raw === 'false') return false;
+  if (raw === true || raw === 'true') return true;
+  throw new Error(`context ${key} must be true or false; got '${raw}'`);
+}
+
+function readCommon(get: ContextReader): CommonSettings {
+  const logRetentionDays = integer(get, 'logRetentionDays', 14, 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new Error(
+      `context logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}; got '${logRetentionDays}'`,
+    );
+  }
+  const serviceEnvironment: Record<string, string> = {};
+  const limits: Record<keyof typeof SERVICE_ENVIRONMENT_KEYS, [number, number]> = {
+    maxUploadBytes: [1, 512 * 1024 * 1024],
+    maxPixels: [1, 268_000_000],
+    maxSyncBytes: [1, 512 * 1024 * 1024],
+    urlTtlSeconds: [1, 3600],
+    s3MaxSide: [16, 4096],
+  };
+  for (const [key, variable] of Object.entries(SERVICE_ENVIRONMENT_KEYS)) {
+    const [min, max] = limits[key as keyof typeof SERVICE_ENVIRONMENT_KEYS];
+    const value = optionalInteger(get, key, min, max);
+    if (value !== undefined) serviceEnvironment[variable] = String(value);
+  }
+  return {
+    // Lower case and short: it ends up in S3 bucket names (63 characters at most).
+    stage: text(get, 'stage', 'dev', /^[a-z][a-z0-9-]{0,9}$/),
+    logRetentionDays,
+    logLevel: text(get, 'logLevel', 'INFO', /^(DEBUG|INFO|WARN|ERROR|SILENT)$/),
+    corsOrigin: text(get, 'corsOrigin', '*', /^(\*|https?:\/\/[^\s,]+)$/),
+    uploadsExpireDays: integer(get, 'uploadsExpireDays', 7, 1, 3650),
+    resultsExpireDays: integer(get, 'resultsExpireDays', 30, 1, 3650),
+    maxReceiveCount: integer(get, 'maxReceiveCount', 3, 1, 1000),
+    serviceEnvironment,
+  };
+}
+
+/**
+ * The lambda-image stack's settings from context, with serverless.yml's defaults.
+ *
+ * @example
+ * ```ts
+ * const settings = readLambdaImageSettings((key) => app.node.tryGetContext(key));
+ * settings.apiMemory; // 1769 unless `-c apiMemory=...` was given
+ * ```
+ */
+export function readLambdaImageSettings(get: ContextReader): LambdaImageSettings {
+  return {
+    ...readCommon(get),
+    // 1,769 MB is one full vCPU (AWS Lambda docs, "Memory and computing power", 2026-11).
+    apiMemory: integer(get, 'apiMemory', 1769, 128, 10240),
+    // HTTP API gives up after 30 s (API Gateway quotas, 2026-11); stop just before it.
+    apiTimeout: integer(get, 'apiTimeout', 29, 1, 29),
+    apiReservedConcurrency: integer(get, 'apiReservedConcurrency', 10, 1, 1000),
+    // Demo-sized, as in serverless.yml: past them API Gateway answers 429 itself.
+    apiThrottleRate: integer(get, 'apiThrottleRate', 20, 1, 10000),
+    apiThrottleBurst: integer(get, 'apiThrottleBurst', 40, 1, 5000),
+    queueMemory: integer(get, 'queueMemory', 2048, 128, 10240),
+    queueTimeout: integer(get, 'queueTimeout', 60, 1, 900),
+    // The mapping's own cap (2..1000) rather than reserved concurrency: a reserved cap makes
+    // Lambda throttle the poller, and throttled receives count towards maxReceiveCount.
+    queueMaxConcurrency: integer(get, 'queueMaxConcurrency', 20, 2, 1000),
+    // Each image is seconds of CPU: small batches keep a batch well inside the timeout.
+    batchSize: integer(get, 'batchSize', 5, 1, 10),
+    maxBatchingWindowSeconds: integer(get, 'maxBatchingWindowSeconds', 1, 0, 300),
+  };
+}
+
+/**
+ * The fargate stack's settings from context.
+ *
+ * @example
+ * ```ts
+ * const settings = readFargateSettings((key) => ({ spot: 'true' })[key]);
+ * settings.spot; // true: Fargate Spot with the x86_64 image
+ * ```
+ */
+export function readFargateSettings(get: ContextReader): FargateSettings {
+  const cpu = integer(get, 'cpu', 1024, 256, 16384);
+  const sizes = FARGATE_MEMORY[cpu];
+  if (sizes === undefined) {
+    throw new Error(
+      `context cpu must be one of ${Object.keys(FARGATE_MEMORY).join(', ')}; got '${cpu}'`,
+    );
+  }
+  const [minMemory, maxMemory, step] = sizes;
+  const memory = integer(get, 'memory', minMemory, minMemory, maxMemory);
+  if (memory % step !== 0) {
+    throw new Error(
+      `context memory must be a multiple of ${step} MiB for cpu ${cpu}; got '${memory}'`,
+    );
+  }
+  const minTasks = integer(get, 'minTasks', 1, 1, 100);
+  const maxTasks = integer(get, 'maxTasks', 4, 1, 100);
+  if (maxTasks < minTasks) {
+    throw new Error(`context maxTasks (${maxTasks}) must be at least minTasks (${minTasks})`);
+  }
+  const certificateArn = get('certificateArn');
+  const maxInFlight = optionalInteger(get, 'maxInFlight', 1, 1000);
+  return {
+    ...readCommon(get),
+    cpu,
+    memory,
+    minTasks,
+    maxTasks,
+    cpuTargetPercent: integer(get, 'cpuTargetPercent', 75, 10, 95),
+    spot: flag(get, 'spot'),
+    ...(certificateArn === undefined || certificateArn === ''
+      ? {}
+      : {
+          certificateArn: text(
+            get,
+            'certificateArn',
+            '',
+            /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/,
+          ),
+        }),
+    ...(maxInFlight === undefined ? {} : { maxInFlight }),
+    queueVisibilitySeconds: integer(get, 'queueVisibilitySeconds', 300, 30, 43200),
+  };
+}

@@ -1,0 +1,953 @@
+// Synthesizes the real CDK app (infra/) in-process, with stand-in Docker build contexts, and
+// checks the CloudFormation it would deploy: architectures, sizing, the HTTP API and the load
+// balancer, Fargate Spot on and off, every bucket's protections, S3 notifications evaluated
+// the way S3 evaluates them, the queues, IAM, and cdk-nag. Nothing here needs Docker or AWS.
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FargateStack } from '../../infra/lib/fargate-stack';
+import { LambdaImageStack } from '../../infra/lib/lambda-image-stack';
+import { readFargateSettings, readLambdaImageSettings } from '../../infra/lib/settings';
+import { type Synthesized, scratchDir, stubAssetDirs, synthesize } from '../support/cdk';
+import {
+  firing,
+  keyMatches,
+  notifications,
+  OUTPUT_KEYS,
+  REAL_WORLD_UPLOAD_KEYS,
+} from '../support/cdk-s3-notifications';
+import {
+  allows,
+  asArray,
+  defaultStageParams,
+  idsOfType,
+  permissionPolicies,
+  props,
+  render,
+  resources,
+  type StageParams,
+  type Statement,
+  type Template,
+} from '../support/template';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const VERSION = (
+  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+const STACKS = ['lambda-image', 'fargate'] as const;
+const PREFIXES = ['uploads/', 'cartoons/', 'failed/'];
+const CERTIFICATE =
+  'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
+/** Non-default values for every setting the tests look at, and Spot and HTTPS on. */
+const CUSTOM_CONTEXT = {
+  apiMemory: '3008',
+  apiTimeout: '20',
+  apiReservedConcurrency: '5',
+  apiThrottleRate: '7',
+  apiThrottleBurst: '9',
+  queueMemory: '4096',
+  queueTimeout: '120',
+  queueMaxConcurrency: '3',
+  batchSize: '2',
+  maxBatchingWindowSeconds: '0',
+  maxReceiveCount: '5',
+  cpu: '2048',
+  memory: '8192',
+  minTasks: '2',
+  maxTasks: '6',
+  cpuTargetPercent: '60',
+  spot: 'true',
+  certificateArn: CERTIFICATE,
+  maxInFlight: '2',
+  maxUploadBytes: '20000000',
+  logRetentionDays: '30',
+};
+
+interface LambdaFunction {
+  Architectures: string[];
+  PackageType: string;
+  Code: { ImageUri: unknown };
+  ImageConfig?: { Command?: string[] };
+  MemorySize: number;
+  Timeout: number;
+  ReservedConcurrentExecutions?: number;
+  Role: unknown;
+  LoggingConfig?: { LogGroup?: unknown };
+  Environment: { Variables: Record<string, unknown> };
+}
+
+interface Queue {
+  VisibilityTimeout?: number;
+  MessageRetentionPeriod?: number;
+  SqsManagedSseEnabled?: boolean;
+  KmsMasterKeyId?: unknown;
+  RedrivePolicy?: { deadLetterTargetArn: unknown; maxReceiveCount: number };
+}
+
+interface ContainerDefinition {
+  Image: unknown;
+  Environment: { Name: string; Value: unknown }[];
+  PortMappings: { ContainerPort: number }[];
+  StopTimeout?: number;
+  LogConfiguration?: { LogDriver: string; Options: Record<string, unknown> };
+}
+
+interface TaskDefinition {
+  Cpu: string;
+  Memory: string;
+  RequiresCompatibilities: string[];
+  RuntimePlatform: { CpuArchitecture: string; OperatingSystemFamily: string };
+  ContainerDefinitions: ContainerDefinition[];
+  TaskRoleArn: unknown;
+}
+
+interface EcsService {
+  LaunchType?: string;
+  CapacityProviderStrategy?: { CapacityProvider: string; Weight?: number; Base?: number }[];
+  DeploymentConfiguration: {
+    DeploymentCircuitBreaker?: { Enable: boolean; Rollback: boolean };
+    MinimumHealthyPercent?: number;
+  };
+  NetworkConfiguration: {
+    AwsvpcConfiguration: { AssignPublicIp: string; SecurityGroups: unknown[] };
+  };
+}
+
+/** The single resource of a type, with its logical id; fails when there are none or several. */
+function only<T>(template: Template, type: string): { id: string; properties: T } {
+  const ids = idsOfType(template, type);
+  if (ids.length !== 1) throw new Error(`expected one ${type}, found ${ids.length}`);
+  const id = ids[0] as string;
+  return { id, properties: props<T>(template, id, type) };
+}
+
+function all<T>(template: Template, type: string): { id: string; properties: T }[] {
+  return idsOfType(template, type).map((id) => ({ id, properties: props<T>(template, id, type) }));
+}
+
+/** `Condition: { Bool: { aws:SecureTransport: false } }`, as a string or a boolean. */
+function deniesInsecureTransport(statement: Statement): boolean {
+  const value = statement.Condition?.Bool?.['aws:SecureTransport'];
+  return statement.Effect === 'Deny' && String(value) === 'false';
+}
+
+function anyone(principal: unknown): boolean {
+  return principal === '*' || render((principal as { AWS?: unknown } | undefined)?.AWS) === '*';
+}
+
+/**
+ * What is missing from each bucket's protections: public access blocked, SSE, owner-enforced
+ * ownership, and a policy that denies every request without TLS on the bucket and its objects.
+ */
+function bucketProblems(template: Template): string[] {
+  const problems: string[] = [];
+  const policies = all<{ Bucket: unknown; PolicyDocument: { Statement: Statement[] } }>(
+    template,
+    'AWS::S3::BucketPolicy',
+  );
+  for (const { id, properties: bucket } of all<{
+    PublicAccessBlockConfiguration?: Record<string, boolean>;
+    BucketEncryption?: { ServerSideEncryptionConfiguration?: unknown[] };
+    OwnershipControls?: { Rules: { ObjectOwnership: string }[] };
+  }>(template, 'AWS::S3::Bucket')) {
+    const block = bucket.PublicAccessBlockConfiguration ?? {};
+    for (const key of [
+      'BlockPublicAcls',
+      'BlockPublicPolicy',
+      'IgnorePublicAcls',
+      'RestrictPublicBuckets',
+    ]) {
+      if (block[key] !== true) problems.push(`${id}: ${key} is not true`);
+    }
+    if ((bucket.BucketEncryption?.ServerSideEncryptionConfiguration ?? []).length === 0) {
+      problems.push(`${id}: no default encryption`);
+    }
+    if (bucket.OwnershipControls?.Rules[0]?.ObjectOwnership !== 'BucketOwnerEnforced') {
+      problems.push(`${id}: ownership is not BucketOwnerEnforced`);
+    }
+    const denied = policies
+      .filter(({ properties }) => render(properties.Bucket) === `\${${id}}`)
+      .flatMap(({ properties }) => asArray(properties.PolicyDocument.Statement))
+      .filter(
+        (s) =>
+          deniesInsecureTransport(s) && anyone(s.Principal) && asArray(s.Action).includes('s3:*'),
+      )
+      .flatMap(resources);
+    for (const arn of [`\${${id}.Arn}`, `\${${id}.Arn}/*`]) {
+      if (!denied.includes(arn)) problems.push(`${id}: requests to ${arn} without TLS not denied`);
+    }
+  }
+  return problems;
+}
+
+/** Every Allow statement of every permission policy, with where it is. */
+function allowStatements(
+  template: Template,
+): { owner: string; where: string; statement: Statement }[] {
+  return permissionPolicies(template).flatMap((policy) =>
+    policy.statements
+      .filter((statement) => statement.Effect === 'Allow')
+      // An AWS::IAM::Policy names its role as `{ Ref: Role }`: the owner is the role's id.
+      .map((statement) => ({
+        owner: policy.owner.replace(/^\$\{(.+)\}$/, '$1'),
+        where: policy.where,
+        statement,
+      })),
+  );
+}
+
+/** The role id behind a `{ Fn::GetAtt: [Role, Arn] }`. */
+function roleId(value: unknown): string {
+  return render(value).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+}
+
+/** Whether `role` may PutObject a key under `prefix` of the bucket `bucketId`. */
+function mayWrite(template: Template, role: string, bucketId: string, prefix: string): boolean {
+  const key = `\${${bucketId}.Arn}/${prefix}x.jpg`;
+  return allowStatements(template)
+    .filter(({ owner }) => owner === role)
+    .some(
+      ({ statement }) =>
+        allows(statement, 's3:PutObject') &&
+        resources(statement).some((arn) => key.startsWith(arn.replace(/\*$/, ''))),
+    );
+}
+
+describe('CDK app (infra/)', () => {
+  const stubs = stubAssetDirs();
+  const outdirs: string[] = [];
+  let byDefault: Synthesized;
+  let custom: Synthesized;
+  let params: StageParams;
+
+  beforeAll(() => {
+    params = defaultStageParams(path.join(ROOT, 'serverless.yml'));
+    const started = performance.now();
+    const synth = (context?: Record<string, unknown>): Synthesized => {
+      const outdir = scratchDir();
+      outdirs.push(outdir);
+      return synthesize({ outdir, assetDirs: stubs.dirs, ...(context ? { context } : {}) });
+    };
+    byDefault = synth();
+    custom = synth(CUSTOM_CONTEXT);
+    console.log(
+      `two syntheses of both stacks took ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }, 180_000);
+
+  afterAll(() => {
+    stubs.remove();
+    for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('the lambda-image stack', () => {
+    const template = (s: Synthesized = byDefault): Template => s.template('lambda-image');
+    const functions = (s?: Synthesized) =>
+      all<LambdaFunction>(template(s), 'AWS::Lambda::Function');
+    const byCommand = (command: string, s?: Synthesized): LambdaFunction => {
+      const found = functions(s).filter((f) => f.properties.ImageConfig?.Command?.[0] === command);
+      if (found.length !== 1) throw new Error(`expected one function with CMD ${command}`);
+      return (found[0] as { properties: LambdaFunction }).properties;
+    };
+    const api = (s?: Synthesized) => byCommand('api/index.handler', s);
+    const queueFn = (s?: Synthesized) => byCommand('queue/index.handler', s);
+
+    it('has exactly two functions, both arm64 container images of one image', () => {
+      expect(functions()).toHaveLength(2);
+      for (const { properties } of functions()) {
+        expect(properties.Architectures).toEqual(['arm64']);
+        expect(properties.PackageType).toBe('Image');
+      }
+      expect(render(api().Code.ImageUri)).toBe(render(queueFn().Code.ImageUri));
+      expect(byDefault.stagedDockerfile('lambda-image', api().Code.ImageUri)).toMatch(
+        /^# lambda-image\n/,
+      );
+    });
+
+    it('sizes the functions like lambda-zip by default, and from context when given', () => {
+      expect(api()).toMatchObject({
+        MemorySize: params.apiMemory,
+        Timeout: params.apiTimeout,
+        ReservedConcurrentExecutions: 10,
+      });
+      expect(queueFn()).toMatchObject({
+        MemorySize: params.processMemory,
+        Timeout: params.processTimeout,
+      });
+      expect(queueFn().ReservedConcurrentExecutions).toBeUndefined();
+      expect(api(custom)).toMatchObject({
+        MemorySize: 3008,
+        Timeout: 20,
+        ReservedConcurrentExecutions: 5,
+      });
+      expect(queueFn(custom)).toMatchObject({ MemorySize: 4096, Timeout: 120 });
+    });
+
+    it('gives both functions the variant, the bucket and the version, and config.ts limits only when set', () => {
+      const bucket = only(template(), 'AWS::S3::Bucket').id;
+      for (const fn of [api(), queueFn()]) {
+        const variables = fn.Environment.Variables;
+        expect(variables).toMatchObject({ VARIANT: 'lambda-image', APP_VERSION: VERSION });
+        expect(render(variables.BUCKET_NAME)).toBe(`\${${bucket}}`);
+        expect(variables.MAX_UPLOAD_BYTES).toBeUndefined();
+        // Lambda reserves AWS_REGION and sets it itself; setting it fails the deployment.
+        expect(variables.AWS_REGION).toBeUndefined();
+      }
+      expect(api(custom).Environment.Variables.MAX_UPLOAD_BYTES).toBe('20000000');
+    });
+
+    it('answers the same routes as lambda-zip on an HTTP API', () => {
+      const zipRoutes = [
+        ...readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8').matchAll(
+          /-\s+httpApi:\s+'([A-Z]+ [^']+)'/g,
+        ),
+      ].map((match) => match[1]);
+      expect(zipRoutes.length).toBeGreaterThan(0);
+      const routes = all<{ RouteKey: string; Target: unknown }>(
+        template(),
+        'AWS::ApiGatewayV2::Route',
+      );
+      expect(routes.map((r) => r.properties.RouteKey).sort()).toEqual([...zipRoutes].sort());
+      const integrations = all<{ IntegrationUri: unknown; PayloadFormatVersion: string }>(
+        template(),
+        'AWS::ApiGatewayV2::Integration',
+      );
+      expect(integrations).toHaveLength(1);
+      expect(integrations[0]?.properties.PayloadFormatVersion).toBe('2.0');
+      const apiId = functions().find((f) => f.properties === api())?.id;
+      expect(render(integrations[0]?.properties.IntegrationUri)).toBe(`\${${apiId}.Arn}`);
+    });
+
+    it('throttles the default stage (demo-sized by default) and logs its requests', () => {
+      const stage = (s?: Synthesized) =>
+        only<{
+          StageName: string;
+          AutoDeploy: boolean;
+          DefaultRouteSettings: { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
+          AccessLogSettings?: { DestinationArn: unknown };
+        }>(template(s), 'AWS::ApiGatewayV2::Stage').properties;
+      expect(stage()).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        // serverless.yml's apiThrottleRate and apiThrottleBurst.
+        DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      });
+      expect(stage(custom).DefaultRouteSettings).toEqual({
+        ThrottlingRateLimit: 7,
+        ThrottlingBurstLimit: 9,
+      });
+      expect(render(stage().AccessLogSettings?.DestinationArn)).toMatch(/^\$\{.+\.Arn\}$/);
+    });
+
+    it('feeds the queue function from the upload queue in reported, bounded batches', () => {
+      const mapping = (s?: Synthesized) =>
+        only<{
+          EventSourceArn: unknown;
+          FunctionName: unknown;
+          BatchSize: number;
+          MaximumBatchingWindowInSeconds?: number;
+          FunctionResponseTypes?: string[];
+          ScalingConfig?: { MaximumConcurrency: number };
+        }>(template(s), 'AWS::Lambda::EventSourceMapping').properties;
+      const queueId = uploadQueue(template()).id;
+      const queueFnId = functions().find((f) => f.properties === queueFn())?.id;
+      expect(render(mapping().EventSourceArn)).toBe(`\${${queueId}.Arn}`);
+      expect(render(mapping().FunctionName)).toBe(`\${${queueFnId}}`);
+      expect(mapping()).toMatchObject({
+        BatchSize: 5,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 20 },
+      });
+      expect(mapping(custom)).toMatchObject({
+        BatchSize: 2,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 3 },
+      });
+    });
+
+    // AWS Lambda developer guide, "Creating and configuring an Amazon SQS event source mapping":
+    // the visibility timeout at least six times the function timeout (read 2026-11).
+    it('hides a received batch for at least six times the queue function timeout', () => {
+      for (const s of [byDefault, custom]) {
+        const visibility = uploadQueue(template(s)).properties.VisibilityTimeout ?? 30;
+        expect(visibility).toBeGreaterThanOrEqual(6 * queueFn(s).Timeout);
+      }
+      expect(uploadQueue(template(custom)).properties.VisibilityTimeout).toBe(720);
+    });
+    it('gives each function its own role: the queue role never writes uploads, the api role never writes results', () => {
+      const bucket = only(template(), 'AWS::S3::Bucket').id;
+      const apiRole = roleId(api().Role);
+      const queueRole = roleId(queueFn().Role);
+      expect(apiRole).not.toBe(queueRole);
+      expect(PREFIXES.map((p) => [p, mayWrite(template(), queueRole, bucket, p)])).toEqual([
+        ['uploads/', false],
+        ['cartoons/', true],
+        ['failed/', true],
+      ]);
+      expect(PREFIXES.map((p) => [p, mayWrite(template(), apiRole, bucket, p)])).toEqual([
+        ['uploads/', true],
+        ['cartoons/', false],
+        ['failed/', false],
+      ]);
+      const receivers = allowStatements(template())
+        .filter(({ statement }) => allows(statement, 'sqs:ReceiveMessage'))
+        .map(({ owner }) => owner);
+      expect(receivers).toEqual([queueRole]);
+    });
+
+    it('lets each function write logs to its own log group only', () => {
+      for (const fn of [api(), queueFn()]) {
+        const group = render(fn.LoggingConfig?.LogGroup).replace(/^\$\{(.+)\}$/, '$1');
+        expect(
+          props<{ RetentionInDays: number }>(template(), group, 'AWS::Logs::LogGroup'),
+        ).toEqual(expect.objectContaining({ RetentionInDays: params.logRetentionDays }));
+        const logStatements = allowStatements(template()).filter(
+          ({ owner, statement }) =>
+            owner === roleId(fn.Role) && allows(statement, 'logs:PutLogEvents'),
+        );
+        expect(logStatements.flatMap(({ statement }) => resources(statement))).toEqual([
+          `\${${group}.Arn}`,
+        ]);
+      }
+    });
+  });
+
+  describe('the fargate stack', () => {
+    const template = (s: Synthesized = byDefault): Template => s.template('fargate');
+    const task = (s?: Synthesized) => only<TaskDefinition>(template(s), 'AWS::ECS::TaskDefinition');
+    const container = (s?: Synthesized): ContainerDefinition => {
+      const [first, ...rest] = task(s).properties.ContainerDefinitions;
+      if (first === undefined || rest.length > 0) throw new Error('expected one container');
+      return first;
+    };
+    const environment = (s?: Synthesized): Record<string, string> =>
+      Object.fromEntries(container(s).Environment.map((e) => [e.Name, render(e.Value)]));
+    const service = (s?: Synthesized) =>
+      only<EcsService>(template(s), 'AWS::ECS::Service').properties;
+
+    it('runs arm64 tasks from the arm64 image by default (Spot off)', () => {
+      expect(task().properties.RuntimePlatform).toEqual({
+        CpuArchitecture: 'ARM64',
+        OperatingSystemFamily: 'LINUX',
+      });
+      expect(byDefault.stagedDockerfile('fargate', container().Image)).toMatch(/^# fargate\n/);
+      expect(service().CapacityProviderStrategy ?? []).toEqual([]);
+      expect(service().LaunchType).toBe('FARGATE');
+    });
+
+    it('with spot=true, runs on FARGATE_SPOT with the x86_64 image, the only one Spot runs', () => {
+      expect(task(custom).properties.RuntimePlatform.CpuArchitecture).toBe('X86_64');
+      expect(custom.stagedDockerfile('fargate', container(custom).Image)).toMatch(
+        /^# fargate-x86_64\n/,
+      );
+      expect(service(custom).LaunchType).toBeUndefined();
+      expect(service(custom).CapacityProviderStrategy).toEqual([
+        { CapacityProvider: 'FARGATE_SPOT', Weight: 1 },
+      ]);
+      const associations = only<{ CapacityProviders: string[] }>(
+        template(custom),
+        'AWS::ECS::ClusterCapacityProviderAssociations',
+      );
+      expect(associations.properties.CapacityProviders).toContain('FARGATE_SPOT');
+    });
+
+    it('gives the container 120 s between SIGTERM and SIGKILL, for Spot’s 2-minute notice', () => {
+      expect(container().StopTimeout).toBe(120);
+      expect(container(custom).StopTimeout).toBe(120);
+    });
+
+    it('sizes the task from context (1 vCPU, 2 GiB by default)', () => {
+      expect(task().properties).toMatchObject({ Cpu: '1024', Memory: '2048' });
+      expect(task(custom).properties).toMatchObject({ Cpu: '2048', Memory: '8192' });
+    });
+
+    it('passes the container its port, queue, bucket, variant, region and log settings', () => {
+      const bucket = only(template(), 'AWS::S3::Bucket').id;
+      expect(environment()).toMatchObject({
+        PORT: '8080',
+        VARIANT: 'fargate',
+        APP_VERSION: VERSION,
+        BUCKET_NAME: `\${${bucket}}`,
+        QUEUE_URL: `\${${uploadQueue(template()).id}}`,
+        AWS_REGION: `\${AWS::Region}`,
+        POWERTOOLS_SERVICE_NAME: 'cartoon-compute',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+      expect(environment().MAX_IN_FLIGHT).toBeUndefined();
+      expect(environment(custom)).toMatchObject({
+        MAX_IN_FLIGHT: '2',
+        MAX_UPLOAD_BYTES: '20000000',
+      });
+      expect(container().PortMappings.map((p) => p.ContainerPort)).toEqual([8080]);
+      expect(container().LogConfiguration?.LogDriver).toBe('awslogs');
+    });
+
+    it('health-checks GET /health on the container port through the ALB', () => {
+      const group = only<{
+        HealthCheckPath: string;
+        Port: number;
+        TargetType: string;
+        Matcher?: { HttpCode: string };
+      }>(template(), 'AWS::ElasticLoadBalancingV2::TargetGroup').properties;
+      expect(group).toMatchObject({
+        HealthCheckPath: '/health',
+        Port: 8080,
+        TargetType: 'ip',
+        Matcher: { HttpCode: '200' },
+      });
+    });
+
+    it('listens on HTTP without a certificate, and on HTTPS with HTTP redirected when given one', () => {
+      type Listener = {
+        Port: number;
+        Protocol: string;
+        Certificates?: { CertificateArn: string }[];
+        DefaultActions: { Type: string; RedirectConfig?: { Port: string; Protocol: string } }[];
+      };
+      const listeners = (s?: Synthesized) =>
+        all<Listener>(template(s), 'AWS::ElasticLoadBalancingV2::Listener')
+          .map((l) => l.properties)
+          .sort((a, b) => a.Port - b.Port);
+      expect(listeners().map((l) => [l.Port, l.Protocol, l.DefaultActions[0]?.Type])).toEqual([
+        [80, 'HTTP', 'forward'],
+      ]);
+      const [http, https] = listeners(custom);
+      expect(http?.DefaultActions[0]).toMatchObject({
+        Type: 'redirect',
+        RedirectConfig: { Port: '443', Protocol: 'HTTPS' },
+      });
+      expect(https).toMatchObject({
+        Port: 443,
+        Protocol: 'HTTPS',
+        Certificates: [{ CertificateArn: CERTIFICATE }],
+      });
+      expect(https?.DefaultActions[0]?.Type).toBe('forward');
+    });
+
+    it('rolls a failed deployment back (circuit breaker) and keeps full capacity meanwhile', () => {
+      expect(service().DeploymentConfiguration).toMatchObject({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+      });
+    });
+
+    it('tracks 75% CPU between 1 and 4 tasks by default, and the context values when given', () => {
+      const scaling = (s?: Synthesized) => ({
+        target: only<{ MinCapacity: number; MaxCapacity: number }>(
+          template(s),
+          'AWS::ApplicationAutoScaling::ScalableTarget',
+        ).properties,
+        policy: only<{
+          PolicyType: string;
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: number;
+            PredefinedMetricSpecification: { PredefinedMetricType: string };
+          };
+        }>(template(s), 'AWS::ApplicationAutoScaling::ScalingPolicy').properties,
+      });
+      expect(scaling().target).toMatchObject({ MinCapacity: 1, MaxCapacity: 4 });
+      expect(scaling().policy).toMatchObject({
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 75,
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: 'ECSServiceAverageCPUUtilization',
+          },
+        },
+      });
+      expect(scaling(custom).target).toMatchObject({ MinCapacity: 2, MaxCapacity: 6 });
+      expect(scaling(custom).policy.TargetTrackingScalingPolicyConfiguration.TargetValue).toBe(60);
+    });
+
+    it('spans two AZs with no NAT gateway, tasks reachable only from the ALB', () => {
+      expect(idsOfType(template(), 'AWS::EC2::Subnet')).toHaveLength(2);
+      expect(idsOfType(template(), 'AWS::EC2::NatGateway')).toEqual([]);
+      expect(service().NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('ENABLED');
+      const endpoint = only<{ ServiceName: unknown; VpcEndpointType?: string }>(
+        template(),
+        'AWS::EC2::VPCEndpoint',
+      ).properties;
+      expect(render(endpoint.ServiceName)).toMatch(/\.s3$/);
+      expect(endpoint.VpcEndpointType ?? 'Gateway').toBe('Gateway');
+      // The tasks' security group admits the container port from the ALB's group, nothing else.
+      const serviceGroups = service().NetworkConfiguration.AwsvpcConfiguration.SecurityGroups.map(
+        (group) => render(group).replace(/^\$\{(.+)\.GroupId\}$/, '$1'),
+      );
+      expect(serviceGroups).toHaveLength(1);
+      const albGroup = render(
+        asArray(
+          only<{ SecurityGroups: unknown[] }>(
+            template(),
+            'AWS::ElasticLoadBalancingV2::LoadBalancer',
+          ).properties.SecurityGroups,
+        )[0],
+      );
+      const ingress = all<{
+        GroupId: unknown;
+        SourceSecurityGroupId?: unknown;
+        CidrIp?: string;
+        FromPort: number;
+      }>(template(), 'AWS::EC2::SecurityGroupIngress')
+        .map((rule) => rule.properties)
+        .filter((rule) => render(rule.GroupId) === `\${${serviceGroups[0]}.GroupId}`);
+      expect(ingress.map((rule) => [render(rule.SourceSecurityGroupId), rule.FromPort])).toEqual([
+        [albGroup, 8080],
+      ]);
+      const inline = props<{ SecurityGroupIngress?: unknown[] }>(
+        template(),
+        serviceGroups[0] as string,
+        'AWS::EC2::SecurityGroup',
+      ).SecurityGroupIngress;
+      expect(inline ?? []).toEqual([]);
+    });
+
+    it('lets the task role presign uploads, write results, and consume its own queue only', () => {
+      const bucket = only(template(), 'AWS::S3::Bucket').id;
+      const role = roleId(task().properties.TaskRoleArn);
+      expect(mayWrite(template(), role, bucket, 'uploads/')).toBe(true);
+      expect(mayWrite(template(), role, bucket, 'cartoons/')).toBe(true);
+      expect(mayWrite(template(), role, bucket, 'somewhere-else/')).toBe(false);
+      const consume = allowStatements(template()).filter(
+        ({ owner, statement }) => owner === role && allows(statement, 'sqs:ReceiveMessage'),
+      );
+      expect(consume.flatMap(({ statement }) => resources(statement))).toEqual([
+        `\${${uploadQueue(template()).id}.Arn}`,
+      ]);
+    });
+  });
+
+  describe.each(STACKS)('the %s stack', (name) => {
+    const template = (s: Synthesized = byDefault): Template => s.template(name);
+
+    it('protects every bucket: public access blocked, SSE, owner-enforced, TLS only', () => {
+      for (const s of [byDefault, custom]) {
+        expect(idsOfType(template(s), 'AWS::S3::Bucket').length).toBeGreaterThan(0);
+        expect(bucketProblems(template(s))).toEqual([]);
+      }
+    });
+
+    it('expires uploads, results and failure records, and lets browsers PUT (CORS)', () => {
+      const bucket = only<{
+        LifecycleConfiguration: {
+          Rules: { Status: string; Prefix?: string; ExpirationInDays?: number }[];
+        };
+        CorsConfiguration: { CorsRules: { AllowedMethods: string[] }[] };
+      }>(template(), 'AWS::S3::Bucket').properties;
+      const expiry = Object.fromEntries(
+        bucket.LifecycleConfiguration.Rules.filter((r) => r.Status === 'Enabled' && r.Prefix).map(
+          (r) => [r.Prefix, r.ExpirationInDays],
+        ),
+      );
+      expect(expiry).toEqual({
+        'uploads/': params.uploadsExpireDays,
+        'cartoons/': params.resultsExpireDays,
+        'failed/': params.resultsExpireDays,
+      });
+      expect(bucket.CorsConfiguration.CorsRules.flatMap((r) => r.AllowedMethods)).toContain('PUT');
+    });
+
+    it('announces every real-world upload name on the upload queue, and never its own output', () => {
+      const bucket = only(template(), 'AWS::S3::Bucket').id;
+      const found = notifications(template());
+      expect(found.length).toBeGreaterThan(0);
+      const queueArn = `\${${uploadQueue(template()).id}.Arn}`;
+      for (const key of REAL_WORLD_UPLOAD_KEYS) {
+        for (const event of ['s3:ObjectCreated:Put', 's3:ObjectCreated:CompleteMultipartUpload']) {
+          const fired = firing(found, bucket, event, key);
+          expect({ key, event, targets: fired.map((n) => `${n.kind} ${n.target}`) }).toEqual({
+            key,
+            event,
+            targets: [`queue ${queueArn}`],
+          });
+        }
+      }
+      for (const key of OUTPUT_KEYS) {
+        expect({ key, fired: firing(found, bucket, 's3:ObjectCreated:Put', key) }).toEqual({
+          key,
+          fired: [],
+        });
+      }
+    });
+
+    it('lets S3 send to the upload queue only for its own bucket, and waits for that before notifying', () => {
+      const { id: bucketId, properties: bucket } = only<{ BucketName: unknown }>(
+        template(),
+        'AWS::S3::Bucket',
+      );
+      const queue = uploadQueue(template()).id;
+      const sends = all<{ Queues: unknown[]; PolicyDocument: { Statement: Statement[] } }>(
+        template(),
+        'AWS::SQS::QueuePolicy',
+      )
+        .filter(({ properties }) => properties.Queues.map(render).includes(`\${${queue}}`))
+        .flatMap(({ properties }) => asArray(properties.PolicyDocument.Statement))
+        .filter((s) => s.Effect === 'Allow' && allows(s, 'sqs:SendMessage'));
+      expect(sends).toHaveLength(1);
+      expect(sends[0]?.Principal).toEqual({ Service: 's3.amazonaws.com' });
+      const source = render(
+        (sends[0]?.Condition?.ArnEquals ?? sends[0]?.Condition?.ArnLike)?.['aws:SourceArn'],
+      );
+      expect(source).toBe(`arn:\${AWS::Partition}:s3:::${render(bucket.BucketName)}`);
+      const policyIds = idsOfType(template(), 'AWS::SQS::QueuePolicy').filter((id) =>
+        props<{ Queues: unknown[] }>(template(), id, 'AWS::SQS::QueuePolicy')
+          .Queues.map(render)
+          .includes(`\${${queue}}`),
+      );
+      expect(asArray(template().Resources[bucketId]?.DependsOn)).toEqual(
+        expect.arrayContaining(policyIds),
+      );
+    });
+
+    it('moves a notification to the dead-letter queue after a bounded number of receives', () => {
+      for (const [s, count] of [
+        [byDefault, 3],
+        [custom, 5],
+      ] as const) {
+        const upload = uploadQueue(template(s));
+        const redrive = upload.properties.RedrivePolicy;
+        expect(redrive?.maxReceiveCount).toBe(count);
+        const dlq = render(redrive?.deadLetterTargetArn).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+        const dead = props<Queue>(template(s), dlq, 'AWS::SQS::Queue');
+        expect(dead.RedrivePolicy).toBeUndefined();
+        expect(dead.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      }
+    });
+
+    it('encrypts every queue and refuses requests to it without TLS', () => {
+      const queues = idsOfType(template(), 'AWS::SQS::Queue');
+      expect(queues).toHaveLength(2);
+      const policies = all<{ Queues: unknown[]; PolicyDocument: { Statement: Statement[] } }>(
+        template(),
+        'AWS::SQS::QueuePolicy',
+      );
+      for (const id of queues) {
+        const queue = props<Queue>(template(), id, 'AWS::SQS::Queue');
+        expect({
+          id,
+          encrypted: queue.SqsManagedSseEnabled === true || !!queue.KmsMasterKeyId,
+        }).toEqual({ id, encrypted: true });
+        const denies = policies
+          .filter(({ properties }) => properties.Queues.map(render).includes(`\${${id}}`))
+          .flatMap(({ properties }) => asArray(properties.PolicyDocument.Statement))
+          .filter(
+            (s) =>
+              deniesInsecureTransport(s) &&
+              anyone(s.Principal) &&
+              asArray(s.Action).includes('sqs:*') &&
+              resources(s).includes(`\${${id}.Arn}`),
+          );
+        expect({ id, denies: denies.length }).toEqual({ id, denies: 1 });
+      }
+    });
+
+    it('keeps every log group for a bounded time (the context value when given)', () => {
+      for (const [s, days] of [
+        [byDefault, params.logRetentionDays],
+        [custom, 30],
+      ] as const) {
+        const groups = all<{ RetentionInDays?: number }>(template(s), 'AWS::Logs::LogGroup');
+        expect(groups.length).toBeGreaterThan(0);
+        expect(groups.map((g) => [g.id, g.properties.RetentionInDays])).toEqual(
+          groups.map((g) => [g.id, days]),
+        );
+      }
+    });
+
+    it('allows no wildcard action, NotAction, NotResource or managed policy', () => {
+      for (const s of [byDefault, custom]) {
+        const wildcard = allowStatements(template(s))
+          .filter(
+            ({ statement }) =>
+              statement.NotAction !== undefined ||
+              statement.NotResource !== undefined ||
+              asArray(statement.Action).some((a) => a === '*' || /^[^:]+:\*$/.test(a)),
+          )
+          .map(({ where, statement }) => `${where} ${JSON.stringify(statement.Action)}`);
+        expect(wildcard).toEqual([]);
+        const managed = all<{ ManagedPolicyArns?: unknown[] }>(template(s), 'AWS::IAM::Role')
+          .filter(({ properties }) => asArray(properties.ManagedPolicyArns).length > 0)
+          .map(({ id }) => id);
+        expect(managed).toEqual([]);
+      }
+    });
+
+    // ecr:GetAuthorizationToken has no resource-level permissions (Service Authorization
+    // Reference, Amazon ECR, "Resource types": none for this action), so pulling an image
+    // from ECR needs it on "*". It is the only statement allowed there.
+    it('allows nothing on Resource "*" but ecr:GetAuthorizationToken', () => {
+      for (const s of [byDefault, custom]) {
+        const anywhere = allowStatements(template(s))
+          .filter(
+            ({ statement }) =>
+              statement.Resource === undefined || resources(statement).includes('*'),
+          )
+          .filter(
+            ({ statement }) =>
+              JSON.stringify(asArray(statement.Action)) !== '["ecr:GetAuthorizationToken"]',
+          )
+          .map(({ where, statement }) => `${where} ${JSON.stringify(statement.Action)}`);
+        expect(anywhere).toEqual([]);
+      }
+    });
+
+    it('scopes every object ARN to uploads/, cartoons/ or failed/ of its own bucket', () => {
+      const bucket = only(template(), 'AWS::S3::Bucket').id;
+      const arns = allowStatements(template())
+        .flatMap(({ statement }) => resources(statement))
+        .filter((arn) => arn.includes(':s3:::') || arn.includes(`\${${bucket}.Arn}`));
+      expect(arns.length).toBeGreaterThan(0);
+      const allowed = [`\${${bucket}.Arn}`, ...PREFIXES.map((p) => `\${${bucket}.Arn}/${p}*`)];
+      expect(arns.filter((arn) => !allowed.includes(arn))).toEqual([]);
+    });
+
+    it('lets only the role that signs upload URLs write under uploads/ (no self-triggering)', () => {
+      const bucket = only(template(), 'AWS::S3::Bucket').id;
+      const writers = [...new Set(allowStatements(template()).map(({ owner }) => owner))].filter(
+        (role) => mayWrite(template(), role, bucket, 'uploads/'),
+      );
+      expect(writers).toEqual([uploadSigner(template())]);
+    });
+
+    it('names its outputs so load tests can find them', () => {
+      const outputs = template().Outputs ?? {};
+      expect(Object.keys(outputs)).toEqual(
+        expect.arrayContaining([
+          'ApiUrl',
+          'BucketName',
+          'QueueUrl',
+          'DeadLetterQueueUrl',
+          'Variant',
+        ]),
+      );
+      expect(outputs.Variant?.Value).toBe(name);
+      expect(render(outputs.BucketName?.Value)).toBe(
+        `\${${only(template(), 'AWS::S3::Bucket').id}}`,
+      );
+      expect(render(outputs.QueueUrl?.Value)).toBe(`\${${uploadQueue(template()).id}}`);
+    });
+
+    it('has no unacknowledged cdk-nag AwsSolutions error', () => {
+      for (const s of [byDefault, custom]) {
+        const stack = name === 'lambda-image' ? s.cartoon.lambdaImage : s.cartoon.fargate;
+        if (stack === undefined) throw new Error(`no ${name} stack`);
+        const report = new AwsSolutionsChecks().validateScope(stack);
+        const errors = report.violations
+          .filter((v) => v.severity === 'error')
+          .map(
+            (v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+          );
+        expect(errors).toEqual([]);
+      }
+    });
+  });
+
+  describe('the checks themselves', () => {
+    it('the notification evaluator matches suffixes case-sensitively, as S3 does', () => {
+      const jpg = [
+        { Name: 'prefix', Value: 'uploads/' },
+        { Name: 'suffix', Value: '.jpg' },
+      ];
+      expect(keyMatches(jpg, 'uploads/IMG_0001.JPG')).toBe(false);
+      expect(keyMatches(jpg, 'uploads/my photo ü.jpg')).toBe(true);
+      expect(keyMatches([{ Name: 'Prefix', Value: 'uploads/' }], 'Uploads/x.jpg')).toBe(false);
+    });
+
+    it('cdk-nag reports unacknowledged wildcards and a bucket that allows plain HTTP', () => {
+      const stack = new Stack(new App(), 'Careless');
+      const role = new iam.Role(stack, 'Role', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+      new s3.Bucket(stack, 'Bucket', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY });
+      const rules = new AwsSolutionsChecks()
+        .validateScope(stack)
+        .violations.filter((v) => v.severity === 'error')
+        .map((v) => v.ruleName);
+      expect(rules).toEqual(
+        expect.arrayContaining([
+          'AwsSolutions-IAM5[Action::s3:*]',
+          'AwsSolutions-IAM5[Resource::*]',
+          'AwsSolutions-S10',
+        ]),
+      );
+    });
+
+    it('bucketProblems finds a bucket without its protections', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Bare');
+      new s3.Bucket(stack, 'Bucket', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY });
+      const template = app.synth().getStackArtifact(stack.artifactId).template as Template;
+      const problems = bucketProblems(template);
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('BlockPublicPolicy is not true'),
+          expect.stringContaining('ownership is not BucketOwnerEnforced'),
+          expect.stringMatching(/without TLS not denied/),
+        ]),
+      );
+    });
+
+    it('refuses settings out of range, naming the context key', () => {
+      expect(() => readLambdaImageSettings((key) => ({ apiTimeout: '30' })[key])).toThrow(
+        /context apiTimeout must be an integer between 1 and 29/,
+      );
+      expect(() => readFargateSettings((key) => ({ cpu: '1024', memory: '1024' })[key])).toThrow(
+        /context memory/,
+      );
+      expect(() => readFargateSettings((key) => ({ spot: 'yes' })[key])).toThrow(/context spot/);
+    });
+
+    it('says to run build:containers when a build context is missing', () => {
+      const app = new App();
+      const settings = readLambdaImageSettings(() => undefined);
+      expect(
+        () =>
+          new LambdaImageStack(app, 'Missing', {
+            settings,
+            assetDir: path.join(stubs.root, 'nowhere'),
+            version: VERSION,
+          }),
+      ).toThrow(/npm run build:containers/);
+      expect(
+        () =>
+          new FargateStack(app, 'MissingSpot', {
+            settings: readFargateSettings((key) => ({ spot: 'true' })[key]),
+            assetDirs: { arm64: stubs.dirs.fargate, x86_64: path.join(stubs.root, 'nowhere') },
+            version: VERSION,
+          }),
+      ).toThrow(/nowhere.*npm run build:containers/);
+    });
+  });
+});
+
+/** The role that signs presigned upload URLs: the API function's, or the Fargate task's. */
+function uploadSigner(template: Template): string {
+  const tasks = idsOfType(template, 'AWS::ECS::TaskDefinition');
+  if (tasks.length > 0) {
+    return roleId(
+      props<TaskDefinition>(template, tasks[0] as string, 'AWS::ECS::TaskDefinition').TaskRoleArn,
+    );
+  }
+  const api = all<LambdaFunction>(template, 'AWS::Lambda::Function').filter(
+    (f) => f.properties.ImageConfig?.Command?.[0] === 'api/index.handler',
+  );
+  if (api.length !== 1) throw new Error('expected one api function');
+  return roleId(api[0]?.properties.Role);
+}
+
+/** The queue S3 notifies: the one with a redrive policy (the other is its dead-letter queue). */
+function uploadQueue(template: Template): { id: string; properties: Queue } {
+  const queues = all<Queue>(template, 'AWS::SQS::Queue').filter(
+    (q) => q.properties.RedrivePolicy !== undefined,
+  );
+  if (queues.length !== 1)
+    throw new Error(`expected one queue with a redrive policy, found ${queues.length}`);
+  return queues[0] as { id: string; properties: Queue };
+}

@@ -1,0 +1,159 @@
+/**
+ * S3 event notifications found in a CloudFormation template, evaluated the way S3 evaluates
+ * them: a configuration fires for an event type it names (`s3:ObjectCreated:*` covers every
+ * `s3:ObjectCreated:...`) and a key that starts with its `prefix` rule and ends with its
+ * `suffix` rule, compared case-sensitively, character for character, on the object key itself
+ * (not the URL-encoded form event records carry). Amazon S3 User Guide, "Configuring event
+ * notifications using object key name filtering", read 2026-11.
+ *
+ * Reads both places a template can hold them: AWS::S3::Bucket `NotificationConfiguration`
+ * (`Filter.S3Key.Rules`) and the Custom::S3BucketNotifications resource of CDK's
+ * `bucket.addEventNotification` (the S3 API shape, `Filter.Key.FilterRules`).
+ */
+import { asArray, render, type Template } from './template';
+
+export interface KeyRule {
+  readonly Name: string;
+  readonly Value: string;
+}
+
+/** One notification configuration, whatever shape it was written in. */
+export interface Notification {
+  /** Logical id of the bucket resource (or of the custom resource's `BucketName` Ref). */
+  readonly bucket: string;
+  readonly kind: 'queue' | 'lambda' | 'topic';
+  /** The destination, rendered (`${Queue.Arn}`). */
+  readonly target: string;
+  readonly events: readonly string[];
+  readonly rules: readonly KeyRule[];
+}
+
+/** Keys people really upload: camera and scanner names, mixed case, spaces and non-ASCII. */
+export const REAL_WORLD_UPLOAD_KEYS = [
+  'uploads/IMG_0001.JPG',
+  'uploads/Scan.PNG',
+  'uploads/x.Tiff',
+  'uploads/my photo ü.jpg',
+  'uploads/DSC01234.Jpg',
+  'uploads/IMG_4711.HEIC',
+  'uploads/2f1c9a4e-0b7d-4c55-9d59-5d1f7f0e8a11.png',
+] as const;
+
+/** Keys the service writes itself: a notification for one would process its own output. */
+export const OUTPUT_KEYS = [
+  'cartoons/IMG_0001.JPG.jpg',
+  'cartoons/x.jpg',
+  'failed/IMG_0001.JPG.json',
+  'failed/uploads/x.jpg',
+] as const;
+
+interface CfnConfiguration {
+  readonly Event?: string;
+  readonly Events?: string[];
+  readonly Queue?: unknown;
+  readonly QueueArn?: unknown;
+  readonly Function?: unknown;
+  readonly LambdaFunctionArn?: unknown;
+  readonly Topic?: unknown;
+  readonly TopicArn?: unknown;
+  readonly Filter?: {
+    readonly S3Key?: { readonly Rules?: KeyRule[] };
+    readonly Key?: { readonly FilterRules?: KeyRule[] };
+  };
+}
+
+type Configurations = Partial<
+  Record<'QueueConfigurations' | 'LambdaConfigurations' | 'TopicConfigurations', CfnConfiguration[]>
+>;
+
+const KINDS = [
+  ['QueueConfigurations', 'queue'],
+  ['LambdaConfigurations', 'lambda'],
+  ['TopicConfigurations', 'topic'],
+] as const;
+
+function normalise(bucket: string, configurations: Configurations | undefined): Notification[] {
+  return KINDS.flatMap(([key, kind]) =>
+    asArray(configurations?.[key]).map((config) => ({
+      bucket,
+      kind,
+      target: render(
+        config.Queue ??
+          config.QueueArn ??
+          config.Function ??
+          config.LambdaFunctionArn ??
+          config.Topic ??
+          config.TopicArn,
+      ),
+      events: config.Events ?? asArray(config.Event),
+      rules: config.Filter?.S3Key?.Rules ?? config.Filter?.Key?.FilterRules ?? [],
+    })),
+  );
+}
+
+/**
+ * Every notification configuration in the template.
+ *
+ * @example
+ * ```ts
+ * const [upload] = notifications(template); // { bucket: 'StorageBucket…', kind: 'queue', ... }
+ * ```
+ */
+export function notifications(template: Template): Notification[] {
+  return Object.entries(template.Resources).flatMap(([id, resource]) => {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::S3::Bucket') {
+      return normalise(id, properties.NotificationConfiguration as Configurations | undefined);
+    }
+    if (resource.Type === 'Custom::S3BucketNotifications') {
+      const bucket = render(properties.BucketName).replace(/^\$\{(.+)\}$/, '$1');
+      return normalise(bucket, properties.NotificationConfiguration as Configurations | undefined);
+    }
+    return [];
+  });
+}
+
+/** Whether an event-type pattern (`s3:ObjectCreated:*`) covers `event` (`s3:ObjectCreated:Put`). */
+export function eventMatches(pattern: string, event: string): boolean {
+  return pattern.endsWith('*') ? event.startsWith(pattern.slice(0, -1)) : pattern === event;
+}
+
+/**
+ * Whether the key filter lets `key` through, as S3 decides it: case-sensitive prefix and suffix.
+ *
+ * @example
+ * ```ts
+ * keyMatches([{ Name: 'suffix', Value: '.jpg' }], 'uploads/IMG_0001.JPG'); // false
+ * ```
+ */
+export function keyMatches(rules: readonly KeyRule[], key: string): boolean {
+  return rules.every((rule) => {
+    // Rule names are case-insensitive in the API ("prefix" or "Prefix"); values are not.
+    const name = rule.Name.toLowerCase();
+    if (name === 'prefix') return key.startsWith(rule.Value);
+    if (name === 'suffix') return key.endsWith(rule.Value);
+    throw new Error(`unknown S3 key filter rule ${rule.Name}`);
+  });
+}
+
+/**
+ * The configurations that fire when `event` happens to `key` in `bucket`.
+ *
+ * @example
+ * ```ts
+ * firing(notifications(template), 'StorageBucket…', 's3:ObjectCreated:Put', 'uploads/Scan.PNG');
+ * ```
+ */
+export function firing(
+  all: readonly Notification[],
+  bucket: string,
+  event: string,
+  key: string,
+): Notification[] {
+  return all.filter(
+    (n) =>
+      n.bucket === bucket &&
+      n.events.some((pattern) => eventMatches(pattern, event)) &&
+      keyMatches(n.rules, key),
+  );
+}

@@ -19,7 +19,7 @@ import {
   notifications,
   OUTPUT_KEYS,
   REAL_WORLD_UPLOAD_KEYS,
-} from '../support/cdk-s3-notifications';
+} from '../support/s3-notifications';
 import {
   allows,
   asArray,

@@ -10,6 +10,7 @@
  * (`Filter.S3Key.Rules`) and the Custom::S3BucketNotifications resource of CDK's
  * `bucket.addEventNotification` (the S3 API shape, `Filter.Key.FilterRules`).
  */
+import { failedKey, resultKey } from '../../services/shared/keys';
 import { asArray, render, type Template } from './template';
 
 export interface KeyRule {
@@ -33,19 +34,17 @@ export const REAL_WORLD_UPLOAD_KEYS = [
   'uploads/IMG_0001.JPG',
   'uploads/Scan.PNG',
   'uploads/x.Tiff',
-  'uploads/my photo ü.jpg',
+  'uploads/holiday 2026/my photo ü 猫.jpg',
   'uploads/DSC01234.Jpg',
   'uploads/IMG_4711.HEIC',
   'uploads/2f1c9a4e-0b7d-4c55-9d59-5d1f7f0e8a11.png',
 ] as const;
 
-/** Keys the service writes itself: a notification for one would process its own output. */
-export const OUTPUT_KEYS = [
-  'cartoons/IMG_0001.JPG.jpg',
-  'cartoons/x.jpg',
-  'failed/IMG_0001.JPG.json',
-  'failed/uploads/x.jpg',
-] as const;
+/** What processing writes for those uploads: results and failure records, never uploads. */
+export const OUTPUT_KEYS: readonly string[] = REAL_WORLD_UPLOAD_KEYS.flatMap((key) => [
+  resultKey(key),
+  failedKey(key),
+]);
 
 interface CfnConfiguration {
   readonly Event?: string;

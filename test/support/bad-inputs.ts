@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { photo } from './fixtures';
+import { FIXTURES_DIR, photo } from './fixtures';
 
 /**
  * Builders for inputs the service must refuse, made at run time from the fixture photos so
@@ -233,4 +235,55 @@ export function endlessStream(chunkSize = 256): Readable {
       for (;;) yield chunk;
     })(),
   );
+}
+
+/** The HEIC photos in `test/fixtures/heic`, made by scripts/make-heic-fixtures.ts. */
+export const HEIC_FIXTURES = [
+  'coffee-exif6.heic',
+  'rocket-irot90.heic',
+  'astronaut-alpha.heic',
+  'chelsea-10bit.heic',
+  'two-images-second-primary.heic',
+] as const;
+export type HeicFixture = (typeof HEIC_FIXTURES)[number];
+
+export function heicFixture(name: HeicFixture): Buffer {
+  return readFileSync(path.join(FIXTURES_DIR, 'heic', name));
+}
+
+/** Offsets of the payloads of every `ispe` box (after its version and flags). */
+function ispeOffsets(heic: Buffer): number[] {
+  const offsets: number[] = [];
+  for (
+    let at = heic.indexOf('ispe', 0, 'latin1');
+    at >= 0;
+    at = heic.indexOf('ispe', at + 4, 'latin1')
+  ) {
+    offsets.push(at + 8);
+  }
+  return offsets;
+}
+
+/**
+ * A HEIC decompression bomb: `coffee-exif6.heic` with its `ispe` patched to declare
+ * `width`×`height`. Decoding would allocate gigabytes; only the header may be read.
+ */
+export function heicBomb(width = 60_000, height = 60_000): Buffer {
+  const copy = Buffer.from(heicFixture('coffee-exif6.heic'));
+  const offsets = ispeOffsets(copy);
+  if (offsets.length !== 1) throw new Error('expected one ispe box in coffee-exif6.heic');
+  for (const offset of offsets) {
+    copy.writeUInt32BE(width, offset);
+    copy.writeUInt32BE(height, offset + 4);
+  }
+  return copy;
+}
+
+/** A HEIC whose header is intact but whose coded pixels are overwritten with noise. */
+export function heicWithNoiseForPixels(): Buffer {
+  const copy = Buffer.from(heicFixture('coffee-exif6.heic'));
+  const mdat = copy.indexOf('mdat', 0, 'latin1');
+  if (mdat < 0) throw new Error('fixture has no mdat box');
+  randomBytes(copy.length - mdat - 4, 7).copy(copy, mdat + 4);
+  return copy;
 }

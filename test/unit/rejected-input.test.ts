@@ -202,6 +202,17 @@ describe('HEIC inputs are refused from the header, before libheif sees them', ()
     );
   });
 
+  test('a HEIC whose HEVC parameter set declares 60000x60000 behind a small ispe: 422', async () => {
+    const err = await rejection(heic(640, 480, { width: 60_000, height: 60_000 }));
+    expectRejection(
+      err,
+      ImageTooLargeError,
+      422,
+      'IMAGE_TOO_LARGE',
+      'Image holds a picture of 3600000000 pixels; the limit is 40000000 pixels',
+    );
+  });
+
   test('a HEIC over maxPixels: 422 stating the limit', async () => {
     const err = await rejection(coffee(), { maxBytes: DEFAULT_LIMITS.maxBytes, maxPixels: 1000 });
     expectRejection(

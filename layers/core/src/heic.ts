@@ -147,14 +147,17 @@ function parseHeader(bytes: Buffer): HeifHeader {
       : ('horizontal' as const)
     : undefined;
 
+  // What the decoder will allocate: every declared size (tiles, thumbnails, alpha), and the
+  // coded size in each HEVC sequence parameter set, which libde265 trusts over `ispe`.
   let largestItemPixels = 0;
   for (const box of properties) {
-    if (box.type === 'ispe') {
-      largestItemPixels = Math.max(
-        largestItemPixels,
-        bytes.readUInt32BE(box.start + 4) * bytes.readUInt32BE(box.start + 8),
-      );
-    }
+    const pixels =
+      box.type === 'ispe'
+        ? bytes.readUInt32BE(box.start + 4) * bytes.readUInt32BE(box.start + 8)
+        : box.type === 'hvcC'
+          ? hvccCodedPixels(bytes, box)
+          : 0;
+    largestItemPixels = Math.max(largestItemPixels, pixels);
   }
 
   const references = find('iref') ? readReferences(bytes, find('iref') as Box) : [];
@@ -282,6 +285,64 @@ function readReferences(bytes: Buffer, iref: Box): Reference[] {
     for (let i = 0; i < count; i++) to.push(read(box.start + step + 2 + i * step));
     return { type: box.type, from, to };
   });
+}
+
+/** The largest picture any sequence parameter set in an `hvcC` declares (0 if none). */
+function hvccCodedPixels(bytes: Buffer, hvcC: Box): number {
+  // hvcC: 22 bytes of configuration, a count of NAL arrays, then per array: type (low 6
+  // bits), a count of NAL units, and each unit with a 16-bit length.
+  let offset = hvcC.start + 22;
+  const arrays = bytes[offset++] as number;
+  let largest = 0;
+  for (let a = 0; a < arrays; a++) {
+    const nalType = (bytes[offset] as number) & 0x3f;
+    const units = bytes.readUInt16BE(offset + 1);
+    offset += 3;
+    for (let u = 0; u < units; u++) {
+      const length = bytes.readUInt16BE(offset);
+      const end = offset + 2 + length;
+      if (end > hvcC.end) throw corrupt('a parameter set is cut short');
+      if (nalType === 33) largest = Math.max(largest, spsPixels(bytes.subarray(offset + 2, end)));
+      offset = end;
+    }
+  }
+  return largest;
+}
+
+/** pic_width × pic_height of an HEVC sequence parameter set (H.265 7.3.2.2). */
+function spsPixels(nal: Buffer): number {
+  // Emulation prevention: 00 00 03 stands for 00 00 inside a NAL unit.
+  const rbsp: number[] = [];
+  for (let i = 2; i < nal.length; i++) {
+    if (i >= 4 && nal[i] === 3 && nal[i - 1] === 0 && nal[i - 2] === 0) continue;
+    rbsp.push(nal[i] as number);
+  }
+  let bit = 0;
+  const read = (n: number): number => {
+    let value = 0;
+    for (let i = 0; i < n; i++, bit++) {
+      const byte = rbsp[bit >> 3];
+      if (byte === undefined) throw corrupt('a parameter set is cut short');
+      value = value * 2 + ((byte >> (7 - (bit & 7))) & 1);
+    }
+    return value;
+  };
+  const readUe = (): number => {
+    let zeros = 0;
+    while (read(1) === 0) if (++zeros > 31) throw corrupt('a parameter set is malformed');
+    return 2 ** zeros - 1 + read(zeros);
+  };
+  read(4); // sps_video_parameter_set_id
+  const subLayers = read(3); // sps_max_sub_layers_minus1
+  read(1); // sps_temporal_id_nesting_flag
+  read(96); // general profile, tier and level
+  const present: [boolean, boolean][] = [];
+  for (let i = 0; i < subLayers; i++) present.push([read(1) === 1, read(1) === 1]);
+  if (subLayers > 0) read(2 * (8 - subLayers)); // reserved_zero_2bits
+  for (const [profile, level] of present) read((profile ? 88 : 0) + (level ? 8 : 0));
+  readUe(); // sps_seq_parameter_set_id
+  if (readUe() === 3) read(1); // chroma_format_idc, separate_colour_plane_flag
+  return readUe() * readUe();
 }
 
 /** `auxC` names an alpha plane with the HEVC or the MPEG-B urn. */

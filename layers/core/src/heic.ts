@@ -24,7 +24,7 @@ const HEIF_BRANDS = new Set(['mif1', 'msf1', 'mif2', 'miaf']);
 /** What the brands of an `ftyp` box say about a file. */
 export type HeifKind = 'hevc' | 'avif' | 'heif';
 
-/** HEIF files whose pixels need the HEVC decoder: the phone photo case. */
+/** What a user sees when a HEIC cannot be read (a detail after a colon when the header says why). */
 export const HEIC_CORRUPT = 'HEIC image data is truncated or corrupt';
 
 interface Box {

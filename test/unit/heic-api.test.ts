@@ -4,6 +4,7 @@
 import { createLogger, type ImageStore } from '@cartoon-compute/core';
 import { type ApiResponse, createApi } from '../../services/shared/cartoon-api';
 import { readConfig } from '../../services/shared/config';
+import { isProcessableUpload } from '../../services/shared/keys';
 import { heic, heicBomb, heicFixture, truncate } from '../support/bad-inputs';
 
 const unusedStore: ImageStore = {
@@ -51,6 +52,17 @@ describe('POST /uploads takes HEIC and HEIF', () => {
     const { key } = JSON.parse(String(response.body)) as { key: string };
     expect(key).toMatch(new RegExp(`^uploads/[0-9a-f-]{36}\\${suffix}$`));
     expect(signed.at(-1)).toEqual({ key, contentType });
+  });
+});
+
+describe('the S3 path takes HEIC uploads whatever the suffix', () => {
+  test.each([
+    'uploads/IMG_0001.HEIC',
+    'uploads/IMG_0001.heic',
+    'uploads/a/b photo.HEIF',
+    'uploads/x.heif',
+  ])('%s is processed (the bytes decide)', (key) => {
+    expect(isProcessableUpload(key)).toBe(true);
   });
 });
 

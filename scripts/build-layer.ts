@@ -38,8 +38,21 @@ const ROOT = path.resolve(__dirname, '..');
 const CORE_DIR = path.join(ROOT, 'layers', 'core');
 const CORE_NAME = '@cartoon-compute/core';
 
+/**
+ * libheif-js ships four builds of one library; heic.ts loads only `wasm-bundle.js` (the
+ * WebAssembly embedded in CommonJS, the build heic-decode uses). The asm.js build, the ES
+ * module twin and the separate .wasm build are 6.5 MB that nothing loads.
+ */
+const UNLOADED_FILES = [
+  'libheif-js/libheif/libheif.js',
+  'libheif-js/libheif-wasm/libheif-bundle.mjs',
+  'libheif-js/libheif-wasm/libheif.js',
+  'libheif-js/libheif-wasm/libheif.wasm',
+].map((file) => path.join(...file.split('/')));
+
 /** Files nothing reads at run time. Licence files stay: the licences require them. */
 function isDevFile(file: string): boolean {
+  if (UNLOADED_FILES.some((unloaded) => file.endsWith(`${path.sep}${unloaded}`))) return true;
   const name = path.basename(file);
   if (['.bin', 'test', 'tests', '__tests__', '.package-lock.json'].includes(name)) return true;
   if (/\.d\.[cm]?ts$|\.map$|\.(cc|h|gyp)$/.test(name)) return true;

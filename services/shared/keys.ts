@@ -17,6 +17,8 @@ export const SUFFIX_BY_CONTENT_TYPE: Readonly<Record<string, string>> = {
   'image/gif': '.gif',
   'image/tiff': '.tiff',
   'image/avif': '.avif',
+  'image/heic': '.heic',
+  'image/heif': '.heif',
 };
 
 /** Ids handed out by `POST /uploads`: a random UUID. Anything else in a path is refused. */

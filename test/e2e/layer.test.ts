@@ -103,6 +103,36 @@ const { cartoonize } = require('@cartoon-compute/core');
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
+/** What the child process reports after decoding a HEIC through the unzipped layer. */
+interface HeicRun {
+  readonly loadedAtInit: string[];
+  readonly loadedAfterHeic: string[];
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+}
+
+// The HEIC decoder must come from the layer, and only once a HEIC arrives.
+const HEIC_CHILD_SCRIPT = `
+const fs = require('node:fs');
+const core = require('@cartoon-compute/core');
+const libheif = () => Object.keys(require.cache).filter((file) => file.includes('libheif'));
+const loadedAtInit = libheif();
+(async () => {
+  const bytes = fs.readFileSync(process.argv[1]);
+  const probe = await core.probeImage(bytes, 40e6);
+  const pipeline = await core.openImage(bytes, probe, 40e6);
+  const { info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  console.log(JSON.stringify({
+    loadedAtInit,
+    loadedAfterHeic: libheif(),
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+  }));
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
 describe('Lambda layer', () => {
   const buildOutput: Record<'arm64' | 'x64', string> = { arm64: '', x64: '' };
   let arm64: ZipEntry[] = [];
@@ -176,6 +206,23 @@ describe('Lambda layer', () => {
     expect(names.filter((name) => name.includes('@aws-sdk'))).toEqual([]);
   });
 
+  it('holds heic-decode and the one libheif build it loads, not the other three', () => {
+    for (const entries of [arm64, x64]) {
+      const names = entries.map((entry) => entry.name);
+      const modules = 'nodejs/node_modules/';
+      expect(names).toContain(`${modules}heic-decode/package.json`);
+      expect(names).toContain(`${modules}libheif-js/wasm-bundle.js`);
+      const bundle = entries.find(
+        (e) => e.name === `${modules}libheif-js/libheif-wasm/libheif-bundle.js`,
+      );
+      // The WebAssembly module is embedded as base64 ("\0asm" encodes as "AGFzbQ").
+      expect(bundle?.data.includes('AGFzbQ')).toBe(true);
+      expect(
+        names.filter((name) => name.includes('libheif') && /libheif\.(js|wasm)$|\.mjs$/.test(name)),
+      ).toEqual([]);
+    }
+  });
+
   it('is under 40 MB unzipped', () => {
     for (const entries of [arm64, x64]) {
       const bytes = entries.reduce((sum, entry) => sum + entry.data.length, 0);
@@ -230,6 +277,24 @@ describe('Lambda layer', () => {
       expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
       const metadata = await sharp(jpeg).metadata();
       expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', 640, 427]);
+    });
+
+    it('decodes a HEIC with libheif from the layer, loaded on the first HEIC only', () => {
+      const heic = path.join(ROOT, 'test', 'fixtures', 'heic', 'rocket-irot90.heic');
+      const child = spawnSync(process.execPath, ['-e', HEIC_CHILD_SCRIPT, heic], {
+        cwd: tmp,
+        env: { PATH: process.env.PATH, NODE_PATH: modules },
+        encoding: 'utf8',
+      });
+      expect(child.status).toBe(0);
+      const run = JSON.parse(child.stdout) as HeicRun;
+      expect(run.loadedAtInit).toEqual([]);
+      expect(run.loadedAfterHeic).toEqual([
+        path.join(modules, 'libheif-js', 'wasm-bundle.js'),
+        path.join(modules, 'libheif-js', 'libheif-wasm', 'libheif-bundle.js'),
+      ]);
+      // 640x427 turned a quarter by irot; no alpha, so three channels.
+      expect([run.width, run.height, run.channels]).toEqual([427, 640, 3]);
     });
   });
 });

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { photo } from './fixtures';
+import { FIXTURES_DIR, photo } from './fixtures';
 
 /**
  * Builders for inputs the service must refuse, made at run time from the fixture photos so
@@ -176,13 +178,19 @@ function fourCc(...codes: string[]): Buffer {
 }
 
 /**
- * A HEIC container (HEIF with one HEVC-coded image, as iPhones write) declaring `width`×`height`.
- * The header is well-formed, so libvips identifies it; the coded data is a stub, since the
- * service must refuse HEVC from the header without decoding anything.
+ * A HEIC container (HEIF with one HEVC-coded image, as iPhones write) declaring `width`×`height`
+ * in its `ispe`, and optionally a different `codedSize` in its sequence parameter set (what
+ * the HEVC decoder would allocate). The coded data is a stub that no decoder accepts.
  */
-export function heic(width = 64, height = 48): Buffer {
+export function heic(
+  width = 64,
+  height = 48,
+  codedSize?: { width: number; height: number },
+): Buffer {
   const ftyp = box('ftyp', fourCc('heic'), u32(0), fourCc('mif1', 'heic'));
-  // hvcC: HEVC Main profile, level 3.1, 4:2:0, 8-bit, 4-byte NAL lengths, no parameter sets.
+  // hvcC: HEVC Main profile, level 3.1, 4:2:0, 8-bit, 4-byte NAL lengths, and either no
+  // parameter sets or one sequence parameter set declaring `codedSize`.
+  const sps = codedSize ? hevcSps(codedSize.width, codedSize.height) : undefined;
   const hvcC = box(
     'hvcC',
     u8(1, 0x01),
@@ -191,7 +199,8 @@ export function heic(width = 64, height = 48): Buffer {
     u16(0xf000),
     u8(0xfc, 0xfd, 0xf8, 0xf8),
     u16(0),
-    u8(0x0f, 0),
+    u8(0x0f, sps ? 1 : 0),
+    ...(sps ? [u8(0xa1), u16(1, sps.length), sps] : []),
   );
   const ispe = fullBox('ispe', 0, 0, u32(width, height));
   const coded = Buffer.alloc(32);
@@ -216,6 +225,39 @@ export function heic(width = 64, height = 48): Buffer {
   return Buffer.concat([ftyp, meta(headerLength), box('mdat', coded)]);
 }
 
+/**
+ * The start of an HEVC sequence parameter set (H.265 7.3.2.2) up to its picture size: enough
+ * for a header check, not for a decoder. Written bit by bit; Exp-Golomb codes for the ids and
+ * sizes.
+ */
+function hevcSps(width: number, height: number): Buffer {
+  const bits: number[] = [];
+  const put = (value: number, count: number) => {
+    for (let i = count - 1; i >= 0; i--) bits.push(Math.floor(value / 2 ** i) % 2);
+  };
+  const putUe = (value: number) => {
+    const length = Math.floor(Math.log2(value + 1));
+    put(0, length);
+    put(value + 1, length + 1);
+  };
+  put(0, 4); // sps_video_parameter_set_id
+  put(0, 3); // sps_max_sub_layers_minus1
+  put(1, 1); // sps_temporal_id_nesting_flag
+  put(0x01, 8); // general profile space, tier, profile idc (Main)
+  put(0x60000000, 32); // profile compatibility flags
+  put(0x900000000000, 48); // constraint flags
+  put(93, 8); // general_level_idc
+  putUe(0); // sps_seq_parameter_set_id
+  putUe(1); // chroma_format_idc: 4:2:0
+  putUe(width);
+  putUe(height);
+  put(1, 1); // stop bit
+  while (bits.length % 8 !== 0) bits.push(0);
+  const payload: number[] = [0x42, 0x01]; // NAL header: type 33 (SPS)
+  for (let i = 0; i < bits.length; i += 8) payload.push(parseInt(bits.slice(i, i + 8).join(''), 2));
+  return Buffer.from(payload);
+}
+
 /** A valid PNG of `width`×`height` pixels of one colour. */
 export function solidPng(width: number, height: number): Promise<Buffer> {
   return sharp({
@@ -233,4 +275,55 @@ export function endlessStream(chunkSize = 256): Readable {
       for (;;) yield chunk;
     })(),
   );
+}
+
+/** The HEIC photos in `test/fixtures/heic`, made by scripts/make-heic-fixtures.ts. */
+export const HEIC_FIXTURES = [
+  'coffee-exif6.heic',
+  'rocket-irot90.heic',
+  'astronaut-alpha.heic',
+  'chelsea-10bit.heic',
+  'two-images-second-primary.heic',
+] as const;
+export type HeicFixture = (typeof HEIC_FIXTURES)[number];
+
+export function heicFixture(name: HeicFixture): Buffer {
+  return readFileSync(path.join(FIXTURES_DIR, 'heic', name));
+}
+
+/** Offsets of the payloads of every `ispe` box (after its version and flags). */
+function ispeOffsets(heic: Buffer): number[] {
+  const offsets: number[] = [];
+  for (
+    let at = heic.indexOf('ispe', 0, 'latin1');
+    at >= 0;
+    at = heic.indexOf('ispe', at + 4, 'latin1')
+  ) {
+    offsets.push(at + 8);
+  }
+  return offsets;
+}
+
+/**
+ * A HEIC decompression bomb: `coffee-exif6.heic` with its `ispe` patched to declare
+ * `width`×`height`. Decoding would allocate gigabytes; only the header may be read.
+ */
+export function heicBomb(width = 60_000, height = 60_000): Buffer {
+  const copy = Buffer.from(heicFixture('coffee-exif6.heic'));
+  const offsets = ispeOffsets(copy);
+  if (offsets.length !== 1) throw new Error('expected one ispe box in coffee-exif6.heic');
+  for (const offset of offsets) {
+    copy.writeUInt32BE(width, offset);
+    copy.writeUInt32BE(height, offset + 4);
+  }
+  return copy;
+}
+
+/** A HEIC whose header is intact but whose coded pixels are overwritten with noise. */
+export function heicWithNoiseForPixels(): Buffer {
+  const copy = Buffer.from(heicFixture('coffee-exif6.heic'));
+  const mdat = copy.indexOf('mdat', 0, 'latin1');
+  if (mdat < 0) throw new Error('fixture has no mdat box');
+  randomBytes(copy.length - mdat - 4, 7).copy(copy, mdat + 4);
+  return copy;
 }

@@ -12,7 +12,9 @@ import {
   InvalidImageError,
   InvalidOptionError,
   MIN_SIDE,
+  openImage,
   PayloadTooLargeError,
+  probeImage,
   toCartoonError,
   UnsupportedMediaTypeError,
 } from '@cartoon-compute/core';
@@ -20,6 +22,9 @@ import sharp from 'sharp';
 import {
   endlessStream,
   heic,
+  heicBomb,
+  heicFixture,
+  heicWithNoiseForPixels,
   interlacedPng,
   jpegBomb,
   pdf,
@@ -37,7 +42,8 @@ import { FIXTURES_DIR, photo } from '../support/fixtures';
 
 type ErrorClass = abstract new (...args: never[]) => CartoonError;
 
-const UNSUPPORTED = 'Unsupported image type; send one of jpeg, png, webp, gif, tiff, avif';
+const UNSUPPORTED = 'Unsupported image type; send one of jpeg, png, webp, gif, tiff, avif, heic';
+const HEIC_CUT = 'HEIC image data is truncated or corrupt: the file is cut short';
 const CORRUPT = 'Image data is truncated or corrupt';
 
 /** The error `cartoonize` rejects with; fails the test if it resolves. */
@@ -95,7 +101,6 @@ describe('cartoonize refuses bad input with a documented error', () => {
     ['an SVG (libvips could render it)', svg],
     ['a malformed SVG', () => truncate(svg())],
     ['a PDF', pdf],
-    ['a HEIC container (HEVC)', () => heic()],
     ['a BMP', () => Buffer.concat([Buffer.from('BM', 'latin1'), randomBytes(100)])],
   ])('%s: 415 unsupported media type', async (_name, build) => {
     const err = await rejection(await build());
@@ -158,6 +163,138 @@ describe('cartoonize refuses bad input with a documented error', () => {
       422,
       'IMAGE_TOO_LARGE',
       'Image is 600x400 (240000 pixels); the limit is 1000 pixels',
+    );
+  });
+});
+
+/** A HEIF box: 32-bit size, type, payload. */
+function heifBox(type: string, payload: Buffer): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + payload.length);
+  header.write(type, 4, 'latin1');
+  return Buffer.concat([header, payload]);
+}
+
+describe('HEIC inputs are refused from the header, before libheif sees them', () => {
+  const coffee = () => heicFixture('coffee-exif6.heic');
+
+  test.each<[string, () => Buffer]>([
+    ['a HEIC cut in half', () => truncate(coffee())],
+    ['a HEIC cut inside its header (first 300 bytes)', () => coffee().subarray(0, 300)],
+    ['a HEIC that lost its last byte', () => coffee().subarray(0, coffee().length - 1)],
+  ])('%s: 400 cut short', async (_name, build) => {
+    const err = await rejection(build());
+    expectRejection(err, InvalidImageError, 400, 'INVALID_IMAGE', HEIC_CUT);
+  });
+
+  test('a HEIC bomb (ispe declares 60000x60000) is refused in milliseconds: 422', async () => {
+    const bomb = heicBomb(60_000, 60_000);
+    expect(bomb.length).toBeLessThan(100_000);
+    const started = performance.now();
+    const err = await rejection(bomb);
+    expect(performance.now() - started).toBeLessThan(200);
+    expectRejection(
+      err,
+      ImageTooLargeError,
+      422,
+      'IMAGE_TOO_LARGE',
+      'Image is 60000x60000 (3600000000 pixels); the limit is 40000000 pixels',
+    );
+  });
+
+  test('a HEIC whose HEVC parameter set declares 60000x60000 behind a small ispe: 422', async () => {
+    const err = await rejection(heic(640, 480, { width: 60_000, height: 60_000 }));
+    expectRejection(
+      err,
+      ImageTooLargeError,
+      422,
+      'IMAGE_TOO_LARGE',
+      'Image holds a picture of 3600000000 pixels; the limit is 40000000 pixels',
+    );
+  });
+
+  test('a HEIC over maxPixels: 422 stating the limit', async () => {
+    const err = await rejection(coffee(), { maxBytes: DEFAULT_LIMITS.maxBytes, maxPixels: 1000 });
+    expectRejection(
+      err,
+      ImageTooLargeError,
+      422,
+      'IMAGE_TOO_LARGE',
+      'Image is 600x400 (240000 pixels); the limit is 1000 pixels',
+    );
+  });
+
+  test('a HEIC declaring 12x12: 422 too small', async () => {
+    const err = await rejection(heicBomb(12, 12));
+    expectRejection(
+      err,
+      ImageTooSmallError,
+      422,
+      'IMAGE_TOO_SMALL',
+      'Image is 12x12; both sides must be at least 16 pixels',
+    );
+  });
+
+  test('a HEIC over maxBytes: 413', async () => {
+    const err = await rejection(coffee(), { maxBytes: 1000, maxPixels: 40_000_000 });
+    expectRejection(
+      err,
+      PayloadTooLargeError,
+      413,
+      'PAYLOAD_TOO_LARGE',
+      'Image is larger than 1000 bytes',
+    );
+  });
+
+  test('a HEIF image sequence with no still image: 415', async () => {
+    const ftyp = heifBox('ftyp', Buffer.from('msf1\0\0\0\0msf1hevc', 'latin1'));
+    const err = await rejection(Buffer.concat([ftyp, heifBox('moov', Buffer.alloc(64))]));
+    expectRejection(
+      err,
+      UnsupportedMediaTypeError,
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'HEIF files without a still image (image sequences only) are not supported',
+    );
+  });
+
+  test('a HEIF whose primary image is JPEG-coded: 415', async () => {
+    const bytes = Buffer.from(coffee());
+    bytes.write('jpeg', bytes.indexOf('hvc1', 0, 'latin1'), 'latin1');
+    const err = await rejection(bytes);
+    expectRejection(
+      err,
+      UnsupportedMediaTypeError,
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'HEIF images coded as "jpeg" are not supported; send HEIC (HEVC) or AVIF',
+    );
+  });
+});
+
+describe('HEIC with an intact header but broken pixels: refused by the decoder', () => {
+  // Through probeImage and openImage, the two steps of the pipeline that read a HEIC.
+  async function decodeRejection(bytes: Buffer): Promise<unknown> {
+    try {
+      const probe = await probeImage(bytes, DEFAULT_LIMITS.maxPixels);
+      await (await openImage(bytes, probe, DEFAULT_LIMITS.maxPixels)).raw().toBuffer();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected the HEIC to be refused');
+  }
+
+  test.each<[string, () => Buffer]>([
+    ['HEVC data overwritten with noise', heicWithNoiseForPixels],
+    ['a HEVC stream with no parameter sets', () => heic()],
+  ])('%s: 400', async (_name, build) => {
+    const err = await decodeRejection(build());
+    expectRejection(
+      err,
+      InvalidImageError,
+      400,
+      'INVALID_IMAGE',
+      'HEIC image data is truncated or corrupt',
     );
   });
 });

@@ -9,12 +9,17 @@ import {
   toCartoonError,
   UnsupportedMediaTypeError,
 } from './errors';
+import { decodeHeic, heifKind, readHeifHeader } from './heic';
 
 /** What `cartoonize` accepts as input. */
 export type ImageInput = Buffer | Uint8Array | Readable;
 
-/** The image types we decode, named as `sharp().metadata().format` reports them. */
-export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'] as const;
+/**
+ * The image types we decode, named as `sharp().metadata().format` reports them, except HEIC
+ * (HEIF with HEVC-coded pixels, as phones write), which libvips calls `heif` and cannot decode
+ * here; heic.ts does.
+ */
+export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heic'] as const;
 export type AcceptedFormat = (typeof ACCEPTED_FORMATS)[number];
 
 /** The `Content-Type`s an HTTP entry point accepts (the bytes are still checked). */
@@ -25,6 +30,8 @@ export const ACCEPTED_CONTENT_TYPES = [
   'image/gif',
   'image/tiff',
   'image/avif',
+  'image/heic',
+  'image/heif',
   'application/octet-stream',
 ] as const;
 
@@ -83,13 +90,39 @@ export const MIN_SIDE = 16;
  * that a decompression bomb is refused from its header alone.
  *
  * - Not an image type libvips knows (text, PDF, random bytes): {@link UnsupportedMediaTypeError}.
- * - A type libvips reads but we do not accept (SVG, HEIC): {@link UnsupportedMediaTypeError}.
+ * - A type libvips reads but we do not accept (SVG): {@link UnsupportedMediaTypeError}.
+ * - HEIC is read by heic.ts from its boxes, the same checks applied to the primary image.
  * - The signature of a type we accept, but a header that cannot be parsed, or (interlaced
  *   PNG) chunks that are cut short or fail their CRC: {@link InvalidImageError}.
  * - Too many pixels, or too few: {@link ImageTooLargeError}, {@link ImageTooSmallError}.
  */
 export async function probeImage(bytes: Buffer, maxPixels: number): Promise<ProbedImage> {
   if (bytes.length === 0) throw new InvalidImageError('Image is empty');
+  const heif = heifKind(bytes);
+  if (heif === 'hevc' || heif === 'heif') {
+    const header = readHeifHeader(bytes);
+    if (header.hevc) {
+      checkSize(header.width, header.height, maxPixels);
+      // Tiles, thumbnails and alpha planes are decoded at their own declared sizes too.
+      if (header.largestItemPixels > maxPixels) {
+        throw new ImageTooLargeError(
+          `Image holds a picture of ${header.largestItemPixels} pixels; the limit is ${maxPixels} pixels`,
+        );
+      }
+      return {
+        format: 'heic',
+        width: header.width,
+        height: header.height,
+        hasAlpha: header.hasAlpha,
+      };
+    }
+    // A HEIF brand with AV1 inside is AVIF, which libvips decodes; anything else is refused.
+    if (header.itemType !== 'av01') {
+      throw new UnsupportedMediaTypeError(
+        `HEIF images coded as ${JSON.stringify(header.itemType)} are not supported; send HEIC (HEVC) or AVIF`,
+      );
+    }
+  }
   let metadata: sharp.Metadata;
   try {
     // Only the header is read here, so sharp's own pixel limit is off: the check below
@@ -113,16 +146,7 @@ export async function probeImage(bytes: Buffer, maxPixels: number): Promise<Prob
   }
   const { width, height } = metadata;
   if (!width || !height) throw new InvalidImageError('Image has no dimensions');
-  if (width * height > maxPixels) {
-    throw new ImageTooLargeError(
-      `Image is ${width}x${height} (${width * height} pixels); the limit is ${maxPixels} pixels`,
-    );
-  }
-  if (width < MIN_SIDE || height < MIN_SIDE) {
-    throw new ImageTooSmallError(
-      `Image is ${width}x${height}; both sides must be at least ${MIN_SIDE} pixels`,
-    );
-  }
+  checkSize(width, height, maxPixels);
   // libvips decodes an interlaced PNG in one piece and then loses libpng's error (it reports
   // "Unknown error"), so a truncated or corrupt one is caught here from its chunk structure.
   if (format === 'png' && metadata.isProgressive && !pngChunksIntact(bytes)) {
@@ -135,6 +159,48 @@ export async function probeImage(bytes: Buffer, maxPixels: number): Promise<Prob
     height: rotated ? width : height,
     hasAlpha: metadata.hasAlpha === true,
   };
+}
+
+/** Too many pixels or too few, from the declared size. */
+function checkSize(width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) {
+    throw new ImageTooLargeError(
+      `Image is ${width}x${height} (${width * height} pixels); the limit is ${maxPixels} pixels`,
+    );
+  }
+  if (width < MIN_SIDE || height < MIN_SIDE) {
+    throw new ImageTooSmallError(
+      `Image is ${width}x${height}; both sides must be at least ${MIN_SIDE} pixels`,
+    );
+  }
+}
+
+/**
+ * A sharp pipeline that reads the image `probeImage` accepted, to be oriented, resized and
+ * converted by the caller. For HEIC, the primary image is decoded here (libheif in
+ * WebAssembly) and handed over as 8-bit RGBA, already oriented and without metadata, so the
+ * caller's `autoOrient()` finds nothing to do; every other type is decoded by libvips itself,
+ * with `limitInputPixels` as a second guard against a header that lied.
+ *
+ * @example
+ * ```ts
+ * const probe = await probeImage(bytes, limits.maxPixels);
+ * const pipeline = await openImage(bytes, probe, limits.maxPixels);
+ * const { data, info } = await pipeline.autoOrient().resize(512).raw().toBuffer({ resolveWithObject: true });
+ * ```
+ */
+export async function openImage(
+  bytes: Buffer,
+  probe: ProbedImage,
+  maxPixels: number,
+): Promise<sharp.Sharp> {
+  if (probe.format === 'heic') {
+    const { data, width, height } = await decodeHeic(bytes, maxPixels);
+    const pipeline = sharp(data, { raw: { width, height, channels: 4 } });
+    // libheif fills alpha with 255 when there is none; dropping it saves the caller a band.
+    return probe.hasAlpha ? pipeline : pipeline.removeAlpha();
+  }
+  return sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, animated: false });
 }
 
 function acceptedFormat(metadata: sharp.Metadata): AcceptedFormat | undefined {

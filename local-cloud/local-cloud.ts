@@ -15,7 +15,8 @@ import { type FunctionLayout, findArtifact, removeLayout, unpackFunction } from 
 import { AsyncInvoker, AWS_RETRY_DELAYS_MS } from './async-invoke';
 import { type FrontDoor, startFrontDoor } from './front-door';
 import { FunctionPool } from './function-pool';
-import { type ObjectCreated, type S3Endpoint, startS3Endpoint } from './s3-endpoint';
+import { killLeftovers, recordPids } from './leftovers';
+import { type ObjectCreated, startS3Endpoint } from './s3-endpoint';
 import { matchingRules, s3Notification } from './s3-notifications';
 import { LOCAL_ACCOUNT, readTopology, type VariantTopology } from './topology';
 
@@ -89,6 +90,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const topologies = options.variants.map((v) => readTopology(v.name, v.template));
   const logsDir = path.resolve(options.stateDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
+  const pidFile = path.resolve(options.stateDir, 'pids.json');
+  killLeftovers(pidFile);
 
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
@@ -251,24 +254,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       path.join(options.stateDir, 'endpoints.json'),
       `${JSON.stringify(endpoints, null, 2)}\n`,
     );
+    const pids = () => [
+      ...(s3.pid === undefined ? [] : [s3.pid]),
+      ...[...pools.values()].flatMap((p) => p.pids()),
+    ];
+    // First in the list, so it runs last on close: emptied only once every process is stopped.
+    const record = recordPids(pidFile, pids);
+    closers.unshift(() => record.stop());
     await Promise.all([...pools.values()].map((pool) => pool.ready()));
-    return {
-      endpoints,
-      topologies,
-      pools,
-      asyncInvokers: invokers,
-      pids: () => [
-        ...(s3Pid(s3) === undefined ? [] : [s3Pid(s3) as number]),
-        ...[...pools.values()].flatMap((p) => p.pids()),
-      ],
-      close,
-    };
+    return { endpoints, topologies, pools, asyncInvokers: invokers, pids, close };
   } catch (err) {
     await close();
     throw err;
   }
-}
-
-function s3Pid(s3: S3Endpoint): number | undefined {
-  return s3.pid;
 }

@@ -78,6 +78,22 @@ export interface BucketSpec {
   readonly notifications: readonly NotificationRule[];
 }
 
+/**
+ * An SQS event source mapping (lambda-image's queue poller). Read now; the poller that runs
+ * it plugs into the local cloud with the lambda-image variant.
+ */
+export interface EventSourceMappingSpec {
+  readonly logicalId: string;
+  readonly functionLogicalId: string;
+  readonly queueArn: string;
+  /** SQS default 10. */
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  /** `ReportBatchItemFailures` turns on partial batch responses. */
+  readonly reportBatchItemFailures: boolean;
+  readonly enabled: boolean;
+}
+
 export interface QueueSpec {
   readonly logicalId: string;
   readonly name: string;
@@ -95,6 +111,7 @@ export interface VariantTopology {
   readonly httpApis: readonly HttpApiSpec[];
   readonly buckets: readonly BucketSpec[];
   readonly queues: readonly QueueSpec[];
+  readonly eventSourceMappings: readonly EventSourceMappingSpec[];
 }
 
 interface Resource {
@@ -244,7 +261,22 @@ export function topologyFromTemplate(
       notifications: notificationRules(r.Properties?.NotificationConfiguration, resolver),
     }));
 
-  return { name, account, functions, httpApis, buckets, queues };
+  const eventSourceMappings = ofType('AWS::Lambda::EventSourceMapping').map(([id, r]) => {
+    const p = r.Properties ?? {};
+    return {
+      logicalId: id,
+      functionLogicalId: resolver.functionId(p.FunctionName),
+      queueArn: resolver.string(p.EventSourceArn),
+      batchSize: Number(p.BatchSize ?? 10),
+      maximumBatchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
+      reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+        'ReportBatchItemFailures',
+      ),
+      enabled: p.Enabled !== false,
+    };
+  });
+
+  return { name, account, functions, httpApis, buckets, queues, eventSourceMappings };
 }
 
 function notificationRules(config: unknown, resolver: Resolver): NotificationRule[] {

@@ -36,7 +36,7 @@ Options:
   --concurrency <n>      local account concurrency limit for functions without reserved
                          concurrency (default: 1000, as AWS's default quota)
   --retry-scale <x>      multiplies AWS's async retry delays of 60 s and 120 s (default: 0.0167)
-  --log-level <level>    quiet | info | debug (debug echoes every function log line)
+  --log-level <level>    quiet | info (REPORT lines) | debug (every function log line)
   --help                 this text`;
 
 interface Flags {
@@ -167,9 +167,16 @@ async function main(): Promise<void> {
       template: TEMPLATES[name] ?? '',
       port: flags.port === 0 ? 0 : flags.port + i,
     })),
-    ...(flags.logLevel === 'debug'
-      ? { echo: (fn: string, line: string) => console.log(`[${fn}] ${line}`) }
-      : {}),
+    // info: one REPORT line per invocation; debug: every line the functions write.
+    ...(flags.logLevel === 'quiet'
+      ? {}
+      : {
+          echo: (fn: string, line: string) => {
+            if (flags.logLevel === 'debug' || line.startsWith('REPORT ')) {
+              console.log(`[${fn}] ${line}`);
+            }
+          },
+        }),
   });
   if (flags.logLevel !== 'quiet') {
     console.log(endpointTable(cloud.endpoints));

@@ -91,6 +91,15 @@ const TEMPLATE = {
       },
     },
     FailureQueue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'svc-dev-failures' } },
+    ProcessMapping: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: {
+        FunctionName: { Ref: 'ProcessLambdaFunction' },
+        EventSourceArn: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] },
+        BatchSize: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
+    },
   },
 };
 
@@ -159,6 +168,20 @@ describe('topology', () => {
         logicalId: 'FailureQueue',
         name: 'svc-dev-failures',
         arn: 'arn:aws:sqs:us-east-1:000000000000:svc-dev-failures',
+      },
+    ]);
+  });
+
+  it('reads SQS event source mappings for the queue pollers', () => {
+    expect(topology.eventSourceMappings).toEqual([
+      {
+        logicalId: 'ProcessMapping',
+        functionLogicalId: 'ProcessLambdaFunction',
+        queueArn: 'arn:aws:sqs:us-east-1:000000000000:svc-dev-failures',
+        batchSize: 5,
+        maximumBatchingWindowSeconds: 0,
+        reportBatchItemFailures: true,
+        enabled: true,
       },
     ]);
   });

@@ -2,7 +2,8 @@
  * The local AWS endpoint for S3 and SQS: fauxqs (an npm S3/SQS/SNS emulator) in its own child
  * process, behind a small HTTP proxy on loopback. The proxy is there because fauxqs has no
  * bucket-notification API: it sees every request that creates an object (PutObject, presigned
- * PUT, CopyObject, CompleteMultipartUpload, from the SDK or the AWS CLI) and reports it once
+ * PUT, browser form POST, CopyObject, CompleteMultipartUpload, from the SDK or the AWS CLI)
+ * and reports it once
  * S3 has answered 200, so notifications fire for every upload route. Bodies pass through
  * untouched; fauxqs itself decodes aws-chunked uploads and trailing checksums.
  *
@@ -27,7 +28,7 @@ export interface ObjectCreated {
   readonly bucket: string;
   /** The key, decoded. */
   readonly key: string;
-  readonly eventName: 'Put' | 'Copy' | 'CompleteMultipartUpload';
+  readonly eventName: 'Put' | 'Post' | 'Copy' | 'CompleteMultipartUpload';
   readonly size: number;
   /** Without quotes. */
   readonly eTag: string;
@@ -157,7 +158,17 @@ function forward(
   agent: Agent,
   onObjectCreated: S3EndpointOptions['onObjectCreated'],
 ): void {
-  const created = classify(req);
+  const classified = classify(req);
+  // A form POST names its key inside the body, in a field before the file (S3 requires the
+  // file last): keep the body's start to read it, while the whole body streams on.
+  const formHead: Buffer[] = [];
+  let formBytes = 0;
+  if (classified?.eventName === 'Post') {
+    req.on('data', (chunk: Buffer) => {
+      if (formBytes < FORM_HEAD_BYTES) formHead.push(chunk);
+      formBytes += chunk.length;
+    });
+  }
   const upstream = httpRequest(
     {
       host: '127.0.0.1',
@@ -172,12 +183,18 @@ function forward(
       const head: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => {
         // CompleteMultipartUpload can answer 200 with an <Error> body: keep its start.
-        if (created?.eventName === 'CompleteMultipartUpload' && head.length < 4) head.push(chunk);
+        if (classified?.eventName === 'CompleteMultipartUpload' && head.length < 4) {
+          head.push(chunk);
+        }
       });
       answer.pipe(res);
       answer.on('end', () => {
         const ok = (answer.statusCode ?? 500) < 300;
         const failed = Buffer.concat(head).includes('<Error>');
+        const created =
+          classified?.eventName === 'Post'
+            ? formKey(classified, String(req.headers['content-type']), Buffer.concat(formHead))
+            : classified;
         if (created !== undefined && ok && !failed && onObjectCreated !== undefined) {
           const requestId = String(answer.headers['x-amz-request-id'] ?? '');
           const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
@@ -221,6 +238,11 @@ export function classify(req: {
   const url = new URL(req.url ?? '/', 'http://local');
   const [, bucket = '', ...rest] = url.pathname.split('/');
   const rawKey = rest.join('/');
+  const contentType = String(req.headers['content-type'] ?? '');
+  if (req.method === 'POST' && rawKey === '' && contentType.startsWith('multipart/form-data')) {
+    // The key is in the form; formKey() fills it in once the upload succeeded.
+    return { bucket, key: '', rawKey: '', eventName: 'Post' };
+  }
   if (bucket === '' || rawKey === '') return undefined;
   const query = url.searchParams;
   // Sub-resources (tagging, acl, retention…) change an object without creating one.
@@ -236,6 +258,39 @@ export function classify(req: {
     return { bucket, key, rawKey, eventName: 'CompleteMultipartUpload' };
   }
   return undefined;
+}
+
+/** S3's placeholder in a form's key for the uploaded file's name (written so, not a template). */
+const FILENAME_VARIABLE = ['$', '{filename}'].join('');
+
+/** How much of a form POST's body is kept to find its `key` field and file name. */
+const FORM_HEAD_BYTES = 64 * 1024;
+
+/** The key a form POST created: its `key` field, with the file name put in as S3 does. */
+export function formKey(
+  classified: Classified,
+  contentType: string,
+  head: Buffer,
+): Classified | undefined {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const marker = boundary?.[1] ?? boundary?.[2];
+  if (marker === undefined) return undefined;
+  let key: string | undefined;
+  let filename = '';
+  for (const part of head.toString('latin1').split(`--${marker}`)) {
+    const headersEnd = part.indexOf('\r\n\r\n');
+    if (headersEnd < 0) continue;
+    const headers = part.slice(0, headersEnd);
+    const name = /name="([^"]*)"/i.exec(headers)?.[1]?.toLowerCase();
+    if (name === 'key') key = part.slice(headersEnd + 4).replace(/\r\n$/, '');
+    if (name === 'file') filename = /filename="([^"]*)"/i.exec(headers)?.[1] ?? '';
+  }
+  if (key === undefined) return undefined;
+  const decoded = Buffer.from(key.replaceAll(FILENAME_VARIABLE, filename), 'latin1').toString(
+    'utf8',
+  );
+  const rawKey = decoded.split('/').map(encodeURIComponent).join('/');
+  return { ...classified, key: decoded, rawKey };
 }
 
 function describe(

@@ -155,6 +155,18 @@ describe('s3-endpoint', () => {
     c.destroy();
   });
 
+  it('reports a browser form POST under the key the form names', async () => {
+    const form = new FormData();
+    form.append('key', ['uploads/form ', '$', '{filename}'].join(''));
+    form.append('Content-Type', 'image/png');
+    form.append('file', new Blob([bytes(2000, 9)]), 'ä.png');
+
+    const response = await fetch(`${s3.endpoint}/${BUCKET}`, { method: 'POST', body: form });
+
+    expect(response.status).toBeLessThan(300);
+    expect(await waitFor('uploads/form ä.png')).toMatchObject({ eventName: 'Post', size: 2000 });
+  });
+
   it('keeps objects across a restart when given a state folder', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'local-cloud-state-'));
     try {

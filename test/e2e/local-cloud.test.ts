@@ -153,6 +153,17 @@ afterAll(() => {
 });
 
 describe('local cloud (lambda-zip, real artifacts)', () => {
+  it('lists its flags with --help', () => {
+    const help = execFileSync(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['--tsconfig', 'tsconfig.json', 'scripts/start-local-cloud.ts', '--help'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    for (const flag of ['--variants', '--s3-port', '--port', '--idle-timeout', '--log-level']) {
+      expect(help).toContain(flag);
+    }
+  });
+
   it('answers the first request cold with an Init Duration and the next one warm', async () => {
     const first = await fetch(`${url}/health`);
     const second = await fetch(`${url}/health`);
@@ -210,6 +221,22 @@ describe('local cloud (lambda-zip, real artifacts)', () => {
     );
     expect((await sharp(cartoon).metadata()).format).toBe('jpeg');
   }, 40_000);
+
+  it('stores AWS CLI uploads byte-exact, multipart ones too', async () => {
+    const big = Buffer.alloc(9 * 1024 * 1024); // over the CLI's 8 MB multipart threshold
+    for (let i = 0; i < big.length; i += 1) big[i] = (i * 2_654_435_761) >>> 24;
+    const file = path.join(dir, 'big.bin');
+    writeFileSync(file, big);
+
+    awsCli('s3', 'cp', file, `s3://${bucket}/other/big.bin`);
+
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'other/big.bin' }));
+    const stored = Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    expect(stored.equals(big)).toBe(true);
+    expect(object.ETag).toMatch(/-2"$/);
+  }, 30_000);
 
   it('records a non-image upload under failed/, with no destination message (the handler resolves)', async () => {
     const file = path.join(dir, 'notes.jpg');

@@ -2,7 +2,7 @@
  * Tiny functions (test/fixtures/functions/*.js) run by the local Lambda emulator, so its tests
  * exercise real processes in milliseconds rather than the cartoon artifact's seconds.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EnvironmentOptions } from '../../local-cloud/environment';
@@ -11,6 +11,13 @@ import { FunctionPool, type PoolOptions } from '../../local-cloud/function-pool'
 const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURE_FUNCTIONS = path.join(ROOT, 'test', 'fixtures', 'functions');
 export const BOOTSTRAP = path.join(ROOT, 'local-cloud', 'runtime', 'bootstrap.cjs');
+/** The fixtures use no layer: one empty /opt, outside the repo, shared by every test. */
+const EMPTY_OPT = path.join(tmpdir(), 'local-cloud-fixture-opt');
+
+function emptyOpt(): string {
+  mkdirSync(EMPTY_OPT, { recursive: true });
+  return EMPTY_OPT;
+}
 
 /** Environment options for a fixture function; every log line lands in `lines`. */
 export function fixtureEnvironment(
@@ -25,7 +32,7 @@ export function fixtureEnvironment(
     timeoutSeconds: 3,
     handler: `${name}.handler`,
     taskRoot: FIXTURE_FUNCTIONS,
-    optDir: mkdtempSync(path.join(tmpdir(), 'local-cloud-opt-')),
+    optDir: emptyOpt(),
     bootstrap: BOOTSTRAP,
     region: 'us-east-1',
     variables: {},

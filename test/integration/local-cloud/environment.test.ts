@@ -1,5 +1,5 @@
 // One execution environment on its own: init failures, the memory ceiling, the variables.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExecutionEnvironment, lambdaVariables } from '../../../local-cloud/environment';
@@ -86,10 +86,12 @@ describe('environment', () => {
       path.join(dir, 'index.mjs'),
       'export const handler = async (e) => ({ esm: true, e });\n',
     );
-    const env = start('index', { taskRoot: dir, handler: 'index.handler' });
-    expect(json((await env.invoke(Buffer.from('{"x":1}'))).payload)).toEqual({
-      esm: true,
-      e: { x: 1 },
-    });
+    try {
+      const env = start('index', { taskRoot: dir, handler: 'index.handler' });
+      const result = await env.invoke(Buffer.from('{"x":1}'));
+      expect(json(result.payload)).toEqual({ esm: true, e: { x: 1 } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * A function's deployment artifacts laid out as Lambda lays them out: the function zip
+ * unpacked as the task root (/var/task), its layers unpacked in order into /opt, and the
+ * runtime client beside them (/var/runtime). Each function gets a fresh folder under the
+ * system temp dir, outside the repo, so nothing resolves from the repo's node_modules.
+ *
+ * The template names artifacts by their S3 keys; they are found locally by file name. Layers
+ * are built for arm64 (Lambda's architecture here): on another CPU the same layer built for
+ * this machine (`npm run build:layer -- --arch x64` gives layer-x64.zip) is used instead,
+ * because sharp's native binary must match the CPU that runs it.
+ */
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { openPromise } from 'yauzl';
+
+export interface FunctionLayout {
+  readonly root: string;
+  readonly taskRoot: string;
+  readonly optDir: string;
+  readonly bootstrap: string;
+}
+
+const BOOTSTRAP = path.join(__dirname, 'runtime', 'bootstrap.cjs');
+
+/**
+ * Finds an artifact by file name in the search folders; for an arm64 layer on an x64 machine,
+ * the x64 build of it.
+ *
+ * @example
+ * ```ts
+ * findArtifact('layer-arm64.zip', ['build', 'build/functions']); // 'build/layer-x64.zip' on x64
+ * ```
+ */
+export function findArtifact(
+  fileName: string,
+  searchDirs: readonly string[],
+  arch: string = process.arch,
+): string {
+  const find = (name: string) =>
+    searchDirs.map((dir) => path.join(dir, name)).find((file) => existsSync(file));
+  const forThisCpu = fileName.includes('arm64') ? fileName.replace(/arm64/g, arch) : fileName;
+  const found = find(forThisCpu);
+  if (found !== undefined) return found;
+  if (forThisCpu !== fileName && find(fileName) !== undefined) {
+    throw new Error(
+      `${fileName} is built for arm64 and this machine is ${arch}: ` +
+        `run npm run build:layer -- --arch ${arch}`,
+    );
+  }
+  throw new Error(`${forThisCpu} not found in ${searchDirs.join(', ')}: run npm run package`);
+}
+
+/**
+ * Unpacks a function zip and its layers into a fresh Lambda-like layout.
+ *
+ * @example
+ * ```ts
+ * const layout = await unpackFunction('build/functions/api.zip', ['build/layer-x64.zip']);
+ * // layout.taskRoot/index.js, layout.optDir/nodejs/node_modules/…
+ * ```
+ */
+export async function unpackFunction(
+  codeZip: string | undefined,
+  layerZips: readonly string[],
+  options: { readonly codeDir?: string } = {},
+): Promise<FunctionLayout> {
+  const root = mkdtempSync(path.join(tmpdir(), 'local-cloud-fn-'));
+  const taskRoot = options.codeDir ?? path.join(root, 'task');
+  const optDir = path.join(root, 'opt');
+  const runtimeDir = path.join(root, 'runtime');
+  mkdirSync(optDir, { recursive: true });
+  mkdirSync(runtimeDir, { recursive: true });
+  if (codeZip !== undefined) await unzip(codeZip, taskRoot);
+  for (const layer of layerZips) await unzip(layer, optDir);
+  const bootstrap = path.join(runtimeDir, 'bootstrap.cjs');
+  copyFileSync(BOOTSTRAP, bootstrap);
+  return { root, taskRoot, optDir, bootstrap };
+}
+
+/** Removes a layout made by unpackFunction. */
+export function removeLayout(layout: FunctionLayout): void {
+  rmSync(layout.root, { recursive: true, force: true });
+}
+
+/** Unzips with the entries' Unix modes; yauzl rejects absolute and `..` paths itself. */
+async function unzip(zipPath: string, targetDir: string): Promise<void> {
+  const zip = await openPromise(zipPath, { lazyEntries: true });
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('entry', (entry) => {
+      const target = path.join(targetDir, entry.fileName);
+      if (entry.fileName.endsWith('/')) {
+        mkdirSync(target, { recursive: true });
+        zip.readEntry();
+        return;
+      }
+      mkdirSync(path.dirname(target), { recursive: true });
+      const mode = (entry.externalFileAttributes >>> 16) & 0o777 || 0o644;
+      zip
+        .openReadStreamPromise(entry)
+        .then((stream) => pipeline(stream, createWriteStream(target, { mode })))
+        .then(() => zip.readEntry(), reject);
+    });
+    zip.readEntry();
+  });
+}

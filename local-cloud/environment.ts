@@ -1,0 +1,460 @@
+/**
+ * One Lambda execution environment: a separate Node 24 process started from the function's
+ * unpacked artifact (task root plus /opt), running the runtime client against its own
+ * Runtime API, one invocation at a time. Between invocations it is frozen with SIGSTOP, as
+ * Lambda freezes a sandbox, so its timers do not run; SIGCONT thaws it before the next event.
+ *
+ * It writes Lambda's platform lines (START, END, REPORT with Init Duration on a cold start)
+ * around the function's own output. Init Duration is measured as Lambda measures it: from the
+ * start of the environment until the runtime first asks for an event. Max Memory Used is the
+ * process's peak RSS (VmHWM in /proc/<pid>/status). The memory ceiling is enforced twice: V8's
+ * heap limit (`--max-old-space-size` at the memory size) and an RSS watch while busy that kills
+ * the process past the memory size, as Lambda's cgroup would.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { formatEnd, formatReport, formatStart, type Report } from './report-log';
+import { type Delivery, RuntimeApi, type RuntimeOutcome } from './runtime-api';
+
+export type InitializationType = 'on-demand' | 'provisioned-concurrency';
+
+export interface EnvironmentOptions {
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly handler: string;
+  readonly taskRoot: string;
+  /** The unpacked layers (Lambda's /opt). */
+  readonly optDir: string;
+  /** The runtime client script (Lambda's /var/runtime). */
+  readonly bootstrap: string;
+  readonly region: string;
+  readonly initializationType: InitializationType;
+  /** The function's own variables (template), already resolved for the local cloud. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** Receives every line for the function's log (its output and the platform lines). */
+  readonly log: (line: string) => void;
+  /** Node binary; defaults to the one running the local cloud (Node 24). */
+  readonly nodeBinary?: string;
+  /** How often the RSS watch samples a busy environment. */
+  readonly memoryWatchMs?: number;
+}
+
+/** How an invocation ended, as Lambda's Invoke API would report it. */
+export interface InvokeResult {
+  readonly requestId: string;
+  /** The function's response, or Lambda's error document for a function error. */
+  readonly payload: Buffer;
+  /** Set for a function error, as the X-Amz-Function-Error header would be. */
+  readonly functionError?: string;
+  readonly errorType?: string;
+  readonly report: Report;
+}
+
+export interface EnvironmentEvents {
+  /** Frozen and waiting for an event. */
+  idle: [];
+  /** The process is gone; the environment cannot be used again. */
+  dead: [];
+}
+
+/**
+ * The variables Lambda sets in every environment (AWS Lambda developer guide, "Defined
+ * runtime environment variables"), with the function's own on top of them.
+ *
+ * @example
+ * ```ts
+ * lambdaVariables(options, '127.0.0.1:40123', '2026/11/28/[$LATEST]abc…').AWS_LAMBDA_FUNCTION_NAME;
+ * ```
+ */
+export function lambdaVariables(
+  options: EnvironmentOptions,
+  runtimeApi: string,
+  logStream: string,
+): Record<string, string> {
+  return {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    LD_LIBRARY_PATH: `${options.optDir}/lib`,
+    NODE_PATH: [
+      `${options.optDir}/nodejs/node24/node_modules`,
+      `${options.optDir}/nodejs/node_modules`,
+      options.taskRoot,
+    ].join(':'),
+    LAMBDA_TASK_ROOT: options.taskRoot,
+    LAMBDA_RUNTIME_DIR: options.bootstrap.slice(0, options.bootstrap.lastIndexOf('/')),
+    _HANDLER: options.handler,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_FUNCTION_NAME: options.functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_INITIALIZATION_TYPE: options.initializationType,
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${options.functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    AWS_REGION: options.region,
+    AWS_DEFAULT_REGION: options.region,
+    ...options.variables,
+  };
+}
+
+type State = 'initializing' | 'idle' | 'busy' | 'finishing' | 'dead';
+
+/**
+ * A running environment.
+ *
+ * @example
+ * ```ts
+ * const env = ExecutionEnvironment.start(options);
+ * const result = await env.invoke(Buffer.from('{}'));
+ * console.log(result.report.initDurationMs); // set: this was a cold start
+ * ```
+ */
+export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
+  readonly id = randomBytes(16).toString('hex');
+  readonly startedAt = performance.now();
+  /** When it last finished an invocation (or started), for idle reaping. */
+  lastUsed = performance.now();
+  private state: State = 'initializing';
+  private child: ChildProcess | undefined;
+  private api: RuntimeApi | undefined;
+  private initDurationMs: number | undefined;
+  private invocations = 0;
+  private readonly ready: Promise<void>;
+  private exitReason: string | undefined;
+  /** Last peak RSS read while busy, for a process that is gone when the REPORT is written. */
+  private lastPeakMb = 0;
+
+  private constructor(private readonly options: EnvironmentOptions) {
+    super();
+    this.ready = this.boot();
+    // Failures surface through invoke(); a reaped or failed environment needs no handler here.
+    this.ready.catch(() => undefined);
+  }
+
+  static start(options: EnvironmentOptions): ExecutionEnvironment {
+    return new ExecutionEnvironment(options);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get isIdle(): boolean {
+    return this.state === 'idle';
+  }
+
+  get isDead(): boolean {
+    return this.state === 'dead';
+  }
+
+  /** Answered, but the runtime has not yet asked for the next event. */
+  get isFinishing(): boolean {
+    return this.state === 'finishing';
+  }
+
+  /** Resolves once init is done (the runtime's first `/next`). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Marks the environment taken before an async gap, so the pool does not hand it out twice. */
+  reserve(): void {
+    if (this.state === 'idle') this.state = 'busy';
+  }
+
+  private async boot(): Promise<void> {
+    const api = await RuntimeApi.start();
+    this.api = api;
+    const date = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+    const logStream = `${date}/[$LATEST]${this.id}`;
+    const node = this.options.nodeBinary ?? process.execPath;
+    const child = spawn(
+      node,
+      [`--max-old-space-size=${this.options.memoryMb}`, this.options.bootstrap],
+      {
+        cwd: this.options.taskRoot,
+        env: lambdaVariables(this.options, api.address, logStream),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so a timeout or shutdown kills whatever it started too.
+        detached: true,
+      },
+    );
+    this.child = child;
+    pipeLines(child.stdout, this.options.log);
+    pipeLines(child.stderr, this.options.log);
+    child.on('exit', (code, signal) => {
+      this.exitReason ??= signal ? `signal: ${signalName(signal)}` : `exit status ${code}`;
+      this.markDead();
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onDead = () => reject(new InitError('Runtime.ExitError', this.exitMessage()));
+      this.once('dead', onDead);
+      api.once('initError', ({ payload, errorType }) => {
+        this.off('dead', onDead);
+        this.kill();
+        reject(new InitError(errorType, errorMessageOf(payload)));
+      });
+      api.once('next', () => {
+        this.off('dead', onDead);
+        this.initDurationMs = performance.now() - this.startedAt;
+        this.freeze();
+        this.state = 'idle';
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Runs one invocation; resolves when the function answered (or failed), before the
+   * runtime's next `/next`. The environment emits `idle` when it is ready for another.
+   */
+  async invoke(payload: Buffer, requestId: string = randomUUID()): Promise<InvokeResult> {
+    try {
+      await this.ready;
+    } catch (err) {
+      const { errorType, message } = err as InitError;
+      this.options.log(formatStart(requestId));
+      return this.finishFailed(requestId, 0, errorType, message);
+    }
+    const api = this.api;
+    if (api === undefined || this.state === 'dead') throw new Error('environment is dead');
+    this.state = 'busy';
+    this.invocations += 1;
+    const cold = this.invocations === 1 && this.options.initializationType === 'on-demand';
+    this.options.log(formatStart(requestId));
+    const started = performance.now();
+    const timeoutMs = this.options.timeoutSeconds * 1000;
+    const delivery: Delivery = {
+      requestId,
+      payload,
+      deadlineMs: Date.now() + timeoutMs,
+      functionArn: this.options.functionArn,
+      traceId: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Sampled=0`,
+    };
+    this.thaw();
+    api.deliver(delivery);
+    const outcome = await this.awaitOutcome(api, timeoutMs);
+    const durationMs = performance.now() - started;
+    const initDurationMs = cold ? this.initDurationMs : undefined;
+    if (outcome.kind === 'timeout' || outcome.kind === 'exit') {
+      const seconds = (timeoutMs / 1000).toFixed(2);
+      const [errorType, message] =
+        outcome.kind === 'timeout'
+          ? ['Sandbox.Timedout', `Task timed out after ${seconds} seconds`]
+          : [outcome.errorType, `Runtime exited with error: ${this.exitMessage()}`];
+      if (outcome.kind === 'timeout') {
+        this.options.log(`${new Date().toISOString()} ${requestId} ${message}`);
+      } else {
+        this.options.log(
+          `${new Date().toISOString()} ${requestId} Error: ${message}\n${errorType}`,
+        );
+      }
+      return this.finishFailed(requestId, durationMs, errorType, message, initDurationMs, outcome);
+    }
+    this.state = 'finishing';
+    const report = this.report(requestId, durationMs, initDurationMs);
+    // END and REPORT close the invocation when the runtime asks for the next event.
+    const close = () => {
+      this.options.log(formatEnd(requestId));
+      this.options.log(formatReport(this.report(requestId, durationMs, initDurationMs)));
+      this.lastUsed = performance.now();
+      this.freeze();
+      this.state = 'idle';
+      this.emit('idle');
+    };
+    if (api.isWaiting) close();
+    else api.once('next', close);
+    return outcome.kind === 'response'
+      ? { requestId, payload: outcome.payload, report }
+      : {
+          requestId,
+          payload: outcome.payload,
+          functionError: 'Unhandled',
+          errorType: errorTypeOf(outcome.payload, outcome.errorType),
+          report,
+        };
+  }
+
+  private awaitOutcome(
+    api: RuntimeApi,
+    timeoutMs: number,
+  ): Promise<RuntimeOutcome | { kind: 'timeout' } | { kind: 'exit'; errorType: string }> {
+    return new Promise((resolve) => {
+      let oom = false;
+      const timer = setTimeout(() => {
+        cleanup();
+        this.kill();
+        resolve({ kind: 'timeout' });
+      }, timeoutMs);
+      const watch = setInterval(() => {
+        this.lastPeakMb = Math.max(this.lastPeakMb, readStatusMb(this.pid, 'VmHWM') ?? 0);
+        const rssMb = readStatusMb(this.pid, 'VmRSS');
+        if (rssMb !== undefined && rssMb > this.options.memoryMb) {
+          oom = true;
+          this.kill();
+        }
+      }, this.options.memoryWatchMs ?? 250);
+      const onOutcome = (outcome: RuntimeOutcome) => {
+        cleanup();
+        resolve(outcome);
+      };
+      const onDead = () => {
+        cleanup();
+        resolve({ kind: 'exit', errorType: oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError' });
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        clearInterval(watch);
+        api.off('outcome', onOutcome);
+        this.off('dead', onDead);
+      };
+      api.once('outcome', onOutcome);
+      this.once('dead', onDead);
+    });
+  }
+
+  private finishFailed(
+    requestId: string,
+    durationMs: number,
+    errorType: string,
+    message: string,
+    initDurationMs?: number,
+    outcome?: { kind: string },
+  ): InvokeResult {
+    this.kill();
+    const status = outcome?.kind === 'timeout' ? 'timeout' : 'error';
+    const report: Report = {
+      ...this.report(requestId, durationMs, initDurationMs),
+      status,
+      ...(status === 'error' ? { errorType } : {}),
+    };
+    this.options.log(formatEnd(requestId));
+    this.options.log(formatReport(report));
+    const payload = Buffer.from(
+      JSON.stringify({ errorType, errorMessage: `RequestId: ${requestId} Error: ${message}` }),
+    );
+    return { requestId, payload, functionError: 'Unhandled', errorType, report };
+  }
+
+  private report(requestId: string, durationMs: number, initDurationMs?: number): Report {
+    return {
+      requestId,
+      durationMs,
+      // Lambda bills the INIT phase of on-demand environments too (since August 2025), in 1 ms steps.
+      billedDurationMs: Math.ceil(durationMs + (initDurationMs ?? 0)),
+      memorySizeMb: this.options.memoryMb,
+      maxMemoryUsedMb: Math.round(Math.max(this.lastPeakMb, readStatusMb(this.pid, 'VmHWM') ?? 0)),
+      ...(initDurationMs === undefined ? {} : { initDurationMs }),
+    };
+  }
+
+  private exitMessage(): string {
+    return this.exitReason ?? 'exit status 1';
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.child?.exitCode !== null || this.child.signalCode !== null) {
+      return;
+    }
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone: the exit handler will say so.
+    }
+  }
+
+  private freeze(): void {
+    this.signal('SIGSTOP');
+  }
+
+  private thaw(): void {
+    this.signal('SIGCONT');
+  }
+
+  /** Kills the whole process group; a frozen process dies of SIGKILL too. */
+  kill(): void {
+    this.signal('SIGKILL');
+    this.markDead();
+  }
+
+  private markDead(): void {
+    if (this.state === 'dead') return;
+    this.state = 'dead';
+    void this.api?.close();
+    this.emit('dead');
+  }
+
+  /** Resolves when the process has exited. */
+  exited(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+}
+
+class InitError extends Error {
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function errorMessageOf(payload: Buffer): string {
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the text itself is the message
+  }
+  return payload.toString('utf8');
+}
+
+function errorTypeOf(payload: Buffer, fallback: string): string {
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { errorType?: unknown };
+    return typeof parsed.errorType === 'string' ? parsed.errorType : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** A VmHWM / VmRSS figure in MB from /proc, or undefined once the process is gone. */
+function readStatusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    // Lambda reports MB of 1,048,576 bytes.
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function signalName(signal: NodeJS.Signals): string {
+  return signal === 'SIGKILL' ? 'killed' : signal.replace(/^SIG/, '').toLowerCase();
+}
+
+function pipeLines(stream: NodeJS.ReadableStream | null, log: (line: string) => void): void {
+  if (stream === null) return;
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) log(line);
+  });
+  stream.on('end', () => {
+    if (rest) log(rest);
+  });
+}

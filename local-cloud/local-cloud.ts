@@ -1,0 +1,270 @@
+/**
+ * The local cloud put together: one S3/SQS endpoint for every variant's buckets and queues,
+ * each variant's functions as pools of execution environments, its HTTP API as a front door,
+ * and its bucket's notification rules delivered as asynchronous invocations, all from the
+ * variants' CloudFormation templates. Writes `endpoints.json` and one log file per function.
+ *
+ * lambda-image (event source mappings) and fargate (tasks behind a load balancer) plug in
+ * here once their topologies carry them; the table and endpoints.json already list any
+ * variant by name.
+ */
+import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type FunctionLayout, findArtifact, removeLayout, unpackFunction } from './artifacts';
+import { AsyncInvoker, AWS_RETRY_DELAYS_MS } from './async-invoke';
+import { type FrontDoor, startFrontDoor } from './front-door';
+import { FunctionPool } from './function-pool';
+import { killLeftovers, recordPids } from './leftovers';
+import { type ObjectCreated, startS3Endpoint } from './s3-endpoint';
+import { matchingRules, s3Notification } from './s3-notifications';
+import { LOCAL_ACCOUNT, readTopology, type VariantTopology } from './topology';
+
+export interface VariantSource {
+  readonly name: string;
+  /** The variant's CloudFormation template. */
+  readonly template: string;
+  /** Port of its front door; 0 for an ephemeral one. */
+  readonly port?: number;
+}
+
+export interface LocalCloudOptions {
+  readonly variants: readonly VariantSource[];
+  /** Where endpoints.json, logs/ and the persistent S3/SQS state go. */
+  readonly stateDir: string;
+  readonly host?: string;
+  readonly s3Port?: number;
+  /** Keep buckets, objects and queues across restarts (in stateDir). */
+  readonly persist?: boolean;
+  /** Folders searched for the artifacts the templates name. */
+  readonly artifactDirs: readonly string[];
+  /** Run a function from a folder instead of its zip (tests), by logical id. */
+  readonly codeDirs?: Readonly<Record<string, string>>;
+  readonly idleTimeoutMs?: number;
+  /** The local account's concurrency limit, for functions without reserved concurrency. */
+  readonly accountConcurrency?: number;
+  /** Multiplies AWS's async retry delays (60 s, 120 s); 1/60 gives 1 s and 2 s. */
+  readonly retryDelayScale?: number;
+  readonly throttleRetryMs?: number;
+  /** Echoes every function log line here too (the CLI's debug level). */
+  readonly echo?: (functionName: string, line: string) => void;
+}
+
+/** What endpoints.json holds. */
+export interface Endpoints {
+  readonly s3: {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+  };
+  readonly variants: Record<string, { readonly url?: string; readonly bucket?: string }>;
+  readonly queues: Record<string, string>;
+  readonly logs: string;
+}
+
+export interface LocalCloud {
+  readonly endpoints: Endpoints;
+  readonly topologies: readonly VariantTopology[];
+  /** The pools by function name, for tests and the console. */
+  readonly pools: ReadonlyMap<string, FunctionPool>;
+  readonly asyncInvokers: ReadonlyMap<string, AsyncInvoker>;
+  /** Every process the local cloud started (fauxqs and all environments). */
+  pids(): number[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the local cloud.
+ *
+ * @example
+ * ```ts
+ * const cloud = await startLocalCloud({ stateDir: '.local-cloud', artifactDirs: ['build', 'build/functions'],
+ *   variants: [{ name: 'lambda-zip', template: '.serverless/cloudformation-template-update-stack.json' }] });
+ * console.log(cloud.endpoints.variants['lambda-zip']?.url);
+ * await cloud.close();
+ * ```
+ */
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const region = LOCAL_ACCOUNT.region;
+  const topologies = options.variants.map((v) => readTopology(v.name, v.template));
+  const logsDir = path.resolve(options.stateDir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+  const pidFile = path.resolve(options.stateDir, 'pids.json');
+  killLeftovers(pidFile);
+
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+  const pools = new Map<string, FunctionPool>();
+  const invokers = new Map<string, AsyncInvoker>();
+  try {
+    // Rules are wired after the functions exist; uploads before that fire nothing.
+    const dispatch: { handle: (created: ObjectCreated) => void } = { handle: () => undefined };
+    const s3 = await startS3Endpoint({
+      host: options.host ?? '127.0.0.1',
+      port: options.s3Port ?? 0,
+      region,
+      ...(options.persist ? { stateDir: path.resolve(options.stateDir, 'state') } : {}),
+      buckets: topologies.flatMap((t) => t.buckets.map((b) => b.name)),
+      queues: topologies.flatMap((t) => t.queues.map((q) => q.name)),
+      onObjectCreated: (created) => dispatch.handle(created),
+    });
+    closers.push(() => s3.close());
+
+    const sqs = new SQSClient({
+      region,
+      endpoint: s3.endpoint,
+      credentials: s3.credentials,
+      // fauxqs's own queue URLs name a host (sqs.<region>.localhost) that may not resolve.
+      useQueueUrlAsEndpoint: false,
+    });
+    closers.push(() => sqs.destroy());
+    const sendToDestination = async (arn: string, body: string) => {
+      const name = arn.split(':').at(-1) ?? arn;
+      await sqs.send(new SendMessageCommand({ QueueUrl: s3.queueUrl(name), MessageBody: body }));
+    };
+
+    const logFiles: WriteStream[] = [];
+    closers.push(() => Promise.all(logFiles.map((f) => new Promise((r) => f.end(r)))).then());
+    const layouts: FunctionLayout[] = [];
+    closers.push(() => layouts.forEach(removeLayout));
+    closers.push(async () => {
+      for (const invoker of invokers.values()) invoker.stop();
+      await Promise.all([...pools.values()].map((pool) => pool.stop()));
+    });
+
+    for (const topology of topologies) {
+      for (const fn of topology.functions) {
+        const codeDir = options.codeDirs?.[fn.logicalId];
+        const codeZip =
+          codeDir === undefined && fn.codeArtifact !== undefined
+            ? findArtifact(fn.codeArtifact, options.artifactDirs)
+            : undefined;
+        const layers = fn.layerArtifacts.map((l) => findArtifact(l, options.artifactDirs));
+        const layout = await unpackFunction(codeZip, layers, codeDir ? { codeDir } : {});
+        layouts.push(layout);
+        const file = createWriteStream(path.join(logsDir, `${fn.name}.log`), { flags: 'a' });
+        logFiles.push(file);
+        const pool = new FunctionPool({
+          environment: {
+            functionName: fn.name,
+            functionArn: fn.arn,
+            memoryMb: fn.memoryMb,
+            timeoutSeconds: fn.timeoutSeconds,
+            handler: fn.handler,
+            taskRoot: layout.taskRoot,
+            optDir: layout.optDir,
+            bootstrap: layout.bootstrap,
+            region,
+            variables: {
+              ...fn.environment,
+              // The SDK in the function talks to the local endpoint with the local keys.
+              S3_ENDPOINT: s3.endpoint,
+              AWS_ENDPOINT_URL: s3.endpoint,
+              AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+              AWS_EC2_METADATA_DISABLED: 'true',
+            },
+            log: (line) => {
+              file.write(`${line}\n`);
+              options.echo?.(fn.name, line);
+            },
+          },
+          maxConcurrency: fn.reservedConcurrency ?? options.accountConcurrency ?? 1000,
+          provisionedConcurrency: fn.provisionedConcurrency,
+          idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60_000,
+        });
+        pools.set(fn.logicalId, pool);
+        invokers.set(
+          fn.logicalId,
+          new AsyncInvoker({
+            functionArn: fn.arn,
+            config: fn.async,
+            invoke: (payload, id) => pool.invoke(payload, id),
+            retryDelaysMs: AWS_RETRY_DELAYS_MS.map(
+              (ms) => ms * (options.retryDelayScale ?? 1 / 60),
+            ),
+            throttleRetryMs: options.throttleRetryMs ?? 500,
+            sendToDestination,
+            log: (message) => file.write(`${message}\n`),
+          }),
+        );
+      }
+    }
+
+    dispatch.handle = (created) => {
+      for (const topology of topologies) {
+        const bucket = topology.buckets.find((b) => b.name === created.bucket);
+        if (bucket === undefined) continue;
+        for (const { rule, configurationId } of matchingRules(bucket.notifications, created)) {
+          const notification = s3Notification(created, { region, configurationId });
+          const payload = Buffer.from(JSON.stringify(notification));
+          if (rule.target.kind === 'function') {
+            invokers.get(rule.target.logicalId)?.submit(payload);
+          } else {
+            sendToDestination(rule.target.arn, payload.toString('utf8')).catch(() => undefined);
+          }
+        }
+      }
+    };
+
+    const variants: Record<string, { url?: string; bucket?: string }> = {};
+    for (const [index, topology] of topologies.entries()) {
+      const entry: { url?: string; bucket?: string } = {};
+      const bucket = topology.buckets[0];
+      if (bucket !== undefined) entry.bucket = bucket.name;
+      const api = topology.httpApis[0];
+      if (api !== undefined) {
+        const door: FrontDoor = await startFrontDoor({
+          host: options.host ?? '127.0.0.1',
+          port: options.variants[index]?.port ?? 0,
+          context: { accountId: LOCAL_ACCOUNT.accountId, apiId: topology.name },
+          routes: api.routes.map((route) => {
+            const pool = pools.get(route.functionLogicalId);
+            if (pool === undefined) throw new Error(`no function ${route.functionLogicalId}`);
+            return {
+              routeKey: route.routeKey,
+              timeoutMs: route.timeoutMs,
+              invoke: (payload: Buffer) => pool.invoke(payload),
+            };
+          }),
+        });
+        closers.push(() => door.close());
+        entry.url = door.url;
+      }
+      variants[topology.name] = entry;
+    }
+
+    const endpoints: Endpoints = {
+      s3: {
+        endpoint: s3.endpoint,
+        region,
+        accessKeyId: s3.credentials.accessKeyId,
+        secretAccessKey: s3.credentials.secretAccessKey,
+      },
+      variants,
+      queues: Object.fromEntries(
+        topologies.flatMap((t) => t.queues.map((q) => [q.name, s3.queueUrl(q.name)])),
+      ),
+      logs: logsDir,
+    };
+    writeFileSync(
+      path.join(options.stateDir, 'endpoints.json'),
+      `${JSON.stringify(endpoints, null, 2)}\n`,
+    );
+    const pids = () => [
+      ...(s3.pid === undefined ? [] : [s3.pid]),
+      ...[...pools.values()].flatMap((p) => p.pids()),
+    ];
+    // First in the list, so it runs last on close: emptied only once every process is stopped.
+    const record = recordPids(pidFile, pids);
+    closers.unshift(() => record.stop());
+    await Promise.all([...pools.values()].map((pool) => pool.ready()));
+    return { endpoints, topologies, pools, asyncInvokers: invokers, pids, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

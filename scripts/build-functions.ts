@@ -15,7 +15,7 @@ import { build, type Plugin } from 'esbuild';
 import { megabytes, zipDirectory } from './lib/zip';
 
 const ROOT = path.resolve(__dirname, '..');
-export const FUNCTIONS = ['api', 'process'] as const;
+export const FUNCTIONS = ['api', 'process', 'queue'] as const;
 /** Target from issue #3: each function's own zip under 1 MB. */
 const MAX_ZIP_BYTES = 1024 * 1024;
 

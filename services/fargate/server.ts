@@ -123,9 +123,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   // Lambda's `x-cold-start` is per execution environment; here it is the task's first request.
-  let requests = 0;
+  // Health checks do not count: the ALB and ECS probe every task before it gets traffic, and a
+  // probe warms nothing that an image needs, so the first image would never be reported cold.
+  let warm = false;
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const coldStart = requests++ === 0;
+    const coldStart = !warm;
+    if (request.routeOptions.url !== '/health') warm = true;
     const api = createApi({
       config,
       store: deps.store,

@@ -72,8 +72,9 @@ describeHttpContract({
 });
 
 describe('the fargate server', () => {
-  test('x-cold-start is true for the task’s first request only', async () => {
+  test('x-cold-start is true for the task’s first request only; health checks do not count', async () => {
     const url = await startServer();
+    expect((await httpCall(url, { method: 'GET', url: '/health' })).statusCode).toBe(200);
     const request = {
       method: 'POST',
       url: '/cartoon?maxSide=64',

@@ -93,7 +93,12 @@ function ensureLayer(arch: LayerArch, rebuild: boolean): string {
 }
 
 function ensureFunctions(rebuild: boolean): void {
-  const sources = [path.join(ROOT, 'services'), path.join(ROOT, 'scripts', 'build-functions.ts')];
+  // The bundles include the core's S3 store, compiled from its source.
+  const sources = [
+    path.join(ROOT, 'services'),
+    path.join(ROOT, 'scripts', 'build-functions.ts'),
+    ...CORE_SOURCES,
+  ];
   const stale = FUNCTIONS.some(
     (name) => !isFresh(path.join(ROOT, 'build', 'functions', `${name}.zip`), ...sources),
   );

@@ -46,7 +46,8 @@ async function main(): Promise<void> {
         }),
         bucket: service.bucket,
         settings: config.queue,
-        stopTimeoutMs: config.stopTimeoutMs,
+        // Leaves time to return an unfinished message before the process's own deadline.
+        stopTimeoutMs: Math.max(1_000, config.stopTimeoutMs - 3_000),
         store,
         logger,
         limits: service.limits,

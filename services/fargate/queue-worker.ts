@@ -11,9 +11,11 @@
  * - While an image is still in progress its visibility is renewed (the heartbeat), so a slow
  *   image is never handed to a second consumer.
  * - When stopping, a message that arrives from the last poll is returned at once (visibility
- *   0) for another task instead of being started.
+ *   0) for another task instead of being started, and so is a message still in progress when
+ *   the stop timeout runs out: never deleted, it is another task's at once rather than after
+ *   its visibility timeout.
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import { type ProcessDeps, processUpload } from '../shared/process-upload';
 import { parseS3Notification } from '../shared/s3-events';
@@ -23,7 +25,7 @@ export interface QueueWorkerDeps extends ProcessDeps {
   readonly sqs: SQSClient;
   readonly bucket: string;
   readonly settings: QueueSettings;
-  /** How long stop() waits for the last poll and the message in progress. */
+  /** How long stop() waits for the last poll and the message in progress (whole seconds). */
   readonly stopTimeoutMs: number;
 }
 
@@ -53,7 +55,7 @@ class StoppingError extends Error {
 export function createQueueWorker(deps: QueueWorkerDeps): QueueWorker {
   const { settings, logger } = deps;
   let stopping = false;
-  let inProgress = 0;
+  const inProgress = new Map<string, Message>();
 
   const consumer = Consumer.create({
     queueUrl: settings.queueUrl,
@@ -69,7 +71,7 @@ export function createQueueWorker(deps: QueueWorkerDeps): QueueWorker {
     terminateVisibilityTimeout: () => (stopping ? 0 : settings.retryDelaySeconds),
     handleMessage: async (message) => {
       if (stopping) throw new StoppingError('received while stopping');
-      inProgress += 1;
+      inProgress.set(message.MessageId ?? '', message);
       const child = logger.createChild({
         persistentKeys: {
           message_id: message.MessageId,
@@ -87,7 +89,7 @@ export function createQueueWorker(deps: QueueWorkerDeps): QueueWorker {
         for (const upload of uploads) await processUpload(upload, { ...deps, logger: child });
         return message;
       } finally {
-        inProgress -= 1;
+        inProgress.delete(message.MessageId ?? '');
       }
     },
   });
@@ -103,6 +105,25 @@ export function createQueueWorker(deps: QueueWorkerDeps): QueueWorker {
   );
   consumer.on('error', (err) => logger.error('queue error', { error: err }));
 
+  /** Visibility 0: the next receive anywhere gets them (the process is about to exit). */
+  const returnToQueue = (messages: Message[]) =>
+    Promise.all(
+      messages.map((message) =>
+        deps.sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: settings.queueUrl,
+              ReceiptHandle: message.ReceiptHandle,
+              VisibilityTimeout: 0,
+            }),
+          )
+          .catch((err: unknown) => {
+            // It comes back by itself when its visibility timeout ends.
+            logger.warn('could not return a message to the queue', { error: err as Error });
+          }),
+      ),
+    );
+
   let stopped: Promise<boolean> | undefined;
   return {
     start: () => consumer.start(),
@@ -112,9 +133,15 @@ export function createQueueWorker(deps: QueueWorkerDeps): QueueWorker {
         stopping = true;
         const started = Date.now();
         consumer.once('stopped', () => {
-          const finished = inProgress === 0;
-          logger.info('queue worker stopped', { finished, stop_ms: Date.now() - started });
-          resolve(finished);
+          const unfinished = [...inProgress.values()];
+          void returnToQueue(unfinished).then(() => {
+            logger.info('queue worker stopped', {
+              finished: unfinished.length === 0,
+              returned: unfinished.length,
+              stop_ms: Date.now() - started,
+            });
+            resolve(unfinished.length === 0);
+          });
         });
         consumer.stop({ abort: false });
       });

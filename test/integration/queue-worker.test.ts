@@ -56,7 +56,7 @@ function startWorker(
       processTimeoutSeconds: 60,
       ...settings,
     },
-    stopTimeoutMs: 5_000,
+    stopTimeoutMs: 1_000,
     store: workerStore,
     logger,
     limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
@@ -168,4 +168,35 @@ test('an image that outlives the visibility timeout is kept hidden by the heartb
 
   expect(reads).toBe(1);
   expect(await messageCount(queues.client, queues.dlqUrl)).toBe(0);
+});
+
+test('a message still in progress when the stop timeout ends goes straight back to the queue', async () => {
+  const queues = await createQueues(s3, { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
+  await store.put('uploads/late.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
+  const body = await s3Notification(store, s3.bucket, 'uploads/late.jpg');
+  await sendMessage(queues, body);
+  let started = (): void => undefined;
+  const inProgress = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  let giveUp = (): void => undefined;
+  // An image that does not finish within the stop timeout (1 s, in startWorker).
+  const stuck = withGet(async () => {
+    started();
+    return new Promise((_, reject) => {
+      giveUp = () => reject(new Error('gave up'));
+    });
+  });
+
+  const worker = startWorker(queues, { visibilityTimeoutSeconds: 30, heartbeatSeconds: 20 }, stuck);
+  await inProgress;
+  const finished = await worker.stop();
+
+  expect(finished).toBe(false);
+  // Visible again at once, not after the 30 s visibility timeout; never deleted.
+  const bodies = await receiveBodies(queues.client, queues.queueUrl);
+  // The process would exit here; in a test the handler is ended instead, stopping its heartbeat.
+  giveUp();
+  await eventually(async () => ((await exists('failed/late.jpg.json')) ? true : undefined));
+  expect(bodies).toEqual([body]);
 });

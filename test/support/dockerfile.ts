@@ -74,7 +74,7 @@ export function lastOf(stage: Stage | undefined, keyword: string): Instruction |
 /** A JSON-array (exec form) argument list, e.g. CMD ["node", "server.js"]. */
 export function execForm(instruction: Instruction | undefined): string[] {
   if (!instruction) return [];
-  const json = instruction.args.replace(/^(--\S+\s+)*/, '').replace(/^CMD\s+/, '');
+  const json = instruction.args.replace(/^(--\S+\s+)*/, '');
   const value: unknown = JSON.parse(json);
   if (!Array.isArray(value)) throw new Error(`not the exec form: ${instruction.args}`);
   return value.map(String);

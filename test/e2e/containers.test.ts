@@ -109,8 +109,13 @@ describe.each(['lambda-image', 'fargate', 'fargate-x86_64'])('the %s build conte
 });
 
 describe('lambda-image', () => {
-  const { stages } = dockerfile('lambda-image');
-  const stage = stages.at(-1);
+  // Read when used, never while jest collects the tests: beforeAll stages the context first.
+  let stages: Dockerfile['stages'] = [];
+  let stage: Dockerfile['stages'][number] | undefined;
+  beforeAll(() => {
+    stages = dockerfile('lambda-image').stages;
+    stage = stages.at(-1);
+  });
 
   test('is the Lambda Node.js 24 base for arm64, with the api handler as its CMD', () => {
     expect(stages).toHaveLength(1);

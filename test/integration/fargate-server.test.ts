@@ -181,3 +181,48 @@ describe('the fargate server', () => {
     expect(lines.join('')).not.toContain(s3.bucket);
   });
 });
+
+describe('the fargate settings', () => {
+  const base = { BUCKET_NAME: 'bucket' };
+
+  test('default to one image per vCPU, one sharp thread each, port 8080, no queue', () => {
+    const config = readFargateConfig(base, 4);
+
+    expect(config).toMatchObject({ port: 8080, maxInFlight: 4, sharpConcurrency: 1 });
+    expect(config.service.variant).toBe('fargate');
+    expect(config.queue).toBeUndefined();
+  });
+
+  test('MAX_IN_FLIGHT overrides the vCPUs, and sharp gets the vCPUs left per image', () => {
+    expect(readFargateConfig({ ...base, MAX_IN_FLIGHT: '2' }, 8)).toMatchObject({
+      maxInFlight: 2,
+      sharpConcurrency: 4,
+    });
+  });
+
+  test('a queue gets long polling and a heartbeat under its visibility timeout', () => {
+    const { queue } = readFargateConfig({ ...base, QUEUE_URL: 'https://sqs/q' }, 2);
+
+    expect(queue).toMatchObject({
+      waitTimeSeconds: 20,
+      visibilityTimeoutSeconds: 60,
+      heartbeatSeconds: 20,
+    });
+  });
+
+  test.each([
+    [{ PORT: 'http' }, /^PORT must be an integer between 0 and 65535; got 'http'$/],
+    [{ MAX_IN_FLIGHT: '0' }, /^MAX_IN_FLIGHT must be an integer between 1 and 1024/],
+    [
+      { QUEUE_URL: 'q', QUEUE_VISIBILITY_TIMEOUT_SECONDS: '10', QUEUE_HEARTBEAT_SECONDS: '10' },
+      /^QUEUE_HEARTBEAT_SECONDS must be an integer between 1 and 9/,
+    ],
+    [{ STOP_TIMEOUT_SECONDS: '300' }, /^STOP_TIMEOUT_SECONDS must be an integer between 1 and 120/],
+  ])('fails fast naming the variable: %o', (env, message) => {
+    expect(() => readFargateConfig({ ...base, ...env }, 2)).toThrow(message);
+  });
+
+  test('fails fast without BUCKET_NAME', () => {
+    expect(() => readFargateConfig({}, 2)).toThrow(/^BUCKET_NAME is required$/);
+  });
+});

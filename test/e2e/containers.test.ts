@@ -2,6 +2,7 @@
 // `docker build` would use them, with no engine: every COPY source is in the context, the
 // native binaries match each image's CPU, no dev dependencies, a non-root fargate user, and
 // the images' own entry points run from the paths the images would have: the fargate server
+// (HTTP and its bundled SQS worker, against a local S3 and SQS)
 // from the x86_64 context with the Dockerfile's CMD, the lambda-image handlers from a
 // /var/task + /opt laid out by the Dockerfile's COPY lines.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,8 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { S3ImageStore } from '@cartoon-compute/core/s3';
 import sharp from 'sharp';
 import {
   all,
@@ -31,6 +34,14 @@ import {
 import { type FargateProcess, startFargateProcess } from '../support/fargate-process';
 import { photo, photoPath } from '../support/fixtures';
 import { httpCall } from '../support/http-client';
+import { type LocalS3, startLocalS3 } from '../support/local-s3';
+import {
+  createQueues,
+  eventually,
+  type LocalQueues,
+  messageCount,
+  s3Notification,
+} from '../support/local-sqs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CONTEXTS = path.join(ROOT, 'build', 'containers');
@@ -278,8 +289,12 @@ describe('fargate', () => {
     let dir = '';
     let task: FargateProcess | undefined;
     let startMs = 0;
+    let s3: LocalS3 | undefined;
+    let queues: LocalQueues;
 
     beforeAll(async () => {
+      s3 = await startLocalS3();
+      queues = await createQueues(s3, { maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
       const { stages } = dockerfile('fargate-x86_64');
       const [verify, final] = [stages[0], stages.at(-1)];
       if (!verify || !final) throw new Error('expected two stages');
@@ -299,18 +314,23 @@ describe('fargate', () => {
           ...envOf(final),
           PORT: '0',
           HOST: '127.0.0.1',
-          BUCKET_NAME: 'cartoon-compute-e2e',
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
-          AWS_SECRET_ACCESS_KEY: 'example',
+          BUCKET_NAME: s3.bucket,
+          S3_ENDPOINT: s3.endpoint,
+          SQS_ENDPOINT: s3.endpoint,
+          QUEUE_URL: queues.queueUrl,
+          QUEUE_WAIT_SECONDS: '1',
+          AWS_REGION: s3.region,
+          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
         },
         { cwd: path.join(dir, workdir) },
       );
       startMs = performance.now() - started;
     }, 60_000);
 
-    afterAll(() => {
+    afterAll(async () => {
       task?.kill();
+      await s3?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -336,6 +356,29 @@ describe('fargate', () => {
       expect(reply.statusCode).toBe(200);
       expect(reply.headers['x-cold-start']).toBe('true');
       expect(await sharp(reply.body).metadata()).toMatchObject({ format: 'jpeg', width: 96 });
+    });
+
+    test('polls the queue and makes the cartoon of an upload (the bundled SQS path)', async () => {
+      if (!s3) throw new Error('no local S3');
+      const store = new S3ImageStore({ client: s3.client, bucket: s3.bucket });
+      await store.put('uploads/e2e.png', photo('chelsea.png'), { contentType: 'image/png' });
+      const body = await s3Notification(store, s3.bucket, 'uploads/e2e.png');
+
+      await queues.client.send(
+        new SendMessageCommand({ QueueUrl: queues.queueUrl, MessageBody: body }),
+      );
+
+      const cartoon = await eventually(async () => {
+        try {
+          return await store.get('cartoons/e2e.png.jpg');
+        } catch {
+          return undefined;
+        }
+      });
+      expect(await sharp(cartoon.bytes).metadata()).toMatchObject({ format: 'jpeg' });
+      await eventually(async () =>
+        (await messageCount(queues.client, queues.queueUrl)) === 0 ? true : undefined,
+      );
     });
 
     test('exits 0 on SIGTERM', async () => {

@@ -243,12 +243,27 @@ export const BINARY_CASES = [
   ['application/octet-stream', 'rocket.jpg'],
 ] as const;
 
+/**
+ * The body of a JSON answer, after checking its content type is exactly the contract's.
+ *
+ * @example
+ * ```ts
+ * expect(jsonBody(await call({ method: 'GET', url: '/health' }))).toMatchObject({ status: 'ok' });
+ * ```
+ */
 export function jsonBody(reply: ContractReply): Record<string, unknown> {
   expect(reply.headers['content-type']).toBe('application/json');
   return JSON.parse(reply.body.toString('utf8'));
 }
 
-/** A refusal in the contract's shape, with nothing internal in it. */
+/**
+ * A refusal in the contract's shape, with nothing internal in it.
+ *
+ * @example
+ * ```ts
+ * expectErrorReply(reply, 404, 'NOT_FOUND', /^No route/, [s3.bucket]);
+ * ```
+ */
 export function expectErrorReply(
   reply: ContractReply,
   statusCode: number,

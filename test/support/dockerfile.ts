@@ -63,15 +63,38 @@ export function parseDockerfile(text: string): Dockerfile {
   return { globalArgs, stages };
 }
 
+/**
+ * Every instruction of one kind in a stage.
+ *
+ * @example
+ * ```ts
+ * expect(all(finalStage, 'RUN')).toEqual([]);
+ * ```
+ */
 export function all(stage: Stage | undefined, keyword: string): Instruction[] {
   return stage?.instructions.filter((i) => i.keyword === keyword) ?? [];
 }
 
+/**
+ * The instruction of one kind that takes effect (the last), as for CMD, USER or WORKDIR.
+ *
+ * @example
+ * ```ts
+ * expect(lastOf(finalStage, 'USER')?.args).toBe('node');
+ * ```
+ */
 export function lastOf(stage: Stage | undefined, keyword: string): Instruction | undefined {
   return all(stage, keyword).at(-1);
 }
 
-/** A JSON-array (exec form) argument list, e.g. CMD ["node", "server.js"]. */
+/**
+ * A JSON-array (exec form) argument list.
+ *
+ * @example
+ * ```ts
+ * execForm(lastOf(stage, 'CMD')); // ['node', 'server.js']
+ * ```
+ */
 export function execForm(instruction: Instruction | undefined): string[] {
   if (!instruction) return [];
   const json = instruction.args.replace(/^(--\S+\s+)*/, '');
@@ -86,6 +109,14 @@ export interface CopyLine {
   readonly destination: string;
 }
 
+/**
+ * A stage's COPY lines: flags, sources (relative to the context) and destination.
+ *
+ * @example
+ * ```ts
+ * copyLines(stage).filter((copy) => !copy.from).flatMap((copy) => copy.sources);
+ * ```
+ */
 export function copyLines(stage: Stage | undefined): CopyLine[] {
   return all(stage, 'COPY').map(({ args }) => {
     const parts = args.split(' ');
@@ -105,6 +136,11 @@ export function copyLines(stage: Stage | undefined): CopyLine[] {
  * resolving relative destinations against WORKDIR and `${VAR}` from `env` (the base image's
  * variables, such as LAMBDA_TASK_ROOT). COPY --from lines are left to the caller.
  * Resolves to the stage's final WORKDIR.
+ *
+ * @example
+ * ```ts
+ * layOut(stage, 'build/containers/lambda-image', tmp, { LAMBDA_TASK_ROOT: '/var/task' });
+ * ```
  */
 export function layOut(
   stage: Stage,
@@ -139,7 +175,14 @@ export function layOut(
   return workdir;
 }
 
-/** The variables a stage's ENV lines set (the `KEY=value` form, values without spaces). */
+/**
+ * The variables a stage's ENV lines set (the `KEY=value` form, values without spaces).
+ *
+ * @example
+ * ```ts
+ * envOf(stage).NODE_PATH; // '/opt/nodejs/node24/node_modules:/opt/nodejs/node_modules:...'
+ * ```
+ */
 export function envOf(stage: Stage | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   for (const { args } of all(stage, 'ENV')) {

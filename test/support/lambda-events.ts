@@ -109,7 +109,14 @@ export function s3PutEvent(bucket: string, key: string, etag: string, size: numb
   };
 }
 
-/** An SQS event as a Lambda event source mapping delivers it, one record per body. */
+/**
+ * An SQS event as a Lambda event source mapping delivers it, one record per body.
+ *
+ * @example
+ * ```ts
+ * const event = sqsEvent([s3TestEvent(bucket)]);
+ * ```
+ */
 export function sqsEvent(bodies: readonly string[]): SQSEvent {
   return {
     Records: bodies.map((body, index) => ({

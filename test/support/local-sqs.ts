@@ -69,7 +69,14 @@ export async function createQueues(
   return { client, queueUrl: queue.QueueUrl ?? '', dlqUrl };
 }
 
-/** Sends a body as S3 would; resolves to the message id. */
+/**
+ * Sends a body as S3 would; resolves to the message id.
+ *
+ * @example
+ * ```ts
+ * await sendMessage(queues, await s3Notification(store, s3.bucket, 'uploads/cat.jpg'));
+ * ```
+ */
 export async function sendMessage(queues: LocalQueues, body: string): Promise<string> {
   const sent = await queues.client.send(
     new SendMessageCommand({ QueueUrl: queues.queueUrl, MessageBody: body }),
@@ -77,13 +84,27 @@ export async function sendMessage(queues: LocalQueues, body: string): Promise<st
   return sent.MessageId ?? '';
 }
 
-/** The notification S3 sends for an object already in the store (its real ETag and size). */
+/**
+ * The notification S3 sends for an object already in the store (its real ETag and size).
+ *
+ * @example
+ * ```ts
+ * const body = await s3Notification(store, s3.bucket, 'uploads/cat.jpg');
+ * ```
+ */
 export async function s3Notification(store: S3ImageStore, bucket: string, key: string) {
   const { etag, contentLength } = await store.head(key);
   return JSON.stringify(s3PutEvent(bucket, key, etag, contentLength));
 }
 
-/** S3's `s3:TestEvent`, sent once when a notification to a queue is configured. */
+/**
+ * S3's `s3:TestEvent`, sent once when a notification to a queue is configured.
+ *
+ * @example
+ * ```ts
+ * await sendMessage(queues, s3TestEvent(s3.bucket));
+ * ```
+ */
 export function s3TestEvent(bucket: string): string {
   return JSON.stringify({
     Service: 'Amazon S3',
@@ -95,7 +116,14 @@ export function s3TestEvent(bucket: string): string {
   });
 }
 
-/** Visible plus in-flight messages. */
+/**
+ * Visible plus in-flight messages.
+ *
+ * @example
+ * ```ts
+ * expect(await messageCount(queues.client, queues.dlqUrl)).toBe(0);
+ * ```
+ */
 export async function messageCount(client: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes = {} } = await client.send(
     new GetQueueAttributesCommand({
@@ -109,7 +137,14 @@ export async function messageCount(client: SQSClient, queueUrl: string): Promise
   );
 }
 
-/** Receives (and so hides) what is visible on a queue now, for inspection. */
+/**
+ * Receives (and so hides) what is visible on a queue now, for inspection.
+ *
+ * @example
+ * ```ts
+ * expect(await receiveBodies(queues.client, queues.dlqUrl)).toEqual([body]);
+ * ```
+ */
 export async function receiveBodies(client: SQSClient, queueUrl: string): Promise<string[]> {
   const { Messages = [] } = await client.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),

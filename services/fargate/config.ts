@@ -4,7 +4,7 @@
  * polls, how long it may take to stop). Read once, at start-up, failing fast with the name
  * of the variable.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { readConfig, type ServiceConfig } from '../shared/config';
 
 export interface QueueSettings {
@@ -78,14 +78,31 @@ function queueSettings(env: Env): QueueSettings | undefined {
 }
 
 /**
- * Reads the fargate task's settings from `env`. `VARIANT` defaults to `fargate` here.
+ * The memory this process may use: the container's limit (cgroups, which is how ECS applies a
+ * task's memory) when there is one, else the machine's.
+ */
+export function memoryLimit(): number {
+  const constrained = process.constrainedMemory();
+  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+}
+
+/** Shed load before the kernel's OOM killer ends the task and every request in it. */
+const RSS_SHARE = 0.9;
+
+/**
+ * Reads the fargate task's settings from `env`. `VARIANT` defaults to `fargate` here; `cpus`
+ * and `memory` are the task's, measured by default.
  *
  * @example
  * ```ts
  * const config = readFargateConfig(process.env); // throws "PORT must be an integer ..." on PORT=http
  * ```
  */
-export function readFargateConfig(env: Env, cpus = availableParallelism()): FargateConfig {
+export function readFargateConfig(
+  env: Env,
+  cpus = availableParallelism(),
+  memory = memoryLimit(),
+): FargateConfig {
   const service = readConfig({ ...env, VARIANT: env.VARIANT || 'fargate' });
   // One image per vCPU by default: sharp's work is CPU-bound, so more at once only queues
   // them inside libvips and makes every answer slower.
@@ -99,7 +116,13 @@ export function readFargateConfig(env: Env, cpus = availableParallelism()): Farg
     sharpConcurrency: Math.max(1, Math.floor(cpus / maxInFlight)),
     retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 1, 1, 3600),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),
-    maxRssBytes: integer(env, 'MAX_RSS_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
+    maxRssBytes: integer(
+      env,
+      'MAX_RSS_BYTES',
+      Math.floor(memory * RSS_SHARE),
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
     // ECS sends SIGKILL `stopTimeout` seconds after SIGTERM (30 s by default, at most 120 s,
     // and Fargate Spot's notice is 120 s): stop a little before that.
     stopTimeoutMs: integer(env, 'STOP_TIMEOUT_SECONDS', 25, 1, 120) * 1000,

@@ -185,10 +185,11 @@ describe('the fargate server', () => {
 describe('the fargate settings', () => {
   const base = { BUCKET_NAME: 'bucket' };
 
-  test('default to one image per vCPU, one sharp thread each, port 8080, no queue', () => {
-    const config = readFargateConfig(base, 4);
+  test('default to one image per vCPU, one sharp thread each, 90% of memory, port 8080, no queue', () => {
+    const config = readFargateConfig(base, 4, 8 * 1024 ** 3);
 
     expect(config).toMatchObject({ port: 8080, maxInFlight: 4, sharpConcurrency: 1 });
+    expect(config.maxRssBytes).toBe(Math.floor(0.9 * 8 * 1024 ** 3));
     expect(config.service.variant).toBe('fargate');
     expect(config.queue).toBeUndefined();
   });

@@ -24,6 +24,8 @@ export interface QueueSettings {
 
 export interface FargateConfig {
   readonly service: ServiceConfig;
+  /** `service` in every log line, as POWERTOOLS_SERVICE_NAME gives it on Lambda. */
+  readonly serviceName: string;
   readonly port: number;
   readonly host: string;
   /** Images (POST /cartoon) one task works on at once; past it the answer is 503. */
@@ -110,6 +112,7 @@ export function readFargateConfig(
   const queue = queueSettings(env);
   return {
     service,
+    serviceName: env.POWERTOOLS_SERVICE_NAME || 'cartoon-compute',
     port: integer(env, 'PORT', 8080, 0, 65_535),
     host: env.HOST || '0.0.0.0',
     maxInFlight,

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.maxInFlight + 2));
   configureSharp({ concurrency: config.sharpConcurrency });
   const { service } = config;
-  const logger = createLogger({ variant: service.variant });
+  const logger = createLogger({ serviceName: config.serviceName, variant: service.variant });
   const region = service.region ? { region: service.region } : {};
   const s3 = createS3Client({
     ...region,

@@ -15,7 +15,7 @@ import { build, type Plugin } from 'esbuild';
 import { megabytes, zipDirectory } from './lib/zip';
 
 const ROOT = path.resolve(__dirname, '..');
-export const FUNCTIONS = ['api', 'process'] as const;
+export const FUNCTIONS = ['api', 'process', 'queue'] as const;
 /** Target from issue #3: each function's own zip under 1 MB. */
 const MAX_ZIP_BYTES = 1024 * 1024;
 
@@ -23,7 +23,7 @@ const MAX_ZIP_BYTES = 1024 * 1024;
  * The core's main entry is the layer's; its `/s3` entry is bundled from source with the SDK
  * (it reaches the layer's errors through the package name, so `instanceof` still holds).
  */
-const fromLayer: Plugin = {
+export const fromLayer: Plugin = {
   name: 'from-layer',
   setup(context) {
     context.onResolve(
@@ -68,7 +68,10 @@ async function main(): Promise<void> {
   for (const name of FUNCTIONS) await bundle(name);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// Only when run as a script: build-containers.ts imports fromLayer from here.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

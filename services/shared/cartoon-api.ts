@@ -46,7 +46,9 @@ export interface ApiDeps {
   readonly coldStart: () => boolean;
 }
 
-const HINT = 'send larger images with POST /uploads and fetch the result from GET /cartoons/{id}';
+/** Where a 413 sends the client; exported so every front door's 413 says the same. */
+export const HINT =
+  'send larger images with POST /uploads and fetch the result from GET /cartoons/{id}';
 /** Quality of the JPEG fallback when the requested format does not fit in a sync response. */
 const FALLBACK_QUALITY = 70;
 

@@ -1,8 +1,8 @@
 /**
  * Lambda events in the shapes AWS sends them, for invoking handlers in-process:
- * API Gateway HTTP API payload 2.0 and S3 event notifications.
+ * API Gateway HTTP API payload 2.0, S3 event notifications and SQS batches.
  */
-import type { APIGatewayProxyEventV2, Context, S3Event } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, S3Event, SQSEvent } from 'aws-lambda';
 
 export function lambdaContext(functionName: string): Context {
   return {
@@ -106,5 +106,34 @@ export function s3PutEvent(bucket: string, key: string, etag: string, size: numb
         },
       },
     ],
+  };
+}
+
+/**
+ * An SQS event as a Lambda event source mapping delivers it, one record per body.
+ *
+ * @example
+ * ```ts
+ * const event = sqsEvent([s3TestEvent(bucket)]);
+ * ```
+ */
+export function sqsEvent(bodies: readonly string[]): SQSEvent {
+  return {
+    Records: bodies.map((body, index) => ({
+      messageId: `msg-${index}-${Math.random().toString(16).slice(2)}`,
+      receiptHandle: `handle-${index}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'AIDAEXAMPLE',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: 'md5',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:cartoon-compute-uploads',
+      awsRegion: 'us-east-1',
+    })),
   };
 }

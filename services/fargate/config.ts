@@ -1,0 +1,134 @@
+/**
+ * The fargate variant's settings: the shared service settings (services/shared/config.ts)
+ * plus what only a long-running task has (a port, its own concurrency bound, the queue it
+ * polls, how long it may take to stop). Read once, at start-up, failing fast with the name
+ * of the variable.
+ */
+import { availableParallelism, totalmem } from 'node:os';
+import { readConfig, type ServiceConfig } from '../shared/config';
+
+export interface QueueSettings {
+  readonly queueUrl: string;
+  /** A local SQS-compatible endpoint; unset on AWS. */
+  readonly endpoint?: string;
+  /** Long polling: one ReceiveMessage waits up to this long for a message (SQS allows up to 20). */
+  readonly waitTimeSeconds: number;
+  /** How long a received message stays invisible, renewed every `heartbeatSeconds`. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly heartbeatSeconds: number;
+  /** After a transient failure, the message becomes visible again after this long. */
+  readonly retryDelaySeconds: number;
+  /** A handler that runs longer than this is abandoned and its message returned. */
+  readonly processTimeoutSeconds: number;
+}
+
+export interface FargateConfig {
+  readonly service: ServiceConfig;
+  /** `service` in every log line, as POWERTOOLS_SERVICE_NAME gives it on Lambda. */
+  readonly serviceName: string;
+  readonly port: number;
+  readonly host: string;
+  /** Images (POST /cartoon) one task works on at once; past it the answer is 503. */
+  readonly maxInFlight: number;
+  /** libvips threads per image, so that `maxInFlight` images share the task's vCPUs. */
+  readonly sharpConcurrency: number;
+  /** Seconds a 503 asks the client to wait. */
+  readonly retryAfterSeconds: number;
+  /** Event-loop delay (ms) above which @fastify/under-pressure answers 503. */
+  readonly maxEventLoopDelayMs: number;
+  /** Resident memory above which @fastify/under-pressure answers 503; 0 is no limit. */
+  readonly maxRssBytes: number;
+  /** How long SIGTERM may take to finish what is in flight before the process gives up. */
+  readonly stopTimeoutMs: number;
+  /** Unset: the task serves HTTP only (no S3 path). */
+  readonly queue?: QueueSettings;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}; got '${raw}'`);
+  }
+  return value;
+}
+
+function queueSettings(env: Env): QueueSettings | undefined {
+  const queueUrl = env.QUEUE_URL;
+  if (!queueUrl) return undefined;
+  const visibilityTimeoutSeconds = integer(env, 'QUEUE_VISIBILITY_TIMEOUT_SECONDS', 60, 2, 43_200);
+  // Renew well before the message would reappear: a third of the timeout by default.
+  const heartbeatSeconds = integer(
+    env,
+    'QUEUE_HEARTBEAT_SECONDS',
+    Math.max(1, Math.floor(visibilityTimeoutSeconds / 3)),
+    1,
+    visibilityTimeoutSeconds - 1,
+  );
+  return {
+    queueUrl,
+    ...(env.SQS_ENDPOINT ? { endpoint: env.SQS_ENDPOINT } : {}),
+    waitTimeSeconds: integer(env, 'QUEUE_WAIT_SECONDS', 20, 1, 20),
+    visibilityTimeoutSeconds,
+    heartbeatSeconds,
+    retryDelaySeconds: integer(env, 'QUEUE_RETRY_DELAY_SECONDS', 10, 0, 43_200),
+    processTimeoutSeconds: integer(env, 'QUEUE_PROCESS_TIMEOUT_SECONDS', 300, 1, 43_200),
+  };
+}
+
+/**
+ * The memory this process may use: the container's limit (cgroups, which is how ECS applies a
+ * task's memory) when there is one, else the machine's.
+ */
+export function memoryLimit(): number {
+  const constrained = process.constrainedMemory();
+  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+}
+
+/** Shed load before the kernel's OOM killer ends the task and every request in it. */
+const RSS_SHARE = 0.9;
+
+/**
+ * Reads the fargate task's settings from `env`. `VARIANT` defaults to `fargate` here; `cpus`
+ * and `memory` are the task's, measured by default.
+ *
+ * @example
+ * ```ts
+ * const config = readFargateConfig(process.env); // throws "PORT must be an integer ..." on PORT=http
+ * ```
+ */
+export function readFargateConfig(
+  env: Env,
+  cpus = availableParallelism(),
+  memory = memoryLimit(),
+): FargateConfig {
+  const service = readConfig({ ...env, VARIANT: env.VARIANT || 'fargate' });
+  // One image per vCPU by default: sharp's work is CPU-bound, so more at once only queues
+  // them inside libvips and makes every answer slower.
+  const maxInFlight = integer(env, 'MAX_IN_FLIGHT', cpus, 1, 1024);
+  const queue = queueSettings(env);
+  return {
+    service,
+    serviceName: env.POWERTOOLS_SERVICE_NAME || 'cartoon-compute',
+    port: integer(env, 'PORT', 8080, 0, 65_535),
+    host: env.HOST || '0.0.0.0',
+    maxInFlight,
+    sharpConcurrency: Math.max(1, Math.floor(cpus / maxInFlight)),
+    retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 1, 1, 3600),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),
+    maxRssBytes: integer(
+      env,
+      'MAX_RSS_BYTES',
+      Math.floor(memory * RSS_SHARE),
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    // ECS sends SIGKILL `stopTimeout` seconds after SIGTERM (30 s by default, at most 120 s,
+    // and Fargate Spot's notice is 120 s): stop a little before that.
+    stopTimeoutMs: integer(env, 'STOP_TIMEOUT_SECONDS', 25, 1, 120) * 1000,
+    ...(queue ? { queue } : {}),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The fargate task: `node server.js` in the container (this file, bundled). Reads the
+ * settings once, serves the HTTP contract and, when QUEUE_URL is set, polls the S3 path's
+ * queue, until SIGTERM (a deployment, scale-in, Fargate Spot's two-minute notice): then it
+ * stops taking requests and messages, finishes what is in flight and exits 0.
+ */
+import { performance } from 'node:perf_hooks';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { configureSharp, createLogger } from '@cartoon-compute/core';
+import { createS3Client, S3ImageStore } from '@cartoon-compute/core/s3';
+import { s3Presigner } from '../shared/presigner';
+import { readFargateConfig } from './config';
+import { createQueueWorker } from './queue-worker';
+import { buildServer } from './server';
+
+async function main(): Promise<void> {
+  const config = readFargateConfig(process.env);
+  // sharp runs each image on libuv's pool (4 threads unless told before first use): room for
+  // every image in flight, the queue's image and the pool's other users (fs, dns, crypto).
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.maxInFlight + 2));
+  configureSharp({ concurrency: config.sharpConcurrency });
+  const { service } = config;
+  const logger = createLogger({ serviceName: config.serviceName, variant: service.variant });
+  const region = service.region ? { region: service.region } : {};
+  const s3 = createS3Client({
+    ...region,
+    ...(service.s3Endpoint ? { endpoint: service.s3Endpoint } : {}),
+  });
+  const store = new S3ImageStore({ client: s3, bucket: service.bucket });
+
+  const app = await buildServer({
+    config: service,
+    store,
+    presigner: s3Presigner(s3, service.bucket),
+    logger,
+    maxInFlight: config.maxInFlight,
+    retryAfterSeconds: config.retryAfterSeconds,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxRssBytes: config.maxRssBytes,
+  });
+  const worker = config.queue
+    ? createQueueWorker({
+        sqs: new SQSClient({
+          ...region,
+          ...(config.queue.endpoint ? { endpoint: config.queue.endpoint } : {}),
+        }),
+        bucket: service.bucket,
+        settings: config.queue,
+        // Leaves time to return an unfinished message before the process's own deadline.
+        stopTimeoutMs: Math.max(1_000, config.stopTimeoutMs - 3_000),
+        store,
+        logger,
+        limits: service.limits,
+        maxSide: service.s3MaxSide,
+      })
+    : undefined;
+
+  await app.listen({ port: config.port, host: config.host });
+  worker?.start();
+  const address = app.server.address();
+  logger.info('listening', {
+    port: typeof address === 'object' && address ? address.port : config.port,
+    start_ms: Math.round(performance.now()),
+    max_in_flight: config.maxInFlight,
+    sharp_threads: config.sharpConcurrency,
+    queue: worker !== undefined,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const started = performance.now();
+    logger.info('stopping', { signal });
+    // Past the stop timeout, exit anyway (1: something was cut short), before ECS's SIGKILL.
+    setTimeout(() => {
+      logger.error('stop timeout: in-flight work cut short', { stop_ms: config.stopTimeoutMs });
+      process.exit(1);
+    }, config.stopTimeoutMs).unref();
+    // close() refuses new connections, answers requests arriving on open keep-alive
+    // connections with 503 and resolves when every request in flight has been answered.
+    const [server, queue] = await Promise.allSettled([app.close(), worker?.stop() ?? true]);
+    const clean = server.status === 'fulfilled' && queue.status === 'fulfilled' && queue.value;
+    logger.info('stopped', { stop_ms: Math.round(performance.now() - started), clean });
+    process.exit(clean ? 0 : 1);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  // Configuration errors name the variable; nothing else is known to be safe to print here.
+  console.error(
+    JSON.stringify({
+      level: 'CRITICAL',
+      message: 'fargate task failed to start',
+      error: err instanceof Error ? err.message : String(err),
+    }),
+  );
+  process.exit(1);
+});

@@ -2,10 +2,12 @@
 // taken, and what a user sees when a HEIC is refused. No network: the store refuses every
 // call and the presigner only records what it was asked to sign.
 import { createLogger, type ImageStore } from '@cartoon-compute/core';
+import sharp from 'sharp';
 import { type ApiResponse, createApi } from '../../services/shared/cartoon-api';
 import { readConfig } from '../../services/shared/config';
 import { isProcessableUpload } from '../../services/shared/keys';
-import { heic, heicBomb, heicFixture, truncate } from '../support/bad-inputs';
+import { type HeicFixture, heic, heicBomb, heicFixture, truncate } from '../support/bad-inputs';
+import { photo } from '../support/fixtures';
 
 const unusedStore: ImageStore = {
   get: () => Promise.reject(new Error('no store in this test')),
@@ -63,6 +65,45 @@ describe('the S3 path takes HEIC uploads whatever the suffix', () => {
     'uploads/x.heif',
   ])('%s is processed (the bytes decide)', (key) => {
     expect(isProcessableUpload(key)).toBe(true);
+  });
+});
+
+describe('POST /cartoon turns a HEIC into a cartoon', () => {
+  test.each<[string, HeicFixture]>([
+    ['image/heic', 'rocket-irot90.heic'],
+    ['image/heif', 'coffee-exif6.heic'],
+    ['application/octet-stream', 'chelsea-10bit.heic'],
+  ])('%s (%s): 200 with a JPEG cartoon', async (contentType, name) => {
+    const response = await post('/cartoon', contentType, heicFixture(name));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('image/jpeg');
+    const meta = await sharp(response.body as Buffer).metadata();
+    expect(meta.format).toBe('jpeg');
+  });
+
+  test('the HEIF rotation is applied once: the irot 90 photo comes out portrait', async () => {
+    const source = await sharp(photo('rocket.jpg')).metadata();
+    const response = await post('/cartoon', 'image/heic', heicFixture('rocket-irot90.heic'));
+
+    const meta = await sharp(response.body as Buffer).metadata();
+    // rocket.jpg is landscape; a quarter turn makes the cartoon portrait.
+    expect((source.width ?? 0) > (source.height ?? 0)).toBe(true);
+    expect((meta.height ?? 0) > (meta.width ?? 0)).toBe(true);
+  });
+
+  test('alpha survives into a PNG cartoon', async () => {
+    const response = await api({
+      method: 'POST',
+      path: '/cartoon',
+      query: { format: 'png' },
+      headers: { 'content-type': 'image/heic' },
+      body: heicFixture('astronaut-alpha.heic'),
+    });
+
+    expect(response.statusCode).toBe(200);
+    const { channels, hasAlpha } = await sharp(response.body as Buffer).metadata();
+    expect({ channels, hasAlpha }).toEqual({ channels: 4, hasAlpha: true });
   });
 });
 

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { toCartoonError } from './errors';
 import { inkMask } from './ink';
-import { type ImageInput, probeImage, readInput } from './input';
+import { type ImageInput, openImage, type ProbedImage, probeImage, readInput } from './input';
 import {
   type CartoonOptions,
   type OutputFormat,
@@ -119,7 +119,7 @@ async function draw(
   const { size: render, factor } = renderSize(output, RENDER_SIDE);
   const { size: analysisSize, factor: analysisFactor } = analysisSizeFor(render);
   const keepAlpha = probe.hasAlpha && resolved.format !== 'jpeg';
-  const decoded = await decode(bytes, analysisSize, limits.maxPixels, keepAlpha);
+  const decoded = await decode(bytes, probe, analysisSize, limits.maxPixels, keepAlpha);
   mark('decode');
 
   const [analysis, alpha] = await Promise.all([
@@ -155,11 +155,12 @@ interface Decoded {
 /** Decodes, orients and shrinks in one libvips pipeline, to 8-bit sRGB at the analysis size. */
 async function decode(
   bytes: Buffer,
+  probe: ProbedImage,
   size: Size,
   maxPixels: number,
   keepAlpha: boolean,
 ): Promise<Decoded> {
-  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, animated: false })
+  const pipeline = (await openImage(bytes, probe, maxPixels))
     .autoOrient()
     .resize(size.width, size.height, { fit: 'fill' })
     .toColourspace('srgb');

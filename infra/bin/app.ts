@@ -1,5 +1,5 @@
 /**
- * Entry point of `cdk synth|deploy|destroy --app 'tsx infra/bin/app.ts'` (the npm scripts
+ * Entry point of the CDK app (`app` in cdk.json; the npm scripts
  * synth, deploy:lambda-image, deploy:fargate, destroy:*). Settings come from `-c key=value`;
  * `-c stacks=fargate` builds one stack, which then needs only its own image directories.
  */

@@ -5,7 +5,7 @@
  * of the variable.
  */
 import { availableParallelism, totalmem } from 'node:os';
-import { readConfig, type ServiceConfig } from '../shared/config';
+import { type Env, integer, readConfig, type ServiceConfig } from '../shared/config';
 
 export interface QueueSettings {
   readonly queueUrl: string;
@@ -42,18 +42,6 @@ export interface FargateConfig {
   readonly stopTimeoutMs: number;
   /** Unset: the task serves HTTP only (no S3 path). */
   readonly queue?: QueueSettings;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer between ${min} and ${max}; got '${raw}'`);
-  }
-  return value;
 }
 
 function queueSettings(env: Env): QueueSettings | undefined {

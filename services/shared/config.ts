@@ -27,9 +27,24 @@ export interface ServiceConfig {
  */
 export const LAMBDA_SYNC_RAW_BYTES = 4_500_000;
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/**
+ * An integer setting from `env` in `[min, max]`, `fallback` when unset, failing with the
+ * variable's name otherwise.
+ *
+ * @example
+ * ```ts
+ * integer(process.env, 'PORT', 8080, 0, 65_535); // PORT=x → "PORT must be an integer between 0 and 65535; got 'x'"
+ * ```
+ */
+export function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

@@ -12,6 +12,7 @@ import { readFargateConfig } from '../../services/fargate/config';
 import { buildServer, type ServerDeps } from '../../services/fargate/server';
 import { s3Presigner } from '../../services/shared/presigner';
 import { CONTRACT_ENV, describeHttpContract, expectErrorReply } from '../support/api-contract';
+import { captureJsonLogs } from '../support/captured-logs';
 import { cameraJpeg, photo } from '../support/fixtures';
 import { httpCall } from '../support/http-client';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
@@ -146,13 +147,8 @@ describe('the fargate server', () => {
   });
 
   test('log lines carry the variant and Fastify’s request id, and no bucket', async () => {
-    const lines: string[] = [];
     const logger: Logger = createLogger({ variant: 'fargate', logLevel: 'INFO' });
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
+    const { entries, raw } = await captureJsonLogs(async () => {
       const url = await startServer({}, { logger });
       await httpCall(url, { method: 'GET', url: '/cartoons/not-an-id' });
       await httpCall(url, {
@@ -161,14 +157,8 @@ describe('the fargate server', () => {
         headers: { 'content-type': 'image/png' },
         body: await sharp(photo('chelsea.png')).png().toBuffer(),
       });
-    } finally {
-      write.mockRestore();
-    }
+    });
 
-    const entries = lines
-      .flatMap((chunk) => chunk.split('\n'))
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const refused = entries.find((entry) => entry.message === 'request refused');
     expect(refused).toMatchObject({
       level: 'INFO',
@@ -178,7 +168,7 @@ describe('the fargate server', () => {
       status: 400,
       code: 'BAD_REQUEST',
     });
-    expect(lines.join('')).not.toContain(s3.bucket);
+    expect(raw).not.toContain(s3.bucket);
   });
 });
 

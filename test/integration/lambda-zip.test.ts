@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import type * as ApiModule from '../../services/api/handler';
 import type * as ProcessModule from '../../services/process/handler';
 import { CONTRACT_ENV, type ContractReply, describeHttpContract } from '../support/api-contract';
+import { captureJsonLogs } from '../support/captured-logs';
 import { photo } from '../support/fixtures';
 import {
   type HttpRequest,
@@ -151,26 +152,15 @@ describe('POST /cartoon', () => {
   });
 
   test('log lines are structured, with cold_start, the request id and the variant, and no bucket', async () => {
-    const lines: string[] = [];
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
-      await withEnv({ POWERTOOLS_LOG_LEVEL: 'INFO' }, (handler) =>
+    const { entries, raw } = await captureJsonLogs(() =>
+      withEnv({ POWERTOOLS_LOG_LEVEL: 'INFO' }, (handler) =>
         handler(
           httpApiEvent({ method: 'GET', url: '/cartoons/not-an-id' }),
           lambdaContext('cartoon-compute-dev-api'),
         ),
-      );
-    } finally {
-      write.mockRestore();
-    }
+      ),
+    );
 
-    const entries = lines
-      .flatMap((chunk) => chunk.split('\n'))
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const refused = entries.find((entry) => entry.message === 'request refused');
     expect(refused).toMatchObject({
       level: 'INFO',
@@ -182,7 +172,7 @@ describe('POST /cartoon', () => {
       status: 400,
       code: 'BAD_REQUEST',
     });
-    expect(lines.join('')).not.toContain(s3.bucket);
+    expect(raw).not.toContain(s3.bucket);
   });
 
   test('an answer that would not fit the response limit falls back to a smaller JPEG', async () => {

@@ -37,24 +37,14 @@ export function withFormat(
   }
 }
 
-/**
- * Encodes raw pixels, scaling them from the render size up to the output size on the way:
- * each pixel is replicated `factor` times each way, then the extra row or column that
- * rounding up the render size added is cut off.
- */
+/** Encodes raw pixels, drawn at the output size, in the requested format. */
 export async function encodeImage(
   pixels: Buffer,
-  render: Size,
+  size: Size,
   channels: 3 | 4,
-  { output, factor }: { readonly output: Size; readonly factor: number },
   options: { readonly format: OutputFormat; readonly quality: number },
 ): Promise<{ data: Buffer; contentType: string }> {
-  let pipeline = sharp(pixels, { raw: { width: render.width, height: render.height, channels } });
-  if (factor > 1) {
-    pipeline = pipeline
-      .resize(render.width * factor, render.height * factor, { kernel: 'nearest' })
-      .extract({ left: 0, top: 0, width: output.width, height: output.height });
-  }
+  const pipeline = sharp(pixels, { raw: { width: size.width, height: size.height, channels } });
   const data = await withFormat(pipeline, options.format, options.quality).toBuffer();
   return { data, contentType: CONTENT_TYPES[options.format] };
 }

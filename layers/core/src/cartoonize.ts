@@ -127,10 +127,10 @@ async function draw(
   ]);
   mark('analyse');
 
-  const painted = paint(analysis.fields, output, analysis.palette, resolved, alpha);
+  const painted = paint(analysis.fields, output, analysis.palette, resolved);
   mark('paint');
 
-  const encoded = await encodeImage(painted, output, alpha ? 4 : 3, resolved);
+  const encoded = await encodeImage(painted, output, alpha, resolved);
   mark('encode');
 
   return {

@@ -37,14 +37,18 @@ export function withFormat(
   }
 }
 
-/** Encodes raw pixels, drawn at the output size, in the requested format. */
+/**
+ * Encodes packed RGB pixels, drawn at the output size, in the requested format; an alpha
+ * band, when given, is joined on by libvips on the way.
+ */
 export async function encodeImage(
-  pixels: Buffer,
+  rgb: Buffer,
   size: Size,
-  channels: 3 | 4,
+  alpha: Buffer | undefined,
   options: { readonly format: OutputFormat; readonly quality: number },
 ): Promise<{ data: Buffer; contentType: string }> {
-  const pipeline = sharp(pixels, { raw: { width: size.width, height: size.height, channels } });
+  let pipeline = sharp(rgb, { raw: { width: size.width, height: size.height, channels: 3 } });
+  if (alpha) pipeline = pipeline.joinChannel(alpha, { raw: { ...size, channels: 1 } });
   const data = await withFormat(pipeline, options.format, options.quality).toBuffer();
   return { data, contentType: CONTENT_TYPES[options.format] };
 }

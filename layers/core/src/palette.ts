@@ -294,11 +294,12 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
     }
     const { centre } = mostRedundant(centres, weights, k, pinned);
     if (centre < 0) break; // every centre already holds a family
+    // The family keeps its own colour, not a blend; the weights that choose which centre
+    // is redundant are left as they were, a cheap and close enough guide.
     centres.set(mean, centre * 3);
     pinned[centre] = 1;
-    weights = refine(samples, centres, k, 1);
-    centres.set(mean, centre * 3); // the family keeps its own colour, not a blend
   }
+  if (pinned.some((p) => p)) weights = refine(samples, centres, k, 1);
 
   // Near-equal centres are bands nobody can tell apart (a soft gradient cut into twelve
   // shades of one green): merge them, so the palette may end up smaller than asked for.
@@ -308,7 +309,7 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
     if (gap >= MIN_SEPARATION) break;
     kept--;
     centres.copyWithin(centre * 3, kept * 3, kept * 3 + 3);
-    weights = refine(samples, centres, kept, 2);
+    weights = refine(samples, centres, kept, 1);
   }
 
   const palette = new Uint8Array(kept * 3);

@@ -2,8 +2,8 @@ import sharp from 'sharp';
 
 /** Ratio of the two Gaussians of the difference-of-Gaussians (Marr–Hildreth's 1.6). */
 const DOG_RATIO = 1.6;
-/** Grey-level difference below which nothing is inked: hides faint texture and noise. */
-const THRESHOLD = 2;
+/** Grey-level difference below which nothing is inked: hides faint texture and JPEG noise (2 left speckle in soft skies). */
+const THRESHOLD = 3;
 /** Grey levels over the threshold at which ink is solid; the ramp keeps lines anti-aliased. */
 const RAMP = 5;
 /** Line width, as the narrow Gaussian's sigma in pixels of a 512 px analysis image. */

@@ -12,9 +12,9 @@ const REFERENCE_SIDE = 512;
 
 /** Median of three. */
 function median3(a: number, b: number, c: number): number {
-  const low = a < b ? a : b;
-  const high = a < b ? b : a;
-  return c < low ? low : c > high ? high : c;
+  const low = Math.min(a, b);
+  const high = Math.max(a, b);
+  return c < low ? low : Math.min(c, high);
 }
 
 /**
@@ -23,11 +23,11 @@ function median3(a: number, b: number, c: number): number {
  * the median of all five.
  */
 function median5(a: number, b: number, c: number, d: number, e: number): number {
-  const minAB = a < b ? a : b;
-  const maxAB = a < b ? b : a;
-  const minCD = c < d ? c : d;
-  const maxCD = c < d ? d : c;
-  return median3(e, minAB > minCD ? minAB : minCD, maxAB < maxCD ? maxAB : maxCD);
+  const minAB = Math.min(a, b);
+  const maxAB = Math.max(a, b);
+  const minCD = Math.min(c, d);
+  const maxCD = Math.max(c, d);
+  return median3(e, Math.max(minAB, minCD), Math.min(maxAB, maxCD));
 }
 
 /**

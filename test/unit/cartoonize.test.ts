@@ -187,8 +187,10 @@ describe('cartoonize: input handling', () => {
     const fromUpright = await cartoonize(upright);
 
     expect([fromTagged.width, fromTagged.height]).toEqual([200, 300]);
+    // The palette is sampled on a grid, so a turned photo gets a slightly different sample
+    // (4.2 away when measured); turned the wrong way, the cartoon is 85 away.
     expect(await perceptualDistance(fromTagged.data, fromUpright.data)).toBeLessThan(
-      GOLDEN_TOLERANCE,
+      GOLDEN_TOLERANCE * 2,
     );
   });
 

@@ -3,8 +3,8 @@
  *
  * Plain k-means spends its centres where the pixels are: a photo that is 95% soft green gets
  * eleven nearly equal greens and gives a small red ladybird none, so the ladybird turns
- * green. Here each sample is weighted by how rare its colour family (neutral, or a 30° hue
- * sector) is, so a rare but distinct family pulls a centre to itself, and every family that
+ * green. Here each sample is weighted by how rare its colour family (dark or light neutral,
+ * or a 30° hue sector) is, so a rare but distinct family pulls a centre to itself, and every family that
  * covers at least `MIN_FAMILY_SHARE` of the picture is then checked: if no centre keeps its
  * hue, the most redundant centre is moved to it.
  *
@@ -17,7 +17,11 @@ import { type Lab, oklabToSrgb, srgbToOklab } from './oklab';
 export const NEUTRAL_CHROMA = 0.04;
 /** Width of a hue family in degrees: twelve families around the circle. */
 const HUE_SECTOR = 30;
-const FAMILIES = 1 + 360 / HUE_SECTOR;
+/** Neutrals split at this OKLab lightness into dark (family 0) and light (the last family). */
+const NEUTRAL_SPLIT = 0.6;
+const HUE_FAMILIES = 360 / HUE_SECTOR;
+const LIGHT_NEUTRAL = HUE_FAMILIES + 1;
+const FAMILIES = HUE_FAMILIES + 2;
 /** A colour family this large (share of the samples) is guaranteed a centre of its own hue. */
 export const MIN_FAMILY_SHARE = 0.001;
 /**
@@ -54,11 +58,14 @@ function random(seed: number): () => number {
   };
 }
 
-/** Colour family of an OKLab colour: 0 for neutral, 1–12 for the hue sectors. */
-export function family(a: number, b: number): number {
-  if (a * a + b * b < NEUTRAL_CHROMA * NEUTRAL_CHROMA) return 0;
+/**
+ * Colour family of an OKLab colour: 1–12 for the hue sectors, 0 and 13 for dark and light
+ * neutrals (a black helmet and a grey wall are different things to keep).
+ */
+function family(L: number, a: number, b: number): number {
+  if (a * a + b * b < NEUTRAL_CHROMA * NEUTRAL_CHROMA) return L < NEUTRAL_SPLIT ? 0 : LIGHT_NEUTRAL;
   const degrees = (Math.atan2(b, a) * 180) / Math.PI + 360;
-  return 1 + (Math.floor(degrees / HUE_SECTOR) % (FAMILIES - 1));
+  return 1 + (Math.floor(degrees / HUE_SECTOR) % HUE_FAMILIES);
 }
 
 /** Difference of two hue angles in degrees, 0–180. */
@@ -108,7 +115,7 @@ function toSamples(rgb: Uint8Array): Samples {
     lab[p * 3] = colour.L;
     lab[p * 3 + 1] = colour.a;
     lab[p * 3 + 2] = colour.b;
-    const f = family(colour.a, colour.b);
+    const f = family(colour.L, colour.a, colour.b);
     families[p] = f;
     counts[f] = (counts[f] as number) + 1;
   }
@@ -279,8 +286,10 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
   const means = familyMeans(samples);
   const pinned = new Uint8Array(k);
 
-  // Largest families first, so a tight palette keeps the colours most people see.
-  const order = Array.from({ length: FAMILIES - 1 }, (_, i) => i + 1)
+  // Largest families first, so a tight palette keeps the colours most people see; the
+  // neutrals (a grey sky, a white wall) count as a family too, or a few colours would
+  // paint them in the nearest hue.
+  const order = Array.from({ length: FAMILIES }, (_, i) => i)
     .filter((f) => (samples.shares[f] as number) >= MIN_FAMILY_SHARE)
     .sort((f, g) => (samples.shares[g] as number) - (samples.shares[f] as number));
   for (const f of order) {
@@ -288,17 +297,23 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
     const b = means[f * 3 + 2] as number;
     const mean = means.subarray(f * 3, f * 3 + 3);
     const owner = nearest(mean, 0, centres, k);
-    if (keepsHue(centres, owner, a, b)) {
+    const kept =
+      f === 0 || f === LIGHT_NEUTRAL
+        ? Math.hypot(centres[owner * 3 + 1] as number, centres[owner * 3 + 2] as number) <
+          1.5 * NEUTRAL_CHROMA
+        : keepsHue(centres, owner, a, b);
+    if (kept) {
       pinned[owner] = 1;
       continue;
     }
     const { centre } = mostRedundant(centres, weights, k, pinned);
     if (centre < 0) break; // every centre already holds a family
-    // The family keeps its own colour, not a blend; the weights that choose which centre
-    // is redundant are left as they were, a cheap and close enough guide.
+    // The family's mean colour becomes a centre; the weights that choose which centre is
+    // redundant are left as they were, a cheap and close enough guide.
     centres.set(mean, centre * 3);
     pinned[centre] = 1;
   }
+  // One more Lloyd step lets every centre settle among the samples it now serves.
   if (pinned.some((p) => p)) weights = refine(samples, centres, k, 1);
 
   // Near-equal centres are bands nobody can tell apart (a soft gradient cut into twelve

@@ -3,7 +3,8 @@
  * and writes the results, plus a before/after contact sheet per photo, to `out/`.
  *
  *   npm start                      # writes out/
- *   npm start -- --out docs/examples --maxSide 480
+ *   npm start -- --out some/dir --maxSide 480
+ *   npm start -- --out docs/examples --sheets   # only the contact sheets (the README's examples)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,6 +38,7 @@ async function main() {
     options: {
       out: { type: 'string', default: 'out' },
       maxSide: { type: 'string', default: '1024' },
+      sheets: { type: 'boolean', default: false },
     },
   });
   const out = path.resolve(values.out);
@@ -48,8 +50,9 @@ async function main() {
     const cells: string[] = [];
     for (const style of STYLE_NAMES) {
       const result = await cartoonize(original, { style, maxSide: Number(values.maxSide) });
-      const file = path.join(out, `${path.parse(name).name}-${style}.jpg`);
-      await writeFile(file, result.data);
+      if (!values.sheets) {
+        await writeFile(path.join(out, `${path.parse(name).name}-${style}.jpg`), result.data);
+      }
       tiles.push(result.data);
       const ms = Object.values(result.timings).reduce((sum, t) => sum + t, 0);
       cells.push(`${style} ${ms.toFixed(0)} ms`);
@@ -60,9 +63,10 @@ async function main() {
       `${name.padEnd(14)} ${cells.join(', ')}  -> ${path.relative(process.cwd(), sheet)}`,
     );
   }
-  console.log(
-    `\nWrote ${PHOTO_NAMES.length * STYLE_NAMES.length} cartoons and their contact sheets to ${out}`,
-  );
+  const what = values.sheets
+    ? `${PHOTO_NAMES.length} contact sheets`
+    : `${PHOTO_NAMES.length * STYLE_NAMES.length} cartoons and their contact sheets`;
+  console.log(`\nWrote ${what} to ${out}`);
 }
 
 main().catch((err) => {

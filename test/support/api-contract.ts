@@ -315,7 +315,7 @@ export function describeHttpContract(target: ContractTarget): void {
       };
 
       expect(body.styles.map((s) => s.name)).toEqual(['classic', 'comic', 'sketch']);
-      expect(body.styles[1]?.defaults).toMatchObject({ colours: 6, edgeThickness: 1.5 });
+      expect(body.styles[1]?.defaults).toMatchObject({ colours: 8, edgeThickness: 1.5 });
       expect(body.options.maxSide).toEqual({ min: 16, max: 4096, integer: true });
     });
 

@@ -3,7 +3,16 @@ import path from 'node:path';
 import sharp from 'sharp';
 
 /** The photos in `test/fixtures/photos` (licences in LICENSES.md there). */
-export const PHOTO_NAMES = ['astronaut.png', 'coffee.png', 'chelsea.png', 'rocket.jpg'] as const;
+export const PHOTO_NAMES = [
+  'astronaut.png',
+  'coffee.png',
+  'chelsea.png',
+  'rocket.jpg',
+  'ladybird.jpg',
+  'kite.jpg',
+  'autumn.jpg',
+  'evening.jpg',
+] as const;
 export type PhotoName = (typeof PHOTO_NAMES)[number];
 
 export const FIXTURES_DIR = path.join(__dirname, '..', 'fixtures');

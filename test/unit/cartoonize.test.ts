@@ -132,13 +132,15 @@ describe('cartoonize: sizes and formats', () => {
   test('a large output is exact to the pixel, odd sizes included', async () => {
     const camera = await cameraJpeg('coffee.png', 4);
 
-    // 2449x1633 inside 2047 is 2047x1365: odd both ways, painted at 1024x683 and doubled.
+    // 2449x1633 inside 2047 is 2047x1365: odd both ways, painted at that size itself.
     const result = await cartoonize(camera, { maxSide: 2047 });
 
     expect([result.width, result.height]).toEqual([2047, 1365]);
     expect(await sharp(result.data).metadata()).toMatchObject({ width: 2047, height: 1365 });
+    // The same picture as at 512 px, though with finer outlines: they are found at a
+    // resolution tied to the output size (another photo is 20 or more away).
     const small = await cartoonize(camera, { maxSide: 512, format: 'png' });
-    expect(await perceptualDistance(result.data, small.data)).toBeLessThan(GOLDEN_TOLERANCE);
+    expect(await perceptualDistance(result.data, small.data)).toBeLessThan(GOLDEN_TOLERANCE * 2);
   });
 
   test('a sliver scaled below the median window still gives an image', async () => {
@@ -185,8 +187,10 @@ describe('cartoonize: input handling', () => {
     const fromUpright = await cartoonize(upright);
 
     expect([fromTagged.width, fromTagged.height]).toEqual([200, 300]);
+    // The palette is sampled on a grid, so a turned photo gets a slightly different sample
+    // (4.2 away when measured); turned the wrong way, the cartoon is 85 away.
     expect(await perceptualDistance(fromTagged.data, fromUpright.data)).toBeLessThan(
-      GOLDEN_TOLERANCE,
+      GOLDEN_TOLERANCE * 2,
     );
   });
 

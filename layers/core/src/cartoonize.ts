@@ -12,7 +12,7 @@ import {
 import { encodeImage } from './output';
 import { type Fields, paint } from './paint';
 import { choosePalette } from './palette';
-import { fitInside, renderSize, type Size } from './size';
+import { fitInside, type Size } from './size';
 
 /** Input limits, set once by each adapter (see DESIGN.md for why they differ per entry point). */
 export interface CartoonLimits {
@@ -28,20 +28,20 @@ export const DEFAULT_LIMITS: CartoonLimits = {
 };
 
 /**
- * Colours and outlines are found on an image no larger than this, where libvips' median and
- * blurs are cheap. Both are smooth fields, scaled up to the render size before quantising,
- * so region borders and lines stay crisp.
+ * Colours are found on an image no larger than this: the colour field is softened anyway, so
+ * more pixels would only cost time. It is interpolated up to the output size before it is
+ * quantised, so region borders are drawn at the output's own resolution.
  */
-export const ANALYSIS_SIDE = 512;
+export const COLOUR_SIDE = 640;
 
 /**
- * The cartoon is painted at no more than this long side. A larger output is painted at
- * 1/2 (1/3, ...) of its size and scaled up by pixel replication, which libvips does for a
- * fraction of the cost of interpolation. Measured with `npm run bench` on 2026-11-28, a
- * 2048 px result from a 4 MP photo: painted at 1024 px and interpolated up, 2.5x a plain
- * resize; at 768 px and interpolated, 2.1x; at 1024 px and replicated, 1.6–1.8x.
+ * Outlines are found at the output size up to this long side, and at half the output size
+ * above it (1024 px for a 2048 px output, 2048 px for 4096): tied to the output, so a subject
+ * a few percent of the frame wide keeps its outline at every size, at a quarter of the cost
+ * of full resolution for large outputs. The ink field is interpolated to the output and
+ * thresholded there, so lines stay crisp, with no doubled pixels.
  */
-export const RENDER_SIDE = 1024;
+export const INK_FULL_SIDE = 1024;
 
 /** Enough pixels, spread evenly over the image, for k-means to find the palette. */
 const PALETTE_SAMPLES = 8192;
@@ -116,22 +116,21 @@ async function draw(
   mark('probe');
 
   const output = fitInside(probe.width, probe.height, resolved.maxSide);
-  const { size: render, factor } = renderSize(output, RENDER_SIDE);
-  const { size: analysisSize, factor: analysisFactor } = analysisSizeFor(render);
+  const inkSize = inkSizeFor(output);
   const keepAlpha = probe.hasAlpha && resolved.format !== 'jpeg';
-  const decoded = await decode(bytes, probe, analysisSize, limits.maxPixels, keepAlpha);
+  const decoded = await decode(bytes, probe, inkSize, limits.maxPixels, keepAlpha);
   mark('decode');
 
   const [analysis, alpha] = await Promise.all([
-    analyse(decoded.rgb, analysisSize, analysisFactor, render, resolved),
-    decoded.alpha ? resizeRaw(decoded.alpha, analysisSize, 1, render) : undefined,
+    analyse(decoded.rgb, inkSize, resolved),
+    decoded.alpha ? resizeRaw(decoded.alpha, inkSize, 1, output) : undefined,
   ]);
   mark('analyse');
 
-  const painted = paint(analysis.fields, analysis.palette, resolved, alpha);
+  const painted = paint(analysis.fields, output, analysis.palette, resolved);
   mark('paint');
 
-  const encoded = await encodeImage(painted, render, alpha ? 4 : 3, { output, factor }, resolved);
+  const encoded = await encodeImage(painted, output, alpha, resolved);
   mark('encode');
 
   return {
@@ -192,57 +191,38 @@ function splitAlpha(rgba: Buffer): Decoded {
 }
 
 export interface Analysis {
-  /** Softened colour and ink coverage, at the render size. */
+  /** Softened colour and ink coverage, each at its analysis size. */
   readonly fields: Fields;
   /** Palette chosen from the photo, before the style's saturation is applied. */
   readonly palette: Uint8Array;
 }
 
-/**
- * The analysis size for a render size: half of it (or a third...) when the render size is at
- * least twice `ANALYSIS_SIDE`, so the colour field scales up by pixel replication; otherwise
- * the largest size within `ANALYSIS_SIDE`, scaled up by interpolation.
- */
-function analysisSizeFor(render: Size): { size: Size; factor: number } {
-  const factor = Math.floor(Math.max(render.width, render.height) / ANALYSIS_SIDE);
-  if (factor < 2) return { size: fitInside(render.width, render.height, ANALYSIS_SIDE), factor: 1 };
-  return {
-    size: { width: Math.ceil(render.width / factor), height: Math.ceil(render.height / factor) },
-    factor,
-  };
+/** The size outlines are found at for an output size (see `INK_FULL_SIDE`). */
+export function inkSizeFor(output: Size): Size {
+  const long = Math.max(output.width, output.height);
+  if (long <= INK_FULL_SIDE) return output;
+  return fitInside(output.width, output.height, Math.max(INK_FULL_SIDE, Math.ceil(long / 2)));
 }
 
 /**
- * Softened colour, outline mask and palette. The libvips work runs at the analysis size;
- * colour and ink are smooth fields, so scaling them to the render size loses nothing.
+ * Softened colour, outline mask and palette, from the photo at the ink size. The two run in
+ * parallel on libvips' threads.
  */
-async function analyse(
-  rgb: Buffer,
-  size: Size,
-  factor: number,
-  render: Size,
-  options: ResolvedOptions,
-): Promise<Analysis> {
-  const raw = { raw: { width: size.width, height: size.height, channels: 3 as const } };
-  // Smoothing is specified in analysis pixels; libvips blurs after it resizes, at render size.
-  const sigma = Math.max(
-    0.3,
-    (options.smoothing * Math.max(render.width, render.height)) / ANALYSIS_SIDE,
-  );
-  // The blur smooths away the steps of pixel replication, the cheaper way up when it fits.
-  const scaled =
-    factor > 1
-      ? sharp(rgb, raw)
-          .resize(size.width * factor, size.height * factor, { kernel: 'nearest' })
-          .extract({ left: 0, top: 0, ...render })
-      : sharp(rgb, raw).resize(render.width, render.height, { fit: 'fill', kernel: 'linear' });
-  const [colour, ink] = await Promise.all([
-    scaled.blur(sigma).raw().toBuffer(),
-    inkMask(rgb, size, options.edgeThickness).then((mask) => resizeRaw(mask, size, 1, render)),
-  ]);
+async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
+  const colourSize = fitInside(size.width, size.height, COLOUR_SIDE);
+  const long = Math.max(colourSize.width, colourSize.height);
+  // Smoothing is specified in pixels of a 512 px image, so the look does not depend on size.
+  const sigma = Math.max(0.3, (options.smoothing * long) / 512);
+  let pipeline = sharp(rgb, { raw: { ...size, channels: 3 } });
+  if (colourSize.width !== size.width || colourSize.height !== size.height)
+    pipeline = pipeline.resize(colourSize.width, colourSize.height, { fit: 'fill' });
+  // The outlines run on libvips' threads while this thread chooses the palette.
+  const ink = inkMask(rgb, size, options.edgeThickness);
+  ink.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
+  const colour = await pipeline.blur(sigma).raw().toBuffer();
   // The softened colour is what gets quantised, so the palette is chosen from it too.
   const palette = choosePalette(everyNthPixel(colour, PALETTE_SAMPLES), options.colours);
-  return { fields: { colour, ink }, palette };
+  return { fields: { colour, colourSize, ink: await ink, inkSize: size }, palette };
 }
 
 async function resizeRaw(pixels: Buffer, from: Size, channels: 1 | 3, to: Size): Promise<Buffer> {

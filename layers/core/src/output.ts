@@ -38,23 +38,17 @@ export function withFormat(
 }
 
 /**
- * Encodes raw pixels, scaling them from the render size up to the output size on the way:
- * each pixel is replicated `factor` times each way, then the extra row or column that
- * rounding up the render size added is cut off.
+ * Encodes packed RGB pixels, drawn at the output size, in the requested format; an alpha
+ * band, when given, is joined on by libvips on the way.
  */
 export async function encodeImage(
-  pixels: Buffer,
-  render: Size,
-  channels: 3 | 4,
-  { output, factor }: { readonly output: Size; readonly factor: number },
+  rgb: Buffer,
+  size: Size,
+  alpha: Buffer | undefined,
   options: { readonly format: OutputFormat; readonly quality: number },
 ): Promise<{ data: Buffer; contentType: string }> {
-  let pipeline = sharp(pixels, { raw: { width: render.width, height: render.height, channels } });
-  if (factor > 1) {
-    pipeline = pipeline
-      .resize(render.width * factor, render.height * factor, { kernel: 'nearest' })
-      .extract({ left: 0, top: 0, width: output.width, height: output.height });
-  }
+  let pipeline = sharp(rgb, { raw: { width: size.width, height: size.height, channels: 3 } });
+  if (alpha) pipeline = pipeline.joinChannel(alpha, { raw: { ...size, channels: 1 } });
   const data = await withFormat(pipeline, options.format, options.quality).toBuffer();
   return { data, contentType: CONTENT_TYPES[options.format] };
 }

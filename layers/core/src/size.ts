@@ -22,7 +22,8 @@ export function fitInside(width: number, height: number, side: number): Size {
 }
 
 /**
- * The size to paint at for an `output` larger than `maxSide`: the output divided by the
+ * No longer used by `cartoonize`, which paints every output at its own size (issue 7); kept
+ * because the package exports it. The size to paint at for an `output` larger than `maxSide`: the output divided by the
  * smallest whole `factor` that brings it within `maxSide` (rounded up, so `factor` times it
  * covers the output). A whole factor lets libvips scale up by pixel replication, which costs
  * a fraction of interpolation.

@@ -3,15 +3,18 @@
  * (see `CartoonOptions`); the preset only supplies defaults.
  */
 export interface StyleParameters {
-  /** Number of flat colours in the palette (2–32). Ignored by `sketch`, which is monochrome. */
+  /**
+   * Largest number of flat colours in the palette (2–32); colours nearly equal to another are
+   * merged, so a plain picture may get fewer. For `sketch`, the number of pencil tones.
+   */
   readonly colours: number;
   /** How dark the ink outlines are, 0 (none) to 1 (solid ink). */
   readonly edgeStrength: number;
   /** Outline thickness multiplier, 0.5 (fine) to 4 (heavy). */
   readonly edgeThickness: number;
-  /** Colour saturation multiplier applied before the palette is chosen, 0 to 3. */
+  /** Multiplier of the palette's OKLab chroma (hue and lightness kept), 0 to 3. */
   readonly saturation: number;
-  /** Softening before quantisation, in pixels of the working image (0.5–8); more hides texture. */
+  /** Softening before quantisation, in pixels of a 512 px image (0.5–8); more hides texture. */
   readonly smoothing: number;
 }
 
@@ -44,7 +47,7 @@ export const STYLES: Readonly<Record<StyleName, StylePreset>> = {
     description: 'Bold ink and a few saturated colours.',
     fill: 'palette',
     ink: [8, 8, 12],
-    colours: 6,
+    colours: 8,
     edgeStrength: 1,
     edgeThickness: 1.5,
     saturation: 1.6,

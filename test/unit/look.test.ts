@@ -1,0 +1,242 @@
+/**
+ * What issue 7 asks of the look, as measurements: every colour family keeps its hue, it is
+ * still a cartoon (flat areas, clean steps, no bands of near-equal tones), small subjects
+ * keep their outlines, and large outputs are drawn at their own resolution.
+ */
+import { cartoonize } from '@cartoon-compute/core';
+import sharp from 'sharp';
+import { srgbToOklab } from '../../layers/core/src/oklab';
+import { cameraJpeg, PHOTO_NAMES, photo } from '../support/fixtures';
+import { colourFidelity, flatShare, oklabDistance, replicationShare } from '../support/perceptual';
+
+jest.setTimeout(60_000);
+
+const COLOUR_STYLES = ['classic', 'comic'] as const;
+/**
+ * Share of a family's colourful pixels that must keep hue (±40°) and half their chroma.
+ * Before issue 7 the worst families kept 3% (classic) and 0% (comic) on the astronaut; the
+ * chosen palette keeps 72% and 64% there, the hardest photo (five hue families, black and
+ * white); the bars leave room for libvips' small differences between CPUs.
+ */
+const MIN_KEPT = { classic: 0.65, comic: 0.6 } as const;
+
+describe('colour fidelity (OKLab): every colour family keeps its hue', () => {
+  test.each(PHOTO_NAMES.flatMap((name) => COLOUR_STYLES.map((style) => [name, style] as const)))(
+    '%s in %s style',
+    async (name, style) => {
+      // Ink lines aside: the outlines are a separate layer, so the metric reads the fills.
+      const { data } = await cartoonize(photo(name), {
+        style,
+        edgeStrength: 0,
+        maxSide: 512,
+        format: 'png',
+      });
+
+      const families = await colourFidelity(photo(name), data);
+
+      expect(families.length).toBeGreaterThan(0);
+      // Listed on failure with their hue, share and how much survived.
+      expect(families.filter((family) => family.kept < MIN_KEPT[style])).toEqual([]);
+    },
+  );
+
+  test('the metric sees a lost hue: a grey copy keeps none of the ladybird photo', async () => {
+    const grey = await sharp(photo('ladybird.jpg')).greyscale().png().toBuffer();
+
+    const families = await colourFidelity(photo('ladybird.jpg'), grey);
+
+    expect(families.length).toBeGreaterThan(0);
+    for (const family of families) expect(family.kept).toBeLessThan(0.05);
+  });
+
+  test('the red ladybird stays red although it is a tiny share of the picture', async () => {
+    // Where the photo is strongly red (the ladybird's shell), the cartoon must be red too.
+    const { data } = await cartoonize(photo('ladybird.jpg'), {
+      style: 'classic',
+      edgeStrength: 0,
+      maxSide: 800,
+      format: 'png',
+    });
+    const size = { width: 800, height: 500 };
+    const [src, out] = await Promise.all(
+      [photo('ladybird.jpg'), data].map((image) =>
+        sharp(image).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer(),
+      ),
+    );
+    const lab = { L: 0, a: 0, b: 0 };
+    let red = 0;
+    let keptRed = 0;
+    for (let i = 0; i < (src as Buffer).length; i += 3) {
+      const s = src as Buffer;
+      srgbToOklab(s[i] as number, s[i + 1] as number, s[i + 2] as number, lab);
+      // OKLab hue of red-orange is about 20–50°, chroma well above a soft background's.
+      const hue = (Math.atan2(lab.b, lab.a) * 180) / Math.PI;
+      if (Math.hypot(lab.a, lab.b) < 0.15 || hue < 10 || hue > 60) continue;
+      red++;
+      const o = out as Buffer;
+      srgbToOklab(o[i] as number, o[i + 1] as number, o[i + 2] as number, lab);
+      const outHue = (Math.atan2(lab.b, lab.a) * 180) / Math.PI;
+      if (Math.hypot(lab.a, lab.b) > 0.08 && outHue > -10 && outHue < 80) keptRed++;
+    }
+
+    expect(red / (size.width * size.height)).toBeLessThan(0.005);
+    expect(red).toBeGreaterThan(100);
+    expect(keptRed / red).toBeGreaterThan(0.7);
+  });
+});
+
+describe('still a cartoon', () => {
+  test('a detailed painting becomes flat areas: far more flat neighbourhoods than the source', async () => {
+    const { data, width, height } = await cartoonize(photo('autumn.jpg'), {
+      maxSide: 1024,
+      format: 'png',
+    });
+    const source = await sharp(photo('autumn.jpg')).resize(width, height).png().toBuffer();
+
+    const cartoon = await flatShare(data);
+    const painting = await flatShare(source);
+
+    expect(cartoon).toBeGreaterThan(0.6);
+    expect(cartoon).toBeGreaterThan(painting * 4);
+  });
+
+  test('a smooth gradient becomes a few clean steps, not speckle and not near-equal bands', async () => {
+    // A soft green sky-to-meadow gradient with sensor-like noise, 1200×400.
+    const width = 1200;
+    const height = 400;
+    const pixels = Buffer.alloc(width * height * 3);
+    let state = 7;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const t = x / (width - 1);
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+        const noise = (state >>> 29) - 4;
+        const i = (y * width + x) * 3;
+        pixels[i] = 60 + 90 * t + noise;
+        pixels[i + 1] = 110 + 100 * t + noise;
+        pixels[i + 2] = 50 + 70 * t + noise;
+      }
+    }
+    const input = await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
+
+    const { data } = await cartoonize(input, { style: 'classic', maxSide: 1200, format: 'png' });
+
+    const { data: out } = await sharp(data).raw().toBuffer({ resolveWithObject: true });
+    // Along the middle row: the colours seen, in order, each a run.
+    const runs: Array<[number, number, number]> = [];
+    const row = (height / 2) * width * 3;
+    for (let x = 0; x < width; x++) {
+      const i = row + x * 3;
+      const colour: [number, number, number] = [
+        out[i] as number,
+        out[i + 1] as number,
+        out[i + 2] as number,
+      ];
+      const last = runs[runs.length - 1];
+      if (!last || last.some((v, c) => v !== colour[c])) runs.push(colour);
+    }
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.length).toBeLessThanOrEqual(6);
+    // No speckle: every step appears once, in one run.
+    expect(new Set(runs.map((c) => c.join())).size).toBe(runs.length);
+    // No near-equal bands: neighbouring steps are clearly different tones.
+    for (let r = 1; r < runs.length; r++) {
+      expect(oklabDistance(runs[r - 1] as number[], runs[r] as number[])).toBeGreaterThan(0.04);
+    }
+    // And the steps are clean vertical bands: each column is one colour top to bottom.
+    let uneven = 0;
+    for (let x = 0; x < width; x++) {
+      for (let y = 1; y < height; y++) {
+        const a = (y * width + x) * 3;
+        const b = ((y - 1) * width + x) * 3;
+        if (out[a] !== out[b] || out[a + 1] !== out[b + 1] || out[a + 2] !== out[b + 2]) uneven++;
+      }
+    }
+    expect(uneven / (width * height)).toBeLessThan(0.01);
+  });
+});
+
+/** A soft green background with a red disc `share` of the width across at (cx, cy). */
+async function smallSubject(width: number, height: number, share: number): Promise<Buffer> {
+  const r = (width * share) / 2;
+  const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
+    <defs><linearGradient id="g"><stop offset="0" stop-color="#5d8a3a"/><stop offset="1" stop-color="#9cc27a"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>
+    <circle cx="${width * 0.6}" cy="${height * 0.45}" r="${r}" fill="#a8180f"/>
+  </svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
+}
+
+/**
+ * Share of the disc's perimeter that is outlined: of 90 directions from its centre, those
+ * with a dark ink pixel within 30% of the radius of its edge.
+ */
+async function outlinedPerimeter(image: Buffer, share: number): Promise<number> {
+  const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const cx = info.width * 0.6;
+  const cy = info.height * 0.45;
+  const r = (info.width * share) / 2;
+  const band = Math.max(2, r * 0.3);
+  const directions = 90;
+  let outlined = 0;
+  for (let k = 0; k < directions; k++) {
+    const angle = (k / directions) * 2 * Math.PI;
+    for (let d = r - band; d <= r + band; d += 0.5) {
+      const x = Math.round(cx + d * Math.cos(angle));
+      const y = Math.round(cy + d * Math.sin(angle));
+      if ((data[y * info.width + x] as number) < 60) {
+        outlined++;
+        break;
+      }
+    }
+  }
+  return outlined / directions;
+}
+
+describe('outlines at a resolution tied to the output', () => {
+  // Found at 512 px whatever the output size, as before issue 7, the outline of this disc
+  // covered 96%, 73% and 57% of its perimeter at maxSide 1024, 2048 and 4096.
+  test.each([512, 1024, 2048, 4096])(
+    'a subject 1%% of the frame wide keeps its outline at maxSide %i',
+    async (maxSide) => {
+      const input = await smallSubject(4096, 2731, 0.01);
+
+      const { data } = await cartoonize(input, { style: 'classic', maxSide, format: 'png' });
+
+      expect(await outlinedPerimeter(data, 0.01)).toBeGreaterThanOrEqual(0.9);
+    },
+  );
+});
+
+describe('every output size drawn at its own resolution', () => {
+  test.each([2048, 4096])('no doubled pixels at maxSide %i', async (maxSide) => {
+    const camera = await cameraJpeg('ladybird.jpg', maxSide === 4096 ? 12 : 4);
+
+    const { data } = await cartoonize(camera, { maxSide, format: 'png' });
+
+    // Colour changes between columns 2k|2k+1 and 2k+1|2k+2 are equally likely in a picture
+    // drawn at its own size; replicated pixels only ever change at one of the two.
+    // The middle 1024×1024 is plenty of borders, and keeps the test quick.
+    const middle = await sharp(data)
+      .extract({ left: 512, top: 256, width: 1024, height: 1024 })
+      .png()
+      .toBuffer();
+    const share = await replicationShare(middle);
+    expect(share).toBeGreaterThan(0.4);
+    expect(share).toBeLessThan(0.6);
+  });
+
+  test('the step measure sees doubled pixels', async () => {
+    const small = await sharp(photo('ladybird.jpg')).resize(800).raw().toBuffer({
+      resolveWithObject: true,
+    });
+    const doubled = await sharp(small.data, { raw: small.info })
+      .resize(1600, undefined, { kernel: 'nearest' })
+      .png()
+      .toBuffer();
+
+    expect(await replicationShare(doubled)).toBeGreaterThan(0.95);
+  });
+});

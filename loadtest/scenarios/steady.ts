@@ -86,6 +86,9 @@ export async function steady(
   },
 ): Promise<PhaseResult[]> {
   const phases: PhaseResult[] = [];
+  // A short sequential warm-up, not recorded: the steady phases measure warm environments,
+  // the cold burst measures cold ones.
+  await runLoad({ ...requestFor(variant, workload), connections: 1, amount: 2 });
   for (const rate of options.rates) {
     const phase = `steady ${rate}/s`;
     phases.push(

@@ -2,14 +2,11 @@
  * report.html: one self-contained page (chart.js's UMD build inlined, the figures inlined as
  * JSON, no network requests) with the run's charts, each captioned with where it was measured.
  * The chart specs are built here, in TypeScript, so they are tested without a browser; the
- * page only hands them to chart.js.
+ * page only hands them to chart.js. No file access here (the caller reads chart.js), so the
+ * module stays loadable in a browser like the rest of loadtest/'s top level.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { LoadtestReport } from './report-json';
 import { perSecond } from './stats';
-
-const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 
 interface Point {
   readonly x: number;
@@ -195,16 +192,16 @@ const escapeHtml = (s: string) =>
 const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /**
- * The page.
+ * The page, with `chartJs` (the text of chart.js's UMD build) inlined.
  *
  * @example
  * ```ts
- * writeFileSync('report.html', reportHtml(report, reportMarkdown(report)));
+ * writeFileSync('report.html', reportHtml(report, reportMarkdown(report), readFileSync(CHART_JS_UMD, 'utf8')));
  * ```
  */
-export function reportHtml(r: LoadtestReport, markdown: string): string {
+export function reportHtml(r: LoadtestReport, markdown: string, chartJs: string): string {
   const charts = chartSpecs(r);
-  const chartJs = readFileSync(CHART_JS, 'utf8').replace(/<\/script/gi, '<\\/script');
+  const script = chartJs.replace(/<\/script/gi, '<\\/script');
   const where = escapeHtml(r.measuredWhere);
   const figures = charts
     .map(
@@ -223,7 +220,7 @@ export function reportHtml(r: LoadtestReport, markdown: string): string {
 ${figures}
 <h2>Summary</h2>
 <pre>${escapeHtml(markdown)}</pre>
-<script>${chartJs}</script>
+<script>${script}</script>
 <script>
 const specs = ${inlineJson(charts)};
 window.__charts = [];

@@ -190,7 +190,7 @@ export function reportMarkdown(r: LoadtestReport): string {
   if (r.bare) {
     out.push(
       '',
-      `Bare cartoonize() in this process: p50 ${f(r.bare.duration.p50)} ms over ${r.bare.duration.count} runs, ${f(r.bare.throughputPerS, 2)} images/s with ${r.bare.processes} process.`,
+      `Bare cartoonize() in the load test's own Node: p50 ${f(r.bare.duration.p50)} ms over ${r.bare.duration.count} runs, ${f(r.bare.throughputPerS, 2)} images/s with ${r.bare.processes} process(es).`,
     );
   }
   out.push('', '## Published cold starts of a trivial function (real Lambda)', '');

@@ -3,7 +3,18 @@
  * can be tested on fixed inputs.
  */
 import type { Report } from '../local-cloud/report-log';
-import type { Sample } from './load';
+
+/** One answered request. */
+export interface Sample {
+  /** When it completed, ms after the load began. */
+  readonly endMs: number;
+  readonly latencyMs: number;
+  readonly status: number;
+  /** The `x-cold-start` header: true, false, or undefined when absent. */
+  readonly coldHeader?: boolean;
+  /** `retry-after` when the answer carried one (503s and 429s). */
+  readonly retryAfter?: string;
+}
 
 export const SCENARIOS = ['cold', 'steady', 'saturation', 's3'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -74,7 +85,7 @@ export interface S3BatchResult {
 }
 
 export interface BareResult {
-  /** The bare cartoonize() time of the same image and options, in this process. */
+  /** The bare cartoonize() time of the same image and options, in the load test's own Node. */
   readonly durationsMs: readonly number[];
   /** Images per second one process turns out, sequentially. */
   readonly throughputPerS: number;

@@ -5,10 +5,10 @@
  * exit 2; a failed run exits 1.
  */
 import { awsTarget } from '../loadtest/aws-target';
-import { localTarget } from '../loadtest/local-target';
-import { HELP, type LoadtestOptions, parseOptions, UsageError } from '../loadtest/options';
+import { localTarget } from '../loadtest/node/local-target';
+import { HELP, type LoadtestOptions, parseOptions, UsageError } from '../loadtest/node/options';
+import { runLoadtest } from '../loadtest/node/runner';
 import { Progress } from '../loadtest/progress';
-import { runLoadtest } from '../loadtest/runner';
 import type { Target } from '../loadtest/target';
 
 async function main(): Promise<number> {

@@ -4,7 +4,7 @@
  * cold minus warm is the cold-start penalty). autocannon expresses the burst directly
  * (`connections: N, amount: N`: each connection sends exactly one request, all at once).
  */
-import { runLoad } from '../load';
+import { runLoad } from '../node/load';
 import type { ColdBurstResult } from '../results';
 import type { Target, VariantEndpoint } from '../target';
 import { requestFor, type Workload } from './request';

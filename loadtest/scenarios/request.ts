@@ -2,7 +2,7 @@
  * The request each variant is loaded with: `POST /cartoon` with the test image for the cartoon
  * variants, `GET /hello` for the trivial baseline.
  */
-import type { LoadOptions } from '../load';
+import type { LoadOptions } from '../node/load';
 import type { VariantEndpoint } from '../target';
 
 export interface Workload {

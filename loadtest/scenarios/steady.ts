@@ -3,7 +3,7 @@
  * stepped up phase by phase. Each phase keeps its samples (latency over time), autocannon's
  * histogram, status counts (429 = throttled) and the REPORT lines written meanwhile.
  */
-import { runLoad } from '../load';
+import { runLoad } from '../node/load';
 import type { PhaseResult } from '../results';
 import type { Target, VariantEndpoint } from '../target';
 import { requestFor, type Workload } from './request';

@@ -1,4 +1,4 @@
-import { HELP, parseOptions, UsageError } from '../../../loadtest/options';
+import { HELP, parseOptions, UsageError } from '../../../loadtest/node/options';
 
 describe('parseOptions', () => {
   it('defaults to the full profile against the local cloud, every variant and scenario', () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { CHART_JS_UMD } from '../../../loadtest/node/runner';
 import { chartSpecs, reportHtml } from '../../../loadtest/report-html';
 import { buildReport } from '../../../loadtest/report-json';
 import { runInput } from './run-input';
@@ -48,7 +50,7 @@ describe('chartSpecs', () => {
 
 describe('reportHtml', () => {
   const report = buildReport(runInput());
-  const html = reportHtml(report, '# md </script> & more');
+  const html = reportHtml(report, '# md </script> & more', readFileSync(CHART_JS_UMD, 'utf8'));
 
   it('is self-contained: chart.js inlined, no external URL loaded', () => {
     expect(html).toContain('Chart.js');

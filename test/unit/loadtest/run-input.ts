@@ -3,7 +3,7 @@
  * summaries can be worked out by hand (the arithmetic is in the tests).
  */
 
-import type { Sample } from '../../../loadtest/load';
+import type { Sample } from '../../../loadtest/node/load';
 import type { PhaseResult, RunInput } from '../../../loadtest/results';
 import type { Report } from '../../../local-cloud/report-log';
 

@@ -20,14 +20,14 @@ import {
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type FrontDoor, startFrontDoor } from '../local-cloud/front-door';
-import { FunctionPool } from '../local-cloud/function-pool';
-import { type Endpoints, type LocalCloud, startLocalCloud } from '../local-cloud/local-cloud';
-import { parseReports, type Report } from '../local-cloud/report-log';
-import { LOCAL_ACCOUNT, readTopology, type VariantTopology } from '../local-cloud/topology';
-import type { LogMark, Target, VariantEndpoint } from './target';
+import { type FrontDoor, startFrontDoor } from '../../local-cloud/front-door';
+import { FunctionPool } from '../../local-cloud/function-pool';
+import { type Endpoints, type LocalCloud, startLocalCloud } from '../../local-cloud/local-cloud';
+import { parseReports, type Report } from '../../local-cloud/report-log';
+import { LOCAL_ACCOUNT, readTopology, type VariantTopology } from '../../local-cloud/topology';
+import type { LogMark, Target, VariantEndpoint } from '../target';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 /** The templates the local cloud runs today; the other variants join with their topologies. */
 export const LOCAL_TEMPLATES: Readonly<Record<string, string>> = {
   'lambda-zip': path.join(ROOT, '.serverless', 'cloudformation-template-update-stack.json'),

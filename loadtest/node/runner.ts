@@ -6,27 +6,32 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { LoadtestOptions } from './options';
-import { Progress } from './progress';
-import { reportHtml } from './report-html';
-import { buildReport, type LoadtestReport } from './report-json';
-import { reportMarkdown } from './report-md';
+import { Progress } from '../progress';
+import { reportHtml } from '../report-html';
+import { buildReport, type LoadtestReport } from '../report-json';
+import { reportMarkdown } from '../report-md';
 import type {
   ColdBurstResult,
   PhaseResult,
   RunInput,
   S3BatchResult,
   SaturationResult,
-} from './results';
-import { bareCartoonize } from './scenarios/bare';
-import { coldBurst } from './scenarios/cold-burst';
-import type { Workload } from './scenarios/request';
-import { s3Batch } from './scenarios/s3-batch';
-import { saturation } from './scenarios/saturation';
-import { steady } from './scenarios/steady';
-import type { Target } from './target';
+} from '../results';
+import { bareCartoonize } from '../scenarios/bare';
+import { coldBurst } from '../scenarios/cold-burst';
+import type { Workload } from '../scenarios/request';
+import { s3Batch } from '../scenarios/s3-batch';
+import { saturation } from '../scenarios/saturation';
+import { steady } from '../scenarios/steady';
+import type { Target } from '../target';
+import type { LoadtestOptions } from './options';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
+/** chart.js's UMD build, inlined into report.html. */
+export const CHART_JS_UMD = path.join(
+  path.dirname(require.resolve('chart.js')),
+  'chart.umd.min.js',
+);
 export const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'rocket.jpg');
 
 export interface RunOutput {
@@ -182,6 +187,9 @@ export async function runLoadtest(
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(dir, 'report.md'), markdown);
-  writeFileSync(path.join(dir, 'report.html'), reportHtml(report, markdown));
+  writeFileSync(
+    path.join(dir, 'report.html'),
+    reportHtml(report, markdown, readFileSync(CHART_JS_UMD, 'utf8')),
+  );
   return { dir, report, markdown };
 }

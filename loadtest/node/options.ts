@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { STYLE_NAMES } from '@cartoon-compute/core';
-import { SCENARIOS, type ScenarioName } from './results';
+import { SCENARIOS, type ScenarioName } from '../results';
 
 export const ALL_VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
 /** The core's own list, so a new style needs no change here. */

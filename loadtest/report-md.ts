@@ -210,7 +210,7 @@ export function reportMarkdown(r: LoadtestReport): string {
       ]),
     ),
   );
-  out.push('No stored figure for nodejs24.x container images was found; none is given.');
+  out.push('', 'No stored figure for nodejs24.x container images was found; none is given.');
   out.push('', `## Cost (${r.cost.basis})`, '');
   out.push(
     table(

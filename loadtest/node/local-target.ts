@@ -174,12 +174,11 @@ async function waitUntil(done: () => boolean, ms: number): Promise<boolean> {
  */
 export async function localTarget(options: LocalTargetOptions): Promise<Target> {
   const note = options.note ?? (() => undefined);
-  const runnable = options.variants.filter((v) => v in LOCAL_TEMPLATES);
-  for (const v of options.variants) {
-    if (!(v in LOCAL_TEMPLATES) && v !== TRIVIAL) {
-      note(`${v}: not run, the local cloud does not host it yet`);
+  const skipped = (hosted: (v: string) => boolean) => {
+    for (const v of options.variants) {
+      if (!hosted(v)) note(`${v}: not run, the local cloud does not host it yet`);
     }
-  }
+  };
   const work = mkdtempSync(path.join(tmpdir(), 'loadtest-'));
   const closers: (() => Promise<void>)[] = [
     async () => rmSync(work, { recursive: true, force: true }),
@@ -192,11 +191,26 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
     let endpoints: Endpoints;
     let cloud: LocalCloud | undefined;
     let topologies: readonly VariantTopology[];
-    if (running && runnable.every((v) => running.variants[v]?.url)) {
+    // A running cloud is used for whichever requested variants it hosts (lambda-image and
+    // fargate join endpoints.json with the same shape); one started here can only run the
+    // templates this module knows.
+    const hostedByRunning = running
+      ? options.variants.filter((v) => running.variants[v]?.url !== undefined)
+      : [];
+    let runnable: string[];
+    if (running && hostedByRunning.length > 0) {
+      runnable = hostedByRunning;
+      skipped((v) => hostedByRunning.includes(v));
       endpoints = running;
-      topologies = runnable.map((v) => readTopology(v, LOCAL_TEMPLATES[v] ?? ''));
+      // The template names each variant's HTTP function, whose log file holds its REPORT lines.
+      topologies = runnable.flatMap((v) => {
+        const template = LOCAL_TEMPLATES[v];
+        return template && existsSync(template) ? [readTopology(v, template)] : [];
+      });
       note(`used the running local cloud (${path.join(options.stateDir, 'endpoints.json')})`);
     } else {
+      runnable = options.variants.filter((v) => v in LOCAL_TEMPLATES);
+      skipped((v) => v in LOCAL_TEMPLATES);
       for (const v of runnable) {
         if (!existsSync(LOCAL_TEMPLATES[v] ?? '')) {
           throw new Error(
@@ -263,6 +277,14 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
       },
       async makeCold(variant) {
         const pool = pools.get(variant);
+        if (variant === 'fargate') {
+          // Locally a fargate cold start is a freshly started task (a new Node process loading
+          // the server); the load test cannot restart the local cloud's tasks, so it says so.
+          return {
+            cold: false,
+            how: 'not forced: a fargate cold start is a freshly started task, and the load test cannot restart local tasks',
+          };
+        }
         if (pool === undefined) {
           return {
             cold: false,

@@ -1,9 +1,13 @@
 // The load runner and the scenarios against a tiny HTTP server on an ephemeral port, with a
 // target that needs no cloud: what autocannon is asked to do (a burst of N at once, a fixed
 // rate) and what the scenarios make of the answers (x-cold-start, 503 with Retry-After).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { runLoad } from '../../loadtest/node/load';
+import { localTarget, runningLocalCloud } from '../../loadtest/node/local-target';
 import { coldBurst } from '../../loadtest/scenarios/cold-burst';
 import type { Workload } from '../../loadtest/scenarios/request';
 import { resultKey } from '../../loadtest/scenarios/s3-batch';
@@ -166,5 +170,64 @@ describe('resultKey', () => {
   it('is cartoons/<upload name>.jpg', () => {
     expect(resultKey('uploads/a.jpg')).toBe('cartoons/a.jpg.jpg');
     expect(resultKey('uploads/IMG 1.HEIC')).toBe('cartoons/IMG 1.HEIC.jpg');
+  });
+});
+
+describe('a local cloud that is already running', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'loadtest-running-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const endpoints = (variants: Record<string, { url: string; bucket: string }>) =>
+    writeFileSync(
+      path.join(dir, 'endpoints.json'),
+      JSON.stringify({
+        s3: {
+          endpoint: 'http://127.0.0.1:1',
+          region: 'us-east-1',
+          accessKeyId: 'local',
+          secretAccessKey: 'local',
+        },
+        variants,
+        queues: {},
+        logs: path.join(dir, 'logs'),
+      }),
+    );
+
+  it('is used when every variant in endpoints.json answers /health, for the variants it hosts', async () => {
+    endpoints({
+      'lambda-zip': { url, bucket: 'zip-bucket' },
+      'lambda-image': { url, bucket: 'image-bucket' },
+    });
+    expect((await runningLocalCloud(dir))?.variants['lambda-image']?.url).toBe(url);
+    const notes: string[] = [];
+    const target = await localTarget({
+      variants: ['lambda-zip', 'lambda-image', 'fargate'],
+      stateDir: dir,
+      idleTimeoutMs: 1000,
+      note: (n) => notes.push(n),
+    });
+    try {
+      expect(target.variants.map((v) => v.name)).toEqual(['lambda-zip', 'lambda-image', 'trivial']);
+      expect(notes).toEqual([
+        'fargate: not run, the local cloud does not host it yet',
+        `used the running local cloud (${path.join(dir, 'endpoints.json')})`,
+      ]);
+      // Not started here, so not reaped on demand: the burst says so rather than pretend.
+      expect(await target.makeCold('lambda-zip')).toEqual({
+        cold: false,
+        how: expect.stringContaining('not started by the load test'),
+      });
+      expect((await target.makeCold('fargate')).how).toContain('freshly started task');
+    } finally {
+      await target.close();
+    }
+  }, 20_000);
+
+  it('is not used when a front door does not answer', async () => {
+    endpoints({ 'lambda-zip': { url: 'http://127.0.0.1:1', bucket: 'b' } });
+    expect(await runningLocalCloud(dir)).toBeUndefined();
   });
 });

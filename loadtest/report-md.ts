@@ -81,6 +81,17 @@ export function reportMarkdown(r: LoadtestReport): string {
       ),
     );
   }
+  for (const c of r.raw.cold) {
+    // Each request of the burst, in the order answered: latency, and C for a cold answer.
+    const each = c.samples.map(
+      (s) =>
+        `${f(s.latencyMs, 0)}${s.coldHeader ? ' C' : ''}${s.status === 200 ? '' : ` (${s.status})`}`,
+    );
+    out.push(
+      '',
+      `${c.variant} burst, each request (ms, C = x-cold-start): ${each.join(', ') || '-'}`,
+    );
+  }
   if (r.phases.length > 0) {
     out.push('', `## Steady phases and ramp (${r.where})`, '');
     out.push(

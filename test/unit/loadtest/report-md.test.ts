@@ -32,6 +32,13 @@ describe('reportMarkdown', () => {
     );
   });
 
+  it('lists each burst request with its latency and whether it was cold', () => {
+    expect(md).toContain(
+      'lambda-zip burst, each request (ms, C = x-cold-start): 500 C, 600 C, 700 C',
+    );
+    expect(md).toContain('trivial burst, each request (ms, C = x-cold-start): 150 C, 250 C');
+  });
+
   it('shows a dash, not NaN, for what was not measured', () => {
     expect(md).not.toContain('NaN');
   });

@@ -1,0 +1,254 @@
+/**
+ * The load test's flags, profiles and their checks. `--profile smoke` runs every scenario with
+ * small numbers (under two minutes); `--profile full` is the default. Flags given override the
+ * profile. A bad flag is a UsageError (the CLI exits 2).
+ */
+import { parseArgs } from 'node:util';
+import { STYLE_NAMES } from '@cartoon-compute/core';
+import { SCENARIOS, type ScenarioName } from '../results';
+
+export const ALL_VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
+/** The core's own list, so a new style needs no change here. */
+export const STYLES = STYLE_NAMES;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface LoadtestOptions {
+  readonly target: 'local' | 'aws';
+  readonly stage: string;
+  readonly region: string;
+  readonly profile: 'smoke' | 'full';
+  readonly variants: readonly string[];
+  readonly scenarios: readonly ScenarioName[];
+  readonly coldN: number;
+  readonly warmN: number;
+  readonly rates: readonly number[];
+  readonly durationS: number;
+  readonly rampSteps: number;
+  readonly rampStepS: number;
+  readonly saturationStart: number;
+  readonly saturationMax: number;
+  readonly saturationStepS: number;
+  readonly p99BoundMs: number;
+  readonly s3Images: number;
+  readonly style: string;
+  readonly maxSide: number;
+  readonly imageSide: number;
+  readonly bareRuns: number;
+  readonly idleTimeoutS: number;
+  readonly timeoutS: number;
+  readonly stateDir: string;
+  readonly out: string;
+}
+
+const PROFILES: Record<
+  LoadtestOptions['profile'],
+  Omit<
+    LoadtestOptions,
+    'target' | 'stage' | 'region' | 'profile' | 'variants' | 'scenarios' | 'stateDir' | 'out'
+  >
+> = {
+  smoke: {
+    coldN: 3,
+    warmN: 3,
+    rates: [1, 3],
+    durationS: 3,
+    rampSteps: 2,
+    rampStepS: 2,
+    saturationStart: 2,
+    saturationMax: 8,
+    saturationStepS: 3,
+    p99BoundMs: 2000,
+    s3Images: 3,
+    style: 'classic',
+    maxSide: 320,
+    imageSide: 320,
+    bareRuns: 5,
+    idleTimeoutS: 2,
+    timeoutS: 30,
+  },
+  full: {
+    coldN: 10,
+    warmN: 20,
+    rates: [1, 5, 20],
+    durationS: 30,
+    rampSteps: 5,
+    rampStepS: 10,
+    saturationStart: 2,
+    saturationMax: 128,
+    saturationStepS: 15,
+    p99BoundMs: 2000,
+    s3Images: 20,
+    style: 'classic',
+    maxSide: 1024,
+    imageSide: 640,
+    bareRuns: 20,
+    idleTimeoutS: 5,
+    timeoutS: 30,
+  },
+};
+
+export const HELP = `Usage: npm run loadtest -- [options]
+
+Loads the variants with the same scenarios and writes reports/<timestamp>/report.{json,md,html}.
+
+Where:
+  --target <local|aws>     local: this machine's local cloud, used when endpoints.json names a
+                           live one, else started for the run and stopped after (default local)
+  --stage <stage>          aws: the deployed stage whose stacks' outputs name the endpoints (default dev)
+  --region <region>        aws: the stacks' region (default us-east-1)
+  --state-dir <dir>        local: where a running local cloud's endpoints.json is (default .local-cloud)
+
+What:
+  --profile <smoke|full>   smoke: every scenario with small numbers, under two minutes (default full)
+  --variants <list>        comma-separated: lambda-zip,lambda-image,fargate (default all; the
+                           local cloud runs the ones it hosts and says which it skipped)
+  --scenarios <list>       comma-separated: cold,steady,saturation,s3 (default all)
+
+How much (each overrides the profile):
+  --cold <n>               simultaneous first requests in the cold burst
+  --warm <n>               sequential warm requests after the burst
+  --rates <list>           steady arrival rates, requests per second, e.g. 1,5,20
+  --duration <s>           seconds per steady phase
+  --ramp-steps <n>         ramp phases from the lowest rate to the highest
+  --ramp-step <s>          seconds per ramp phase
+  --saturation-max <r>     highest rate the saturation search tries (it doubles from 2/s)
+  --saturation-step <s>    seconds per saturation step
+  --p99-bound <ms>         a saturation step holds while p99 stays under this
+  --s3-images <n>          images dropped into each bucket
+  --style <name>           cartoon style (${STYLE_NAMES.join(', ')})
+  --max-side <px>          the maxSide query of POST /cartoon
+  --image-side <px>        the test photo is resized to this longest side before sending
+  --bare-runs <n>          in-process cartoonize() runs for the bare yardstick
+  --idle-timeout <s>       local: environments' idle timeout in a cloud started here
+  --timeout <s>            a request without an answer by then counts as timed out
+  --out <dir>              reports folder (default reports)
+  --help                   this text`;
+
+function num(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  integer = true,
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new UsageError(
+      `--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+function list<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] {
+  if (raw === undefined) return [...allowed];
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item as T))
+      throw new UsageError(`--${name}: unknown "${item}"; known: ${allowed.join(', ')}`);
+  }
+  if (items.length === 0)
+    throw new UsageError(`--${name} needs at least one of ${allowed.join(', ')}`);
+  return items as T[];
+}
+
+/**
+ * Reads the flags; undefined for --help.
+ *
+ * @example
+ * ```ts
+ * parseOptions(['--profile', 'smoke', '--variants', 'lambda-zip'])?.coldN; // 3
+ * ```
+ * @throws {UsageError} on an unknown flag or a bad value.
+ */
+export function parseOptions(argv: readonly string[]): LoadtestOptions | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        target: { type: 'string' },
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        'state-dir': { type: 'string' },
+        profile: { type: 'string' },
+        variants: { type: 'string' },
+        scenarios: { type: 'string' },
+        cold: { type: 'string' },
+        warm: { type: 'string' },
+        rates: { type: 'string' },
+        duration: { type: 'string' },
+        'ramp-steps': { type: 'string' },
+        'ramp-step': { type: 'string' },
+        'saturation-max': { type: 'string' },
+        'saturation-step': { type: 'string' },
+        'p99-bound': { type: 'string' },
+        's3-images': { type: 'string' },
+        style: { type: 'string' },
+        'max-side': { type: 'string' },
+        'image-side': { type: 'string' },
+        'bare-runs': { type: 'string' },
+        'idle-timeout': { type: 'string' },
+        timeout: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (values.help) return undefined;
+  const s = (k: string) => values[k] as string | undefined;
+  const target = s('target') ?? 'local';
+  if (target !== 'local' && target !== 'aws')
+    throw new UsageError(`--target must be local or aws, got "${target}"`);
+  const profile = s('profile') ?? 'full';
+  if (profile !== 'smoke' && profile !== 'full')
+    throw new UsageError(`--profile must be smoke or full, got "${profile}"`);
+  const p = PROFILES[profile];
+  const style = s('style') ?? p.style;
+  if (!STYLES.includes(style as (typeof STYLES)[number]))
+    throw new UsageError(`--style: unknown "${style}"; known: ${STYLES.join(', ')}`);
+  const rates =
+    s('rates') === undefined
+      ? p.rates
+      : (s('rates') ?? '').split(',').map((r) => num('rates', r.trim(), 0, 0.1, false));
+  if (rates.length === 0) throw new UsageError('--rates needs at least one rate');
+  const saturationMax = num('saturation-max', s('saturation-max'), p.saturationMax, 1, false);
+  return {
+    target,
+    stage: s('stage') ?? 'dev',
+    region: s('region') ?? 'us-east-1',
+    profile,
+    variants: list('variants', s('variants'), ALL_VARIANTS),
+    scenarios: list('scenarios', s('scenarios'), SCENARIOS),
+    coldN: num('cold', s('cold'), p.coldN, 1),
+    warmN: num('warm', s('warm'), p.warmN, 1),
+    rates,
+    durationS: num('duration', s('duration'), p.durationS, 1),
+    rampSteps: num('ramp-steps', s('ramp-steps'), p.rampSteps, 0),
+    rampStepS: num('ramp-step', s('ramp-step'), p.rampStepS, 1),
+    saturationStart: Math.min(p.saturationStart, saturationMax),
+    saturationMax,
+    saturationStepS: num('saturation-step', s('saturation-step'), p.saturationStepS, 1),
+    p99BoundMs: num('p99-bound', s('p99-bound'), p.p99BoundMs, 1, false),
+    s3Images: num('s3-images', s('s3-images'), p.s3Images, 0),
+    style,
+    maxSide: num('max-side', s('max-side'), p.maxSide, 16),
+    imageSide: num('image-side', s('image-side'), p.imageSide, 16),
+    bareRuns: num('bare-runs', s('bare-runs'), p.bareRuns, 1),
+    idleTimeoutS: num('idle-timeout', s('idle-timeout'), p.idleTimeoutS, 0.5, false),
+    timeoutS: num('timeout', s('timeout'), p.timeoutS, 1),
+    stateDir: s('state-dir') ?? '.local-cloud',
+    out: s('out') ?? 'reports',
+  };
+}

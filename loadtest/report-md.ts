@@ -1,0 +1,259 @@
+/**
+ * report.md: the summary tables of report.json, also printed to the terminal. Every table
+ * says where it was measured.
+ */
+import type { LoadtestReport } from './report-json';
+import type { Summary } from './stats';
+
+const f = (v: number | null | undefined, digits = 1) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
+
+function table(head: string[], rows: (string | number)[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+const lat = (s: Summary) => [f(s.p50), f(s.p90), f(s.p99), f(s.max)];
+
+/**
+ * The Markdown summary.
+ *
+ * @example
+ * ```ts
+ * console.log(reportMarkdown(buildReport(input)));
+ * ```
+ */
+export function reportMarkdown(r: LoadtestReport): string {
+  const out: string[] = [];
+  out.push(`# Load test, ${r.startedAt}`);
+  out.push('');
+  out.push(
+    `Measured on: **${r.measuredWhere}** (${r.where}). Profile \`${r.profile}\`. Image ${r.image.name} ${r.image.width}×${r.image.height}, ${r.image.bytes} bytes, style ${r.image.style}. Latencies in ms.`,
+  );
+  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `- ${n}`));
+  out.push('', '## Goals (ratios measured in this run)', '');
+  out.push(
+    table(
+      ['goal', 'variant', 'measured', 'goal', 'status', 'arithmetic'],
+      r.goals.map((g) => [
+        g.goal,
+        g.variant,
+        f(g.ratio, 2),
+        `${g.comparison} ${g.bound}`,
+        g.status,
+        g.detail,
+      ]),
+    ),
+  );
+  if (r.cold.length > 0) {
+    out.push('', `## Cold-start burst (${r.where})`, '');
+    out.push(
+      table(
+        [
+          'variant',
+          'n',
+          'answered',
+          'cold (x-cold-start)',
+          'cold (Init Duration)',
+          'cold p50',
+          'cold max',
+          'warm p50',
+          'Init p50',
+          'Init max',
+          'how cold',
+        ],
+        r.cold.map((c) => [
+          c.variant,
+          c.n,
+          c.answered,
+          c.coldByHeader,
+          c.coldByInitDuration,
+          f(c.coldLatency.p50),
+          f(c.coldLatency.max),
+          f(c.warmLatency.p50),
+          f(c.initDuration.p50),
+          f(c.initDuration.max),
+          c.prepared.how,
+        ]),
+      ),
+    );
+  }
+  for (const c of r.raw.cold) {
+    // Each request of the burst, in the order answered: latency, and C for a cold answer.
+    const each = c.samples.map(
+      (s) =>
+        `${f(s.latencyMs, 0)}${s.coldHeader ? ' C' : ''}${s.status === 200 ? '' : ` (${s.status})`}`,
+    );
+    out.push(
+      '',
+      `${c.variant} burst, each request (ms, C = x-cold-start): ${each.join(', ') || '-'}`,
+    );
+  }
+  if (r.phases.length > 0) {
+    out.push('', `## Steady phases and ramp (${r.where})`, '');
+    out.push(
+      table(
+        [
+          'variant',
+          'phase',
+          'rate/s',
+          'sent',
+          'ok',
+          'throughput/s',
+          'p50',
+          'p90',
+          'p99',
+          'max',
+          'errors',
+          'throttles (429)',
+          'timeouts',
+        ],
+        r.phases.map((p) => [
+          p.variant,
+          p.phase,
+          p.targetRatePerS,
+          p.sent,
+          p.ok,
+          f(p.throughputPerS, 2),
+          ...lat(p.latency),
+          p.errors,
+          p.throttles,
+          p.timeouts,
+        ]),
+      ),
+    );
+  }
+  if (r.saturation.length > 0) {
+    out.push('', `## Saturation (${r.where})`, '');
+    out.push(
+      table(
+        [
+          'variant',
+          'p99 bound',
+          'holds (rate/s)',
+          'throughput/s',
+          'past it',
+          'answers past it',
+          'Retry-After',
+        ],
+        r.saturation.map((s) => [
+          s.variant,
+          s.p99BoundMs,
+          s.heldRatePerS ?? 'none',
+          f(s.heldThroughputPerS, 2),
+          s.pastIt ? `${s.pastIt.ratePerS}/s (p99 ${f(s.pastIt.p99)})` : 'not reached',
+          s.pastIt
+            ? `${Object.entries(s.pastIt.statusCounts)
+                .map(([k, v]) => `${k}×${v}`)
+                .join(' ')}${s.pastIt.timeouts ? ` timeouts×${s.pastIt.timeouts}` : ''}`
+            : '-',
+          s.pastIt?.retryAfter.join(', ') || '-',
+        ]),
+      ),
+    );
+  }
+  if (r.s3.length > 0) {
+    out.push('', `## S3 batch (${r.where})`, '');
+    out.push(
+      table(
+        ['variant', 'images', 'done', 'all done (ms)', 'per image p50', 'max'],
+        r.s3.map((s) => [
+          s.variant,
+          s.images,
+          s.done,
+          f(s.allDoneMs, 0),
+          f(s.perImage.p50, 0),
+          f(s.perImage.max, 0),
+        ]),
+      ),
+    );
+  }
+  if (r.reportLines.length > 0) {
+    out.push('', `## REPORT lines (${r.where})`, '');
+    out.push(
+      table(
+        [
+          'variant',
+          'invocations',
+          'Init p50',
+          'Init max',
+          'billed p50',
+          'billed warm mean',
+          'max memory MB',
+          'memory size MB',
+        ],
+        r.reportLines.map((x) => [
+          x.variant,
+          x.invocations,
+          f(x.initDuration.p50),
+          f(x.initDuration.max),
+          f(x.billedDuration.p50, 0),
+          f(x.warmBilledDuration.mean, 1),
+          x.maxMemoryUsedMb,
+          x.memorySizeMb,
+        ]),
+      ),
+    );
+  }
+  if (r.bare) {
+    out.push(
+      '',
+      `Bare cartoonize() in the load test's own Node: p50 ${f(r.bare.duration.p50)} ms over ${r.bare.duration.count} runs, ${f(r.bare.throughputPerS, 2)} images/s with ${r.bare.processes} process(es).`,
+    );
+  }
+  out.push('', '## Published cold starts of a trivial function (real Lambda)', '');
+  out.push(
+    table(
+      ['source', 'date', 'runtime', 'package', 'arch', 'memory', 'Init p50', 'Init mean', 'n'],
+      r.published.map((p) => [
+        p.source,
+        p.date,
+        p.runtime,
+        p.packaging,
+        p.arch,
+        p.memoryMb,
+        f(p.initDuration.p50),
+        f(p.initDuration.mean),
+        p.initDuration.count,
+      ]),
+    ),
+  );
+  out.push('', 'No stored figure for nodejs24.x container images was found; none is given.');
+  out.push('', `## Cost (${r.cost.basis})`, '');
+  out.push(
+    table(
+      [
+        'variant',
+        'duration (ms)',
+        'from',
+        'memory MB',
+        'cold share',
+        'Init ms',
+        `$/month at ${r.cost.variants[0]?.requestsPerMonth.toLocaleString('en-US') ?? '-'}`,
+        '$ per 1,000 images',
+      ],
+      r.cost.variants.map((v) => [
+        v.variant,
+        f(v.durationMs),
+        v.durationFrom,
+        v.memoryMb,
+        f(v.coldShare, 3),
+        f(v.initMs),
+        f(v.monthlyUsd, 2),
+        f(v.per1000ImagesUsd, 4),
+      ]),
+    ),
+  );
+  if (r.cost.model) {
+    out.push(
+      '',
+      "Break-even (monthly requests from which Fargate is cheaper), from the first Lambda variant's measured workload:",
+      '',
+    );
+    for (const b of r.cost.model.breakEven) out.push(`- ${b.scenario}: ${b.breakEven.reason}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,244 @@
+// A smoke load test as `npm run loadtest -- --profile smoke` runs it, smaller still: a local
+// cloud started by the test on ephemeral ports with lambda-zip and the trivial baseline, every
+// scenario, then the report checked for consistency (counts add up, cold answers are exactly
+// those with an Init Duration, percentiles ordered) and report.html opened in headless
+// Chromium (every chart drawn with data, no page errors). Builds what is missing first.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { localTarget } from '../../loadtest/node/local-target';
+import { type LoadtestOptions, parseOptions } from '../../loadtest/node/options';
+import { runLoadtest } from '../../loadtest/node/runner';
+import type { LoadtestReport } from '../../loadtest/report-json';
+import type { Summary } from '../../loadtest/stats';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TEMPLATE = path.join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
+const CHROMIUM = '/usr/bin/chromium';
+
+function ensureArtifacts(): void {
+  const run = (args: string[]) => execFileSync('npm', args, { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(TEMPLATE) || !existsSync(path.join(ROOT, 'build', 'functions', 'api.zip'))) {
+    run(['run', 'package']);
+  }
+  if (!existsSync(path.join(ROOT, 'build', `layer-${process.arch}.zip`))) {
+    run(['run', 'build:layer', '--', '--arch', process.arch]);
+  }
+  execFileSync(path.join(ROOT, 'scripts', 'ensure-chromium.sh'), { stdio: 'ignore' });
+}
+
+function expectOrdered(s: Summary): void {
+  if (s.count === 0) return;
+  expect(s.min).toBeLessThanOrEqual(s.p50);
+  expect(s.p50).toBeLessThanOrEqual(s.p90);
+  expect(s.p90).toBeLessThanOrEqual(s.p99);
+  expect(s.p99).toBeLessThanOrEqual(s.max);
+}
+
+let dir: string;
+let out: string;
+let report: LoadtestReport;
+
+beforeAll(async () => {
+  ensureArtifacts();
+  dir = mkdtempSync(path.join(tmpdir(), 'loadtest-e2e-'));
+  const options = parseOptions([
+    '--profile',
+    'smoke',
+    '--variants',
+    'lambda-zip',
+    '--cold',
+    '2',
+    '--warm',
+    '2',
+    '--rates',
+    '2',
+    '--duration',
+    '2',
+    '--ramp-steps',
+    '1',
+    '--ramp-step',
+    '1',
+    '--saturation-max',
+    '4',
+    '--saturation-step',
+    '2',
+    '--s3-images',
+    '2',
+    '--bare-runs',
+    '3',
+    '--idle-timeout',
+    '1.5',
+  ]) as LoadtestOptions;
+  const notes: string[] = [];
+  const target = await localTarget({
+    variants: options.variants,
+    stateDir: dir,
+    idleTimeoutMs: options.idleTimeoutS * 1000,
+    forceStart: true,
+    note: (n) => notes.push(n),
+  });
+  try {
+    const run = await runLoadtest(options, target, { notes, outDir: path.join(dir, 'reports') });
+    out = run.dir;
+    report = run.report;
+  } finally {
+    await target.close();
+  }
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a smoke load test against the local cloud', () => {
+  it('writes report.json (versioned), report.md and report.html', () => {
+    const json = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as LoadtestReport;
+    expect(json.schemaVersion).toBe(1);
+    expect(json.where).toBe('local');
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('## Goals');
+    expect(existsSync(path.join(out, 'report.html'))).toBe(true);
+  });
+
+  it('ran the cartoon variant and the trivial baseline through the same emulator', () => {
+    expect(report.cold.map((c) => c.variant)).toEqual(['lambda-zip', 'trivial']);
+    expect(report.notes).toContain(
+      'started a local cloud for the run (idle timeout 1500 ms), stopped after it',
+    );
+  });
+
+  it('answered every burst request cold, and cold answers are exactly those with Init Duration', () => {
+    for (const c of report.cold) {
+      expect(c.prepared.cold).toBe(true);
+      expect(c.answered).toBe(c.n);
+      expect(c.coldByHeader).toBe(c.n);
+      expect(c.coldByInitDuration).toBe(c.coldByHeader);
+      expect(c.consistent).toBe(true);
+      expect(c.initDuration.count).toBe(c.n);
+      // Warm requests after the burst reuse those environments: no Init Duration for them.
+      const raw = report.raw.cold.find((r) => r.variant === c.variant);
+      expect(raw?.warmSamples.every((s) => s.coldHeader === false)).toBe(true);
+      expect(raw?.reports.length).toBe(c.n + (raw?.warmSamples.length ?? 0));
+    }
+  });
+
+  it('adds up the counts of every phase', () => {
+    const phases = [...report.phases, ...report.saturation.flatMap((s) => s.steps)];
+    expect(phases.length).toBeGreaterThan(0);
+    for (const p of phases) {
+      const raw = [...report.raw.phases, ...report.raw.saturation.flatMap((s) => s.steps)].find(
+        (r) => r.variant === p.variant && r.phase === p.phase,
+      );
+      // errors = non-2xx answers other than 429, plus autocannon's connection errors and timeouts.
+      const unanswered = raw?.errors ?? Number.NaN;
+      expect(p.ok + p.throttles + (p.errors - unanswered)).toBe(p.answered);
+      expect(p.answered).toBeLessThanOrEqual(p.sent);
+      expect(p.ok).toBeGreaterThan(0);
+      const byStatus = Object.values(raw?.statusCounts ?? {}).reduce((a, b) => a + b, 0);
+      expect(byStatus).toBe(p.answered);
+    }
+  });
+
+  it('keeps every percentile summary ordered', () => {
+    for (const c of report.cold)
+      [c.latency, c.coldLatency, c.warmLatency, c.initDuration].forEach(expectOrdered);
+    for (const p of report.phases) expectOrdered(p.latency);
+    for (const r of report.reportLines) [r.initDuration, r.billedDuration].forEach(expectOrdered);
+    if (report.bare) expectOrdered(report.bare.duration);
+  });
+
+  it('made every cartoon of the S3 batch', () => {
+    expect(report.s3).toEqual([
+      expect.objectContaining({ variant: 'lambda-zip', images: 2, done: 2 }),
+    ]);
+    expect(report.s3[0]?.allDoneMs).toBeGreaterThan(0);
+  });
+
+  it('prints each goal against its bound, measured where it could be', () => {
+    const statuses = new Map(report.goals.map((g) => [`${g.goal}|${g.variant}`, g]));
+    const penalty = statuses.get('cold-start penalty vs trivial function|lambda-zip');
+    expect(penalty?.ratio).not.toBeNull();
+    expect(['PASS', 'MISS']).toContain(penalty?.status);
+    expect(penalty?.status).toBe((penalty?.ratio ?? Number.NaN) <= 2 ? 'PASS' : 'MISS');
+    expect(
+      statuses.get('fargate throughput vs the core with as many processes|fargate')?.status,
+    ).toBe('NOT MEASURED');
+    expect(report.cost.variants.map((v) => v.variant)).toEqual(['lambda-zip']);
+    expect(report.cost.model?.measuredWhere).toBe('local');
+  });
+
+  it('draws every chart of report.html with data in headless Chromium, with no page errors', async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(msg.text());
+      });
+      page.on('request', (req) => requests.push(req.url()));
+      await page.goto(`file://${path.join(out, 'report.html')}`);
+      const charts = await page.evaluate(() => {
+        // The page's own globals, typed here because the tests compile without the DOM library.
+        interface Canvas {
+          readonly width: number;
+          readonly height: number;
+          getContext(kind: '2d'): {
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+          } | null;
+        }
+        const list = (
+          globalThis as unknown as {
+            __charts: {
+              id: string;
+              chart: { canvas: Canvas; data: { datasets: { data: unknown[] }[] } };
+            }[];
+          }
+        ).__charts;
+        return list.map(({ id, chart }) => {
+          const ctx = chart.canvas.getContext('2d');
+          const { width, height } = chart.canvas;
+          const pixels = ctx ? ctx.getImageData(0, 0, width, height).data : new Uint8ClampedArray();
+          let painted = 0;
+          for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] ?? 0) > 0) painted += 1;
+          return {
+            id,
+            points: chart.data.datasets.reduce((n, d) => n + d.data.length, 0),
+            painted,
+          };
+        });
+      });
+      expect(charts.map((c) => c.id)).toEqual([
+        'latency',
+        'over-time',
+        'init',
+        'throughput',
+        'cost',
+      ]);
+      for (const c of charts) {
+        expect(c.points).toBeGreaterThan(0);
+        expect(c.painted).toBeGreaterThan(1000);
+      }
+      expect(errors).toEqual([]);
+      // The page itself and nothing else: no network request.
+      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { CHART_JS_UMD } from '../../../loadtest/node/runner';
+import { chartSpecs, reportHtml } from '../../../loadtest/report-html';
+import { buildReport } from '../../../loadtest/report-json';
+import { runInput } from './run-input';
+
+describe('chartSpecs', () => {
+  const report = buildReport(runInput());
+  const charts = chartSpecs(report);
+
+  it('draws latency, latency over time, Init Duration, throughput and cost', () => {
+    expect(charts.map((c) => c.id)).toEqual(['latency', 'over-time', 'init', 'throughput', 'cost']);
+    for (const chart of charts) {
+      expect(chart.datasets.length).toBeGreaterThan(0);
+      expect(chart.datasets.some((d) => d.data.length > 0)).toBe(true);
+    }
+  });
+
+  it('plots each burst as a percentile curve of its latencies', () => {
+    const latency = charts.find((c) => c.id === 'latency');
+    const cold = latency?.datasets.find((d) => d.label === 'lambda-zip cold burst');
+    // 500, 600, 700 at 33.3, 66.7 and 100 percent.
+    expect(cold?.data).toEqual([
+      { x: 100 / 3, y: 500 },
+      { x: 200 / 3, y: 600 },
+      { x: 100, y: 700 },
+    ]);
+  });
+
+  it('labels the Init Duration bars with where they were measured', () => {
+    const init = charts.find((c) => c.id === 'init');
+    expect(init?.labels).toEqual([
+      'lambda-zip (local)',
+      'trivial (local)',
+      'nodejs24.x zip arm64 (AWS, lambda-perf 2025-12-21)',
+    ]);
+  });
+
+  it('marks the break-even points on the cost curves', () => {
+    const cost = charts.find((c) => c.id === 'cost');
+    expect(cost?.datasets.map((d) => d.label)).toContain('break-even (Fargate cheaper from here)');
+    expect(cost?.xType).toBe('logarithmic');
+  });
+
+  it('leaves out a chart with nothing to draw', () => {
+    const bare = buildReport(runInput({ cold: [], phases: [], saturation: [] }));
+    expect(chartSpecs(bare).map((c) => c.id)).not.toContain('throughput');
+  });
+});
+
+describe('reportHtml', () => {
+  const report = buildReport(runInput());
+  const html = reportHtml(report, '# md </script> & more', readFileSync(CHART_JS_UMD, 'utf8'));
+
+  it('is self-contained: chart.js inlined, no external URL loaded', () => {
+    expect(html).toContain('Chart.js');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/<link[^>]+href=/);
+    expect(html).toContain("default-src 'none'");
+  });
+
+  it('captions every chart with where it was measured', () => {
+    const captions = html.match(/<figcaption>[^<]*<\/figcaption>/g) ?? [];
+    expect(captions).toHaveLength(5);
+    for (const c of captions) expect(c).toContain("this machine's local cloud");
+  });
+
+  it('escapes the summary so it cannot end a script or inject markup', () => {
+    expect(html).toContain('# md &lt;/script&gt; &amp; more');
+  });
+});

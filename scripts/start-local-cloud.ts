@@ -1,46 +1,76 @@
 /**
- * Runs the variants on this machine, from their deployment templates:
+ * Runs the three variants on this machine, from their deployment templates:
  *
- *   npm run package && npm run build:layer -- --arch x64     # the artifacts it runs
- *   npm run local-cloud                                      # or with flags, see --help
+ *   npm start                       # = npm run local-cloud: all three variants
+ *   npm run local-cloud -- --help   # flags
+ *
+ * Before starting it builds what is missing or older than its sources, with a note per step:
+ * the lambda-zip package and its CloudFormation template (`npm run package`), the staged
+ * container contexts with the layer for this CPU (`npm run build:containers`), and the CDK
+ * app's templates (synthesized in-process into build/cdk.out, as `npm run synth` does).
  *
  * Prints a table of endpoints and writes them to .local-cloud/endpoints.json; function logs
- * with AWS-format REPORT lines go to .local-cloud/logs/. Ctrl-C or SIGTERM stops everything,
- * every environment process included. lambda-image and fargate are listed once their
- * templates and containers are staged; today it runs lambda-zip.
+ * with AWS-format REPORT lines and the fargate tasks' output go to .local-cloud/logs/. Ctrl-C or
+ * SIGTERM stops everything, every environment and task process included.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Endpoints, type LocalCloud, startLocalCloud } from '../local-cloud/local-cloud';
 
 const ROOT = path.resolve(__dirname, '..');
+const CDK_OUT = path.join(ROOT, 'build', 'cdk.out');
+const CONTAINERS = path.join(ROOT, 'build', 'containers');
 const TEMPLATES: Record<string, string> = {
   'lambda-zip': path.join(ROOT, '.serverless', 'cloudformation-template-update-stack.json'),
+  'lambda-image': path.join(CDK_OUT, 'LambdaImage.template.json'),
+  fargate: path.join(CDK_OUT, 'Fargate.template.json'),
+};
+const ARCH = process.arch === 'arm64' ? 'arm64' : 'x64';
+/** The staged image each container variant runs: the build for this machine's CPU. */
+const IMAGES: Record<string, { context: string; replace?: Record<string, string> }> = {
+  'lambda-image': {
+    context: path.join(CONTAINERS, 'lambda-image'),
+    // The image holds the arm64 layer; this CPU runs the same layer built for it.
+    replace: {
+      '/opt/nodejs/node_modules': path.join(ROOT, 'build', 'layer', ARCH, 'nodejs', 'node_modules'),
+    },
+  },
+  fargate: { context: path.join(CONTAINERS, ARCH === 'arm64' ? 'fargate' : 'fargate-x86_64') },
 };
 const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
 
 const HELP = `Usage: npm run local-cloud -- [options]
 
 Runs the cartoon service's variants on this machine: an S3/SQS endpoint, each variant's
-HTTP API front door and Lambda functions as local execution environments.
+HTTP API front door and Lambda functions as local execution environments, lambda-image's
+event source mapping, and fargate's tasks behind a local load balancer.
 
 Options:
-  --variants <list>      comma-separated variants to run (default: lambda-zip)
+  --variants <list>      comma-separated variants to run
+                         (default: lambda-zip,lambda-image,fargate)
+  --tasks <n>            fargate tasks (default: the service's desired count)
+  --no-build             start from what is built; do not build what is missing or stale
   --host <address>       address to listen on (default: 127.0.0.1)
   --s3-port <port>       S3/SQS endpoint port (default: 4566; 0 for any free port)
-  --port <port>          first front door port, one per variant (default: 3000; 0 for any)
+  --port <port>          first front door port, one per variant in the order given
+                         (default: 3000; 0 for any)
   --state-dir <dir>      endpoints.json, logs/ and saved state (default: .local-cloud)
   --no-persist           keep buckets, objects and queues in memory only
   --idle-timeout <s>     reap idle environments after this many seconds (default: 600)
   --concurrency <n>      local account concurrency limit for functions without reserved
                          concurrency (default: 1000, as AWS's default quota)
   --retry-scale <x>      multiplies AWS's async retry delays of 60 s and 120 s (default: 0.0167)
+  --visibility-scale <x> multiplies the queues' visibility timeouts and the fargate worker's
+                         (default: 1, as deployed; tests shorten redelivery with it)
   --log-level <level>    quiet | info (REPORT lines) | debug (every function log line)
   --help                 this text`;
 
 interface Flags {
   readonly variants: string[];
+  readonly tasks: number | undefined;
+  readonly build: boolean;
   readonly host: string;
   readonly s3Port: number;
   readonly port: number;
@@ -49,6 +79,7 @@ interface Flags {
   readonly idleTimeoutMs: number;
   readonly concurrency: number;
   readonly retryScale: number;
+  readonly visibilityScale: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -63,7 +94,9 @@ function readFlags(argv: string[]): Flags | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
-      variants: { type: 'string', default: 'lambda-zip' },
+      variants: { type: 'string', default: 'lambda-zip,lambda-image,fargate' },
+      tasks: { type: 'string' },
+      'no-build': { type: 'boolean', default: false },
       host: { type: 'string', default: '127.0.0.1' },
       's3-port': { type: 'string', default: '4566' },
       port: { type: 'string', default: '3000' },
@@ -72,6 +105,7 @@ function readFlags(argv: string[]): Flags | undefined {
       'idle-timeout': { type: 'string', default: '600' },
       concurrency: { type: 'string', default: '1000' },
       'retry-scale': { type: 'string', default: String(1 / 60) },
+      'visibility-scale': { type: 'string', default: '1' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -80,15 +114,15 @@ function readFlags(argv: string[]): Flags | undefined {
   const variants = values.variants.split(',').map((v) => v.trim());
   for (const variant of variants) {
     if (!(variant in TEMPLATES)) {
-      throw new Error(
-        `--variants: ${variant} is not runnable yet; known: ${Object.keys(TEMPLATES)}`,
-      );
+      throw new Error(`--variants: ${variant} is not a variant; known: ${Object.keys(TEMPLATES)}`);
     }
   }
   const logLevel = LOG_LEVELS.find((l) => l === values['log-level']);
   if (logLevel === undefined) throw new Error(`--log-level must be one of ${LOG_LEVELS}`);
   return {
     variants,
+    tasks: values.tasks === undefined ? undefined : number('tasks', values.tasks, 1),
+    build: !values['no-build'],
     host: values.host,
     s3Port: number('s3-port', values['s3-port'], 0),
     port: number('port', values.port, 0),
@@ -97,7 +131,21 @@ function readFlags(argv: string[]): Flags | undefined {
     idleTimeoutMs: number('idle-timeout', values['idle-timeout'], 0) * 1000,
     concurrency: number('concurrency', values.concurrency, 1),
     retryScale: number('retry-scale', values['retry-scale'], 0),
+    visibilityScale: number('visibility-scale', values['visibility-scale'], 0.001),
     logLevel,
+  };
+}
+
+/**
+ * The fargate worker's own visibility timeout and retry delay (services/fargate/config.ts
+ * defaults 60 s and 10 s), scaled as the queues' are; it sets them on each receive.
+ */
+function workerTimes(scale: number): Record<string, string> {
+  const visibility = Math.max(2, Math.round(60 * scale));
+  return {
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS: String(visibility),
+    QUEUE_HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(visibility / 3))),
+    QUEUE_RETRY_DELAY_SECONDS: String(Math.round(10 * scale)),
   };
 }
 
@@ -129,7 +177,7 @@ export function endpointTable(endpoints: Endpoints): string {
     `S3/SQS endpoint  ${s3.endpoint}  region ${s3.region}`,
     `credentials      AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
     ...Object.entries(endpoints.queues).map(([name, q]) => `queue            ${name}  ${q}`),
-    `function logs    ${endpoints.logs}`,
+    `logs             ${endpoints.logs}  (functions with REPORT lines, fargate-task-<n>.log)`,
     '',
     'Try:',
     `  curl -s ${url}/health`,
@@ -140,15 +188,85 @@ export function endpointTable(endpoints: Endpoints): string {
   ].join('\n');
 }
 
+/** Newest modification time under the paths (node_modules, build output and dot folders skipped). */
+function newest(...paths: string[]): number {
+  let latest = 0;
+  for (const entry of paths) {
+    if (!existsSync(entry)) continue;
+    const stat = statSync(entry);
+    if (!stat.isDirectory()) {
+      latest = Math.max(latest, stat.mtimeMs);
+      continue;
+    }
+    for (const name of readdirSync(entry)) {
+      if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+      latest = Math.max(latest, newest(path.join(entry, name)));
+    }
+  }
+  return latest;
+}
+
+function staleOrMissing(output: string, sources: string[]): boolean {
+  return !existsSync(output) || statSync(output).mtimeMs < newest(...sources);
+}
+
+function step(note: string, command: string[]): void {
+  const started = performance.now();
+  console.log(`build: ${note}: ${command.join(' ')}`);
+  const [file = 'npm', ...args] = command;
+  execFileSync(file, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`build: ${note}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Builds what the chosen variants run when it is missing or older than its sources, so that
+ * `npm start` works on a fresh clone after `npm install`.
+ */
+async function ensureBuilt(variants: readonly string[]): Promise<void> {
+  const code = ['services', 'layers/core/src', 'layers/core/package.json', 'package-lock.json'].map(
+    (p) => path.join(ROOT, p),
+  );
+  if (
+    variants.includes('lambda-zip') &&
+    (staleOrMissing(TEMPLATES['lambda-zip'] ?? '', [...code, path.join(ROOT, 'serverless.yml')]) ||
+      staleOrMissing(path.join(ROOT, 'build', `layer-${ARCH}.zip`), code))
+  ) {
+    step('lambda-zip package and template', ['npm', 'run', 'package']);
+    // The layer for this CPU (the package is arm64, as Lambda runs it).
+    if (ARCH !== 'arm64')
+      step(`layer for ${ARCH}`, ['npm', 'run', 'build:layer', '--', '--arch', ARCH]);
+  }
+  const containerVariants = variants.filter((v) => v !== 'lambda-zip');
+  if (containerVariants.length === 0) return;
+  const contexts = Object.values(IMAGES).map((image) => path.join(image.context, 'Dockerfile'));
+  const containerSources = [...code, path.join(ROOT, 'container')];
+  if (contexts.some((file) => staleOrMissing(file, containerSources))) {
+    step('container build contexts', ['npm', 'run', 'build:containers']);
+  }
+  const cdkSources = [path.join(ROOT, 'infra'), ...contexts];
+  const templates = containerVariants.map((v) => TEMPLATES[v] ?? '');
+  if (templates.some((file) => staleOrMissing(file, cdkSources))) {
+    const started = performance.now();
+    console.log('build: CDK templates: synthesizing the CDK app into build/cdk.out');
+    // Loaded only when needed: the CDK library takes a few seconds to load.
+    const { buildApp } = await import('../infra/lib/app.js');
+    buildApp({ outdir: CDK_OUT }).app.synth();
+    console.log(
+      `build: CDK templates: done in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const flags = readFlags(process.argv.slice(2));
   if (flags === undefined) {
     console.log(HELP);
     return;
   }
+  if (flags.build) await ensureBuilt(flags.variants);
   for (const variant of flags.variants) {
     if (!existsSync(TEMPLATES[variant] ?? '')) {
-      throw new Error(`${TEMPLATES[variant]} is missing: run npm run package first`);
+      throw new Error(`${TEMPLATES[variant]} is missing: run npm start without --no-build`);
     }
   }
   mkdirSync(flags.stateDir, { recursive: true });
@@ -162,11 +280,22 @@ async function main(): Promise<void> {
     idleTimeoutMs: flags.idleTimeoutMs,
     accountConcurrency: flags.concurrency,
     retryDelayScale: flags.retryScale,
-    variants: flags.variants.map((name, i) => ({
-      name,
-      template: TEMPLATES[name] ?? '',
-      port: flags.port === 0 ? 0 : flags.port + i,
-    })),
+    visibilityTimeoutScale: flags.visibilityScale,
+    ...(flags.visibilityScale === 1 ? {} : { taskEnvironment: workerTimes(flags.visibilityScale) }),
+    variants: flags.variants.map((name, i) => {
+      const image = IMAGES[name];
+      return {
+        name,
+        template: TEMPLATES[name] ?? '',
+        port: flags.port === 0 ? 0 : flags.port + i,
+        ...(image === undefined ? {} : { imageContext: image.context }),
+        ...(image?.replace === undefined ? {} : { imageReplace: image.replace }),
+        ...(name === 'fargate' && flags.tasks !== undefined ? { tasks: flags.tasks } : {}),
+      };
+    }),
+    note: (message: string) => {
+      if (flags.logLevel !== 'quiet') console.log(`[local cloud] ${message}`);
+    },
     // info: one REPORT line per invocation; debug: every line the functions write.
     ...(flags.logLevel === 'quiet'
       ? {}
@@ -190,8 +319,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     if (flags.logLevel !== 'quiet') console.log(`\n${signal}: stopping the local cloud`);
-    // A second signal, or a hang, must not leave the parent waiting forever.
-    setTimeout(() => process.exit(1), 5_000).unref();
+    // A second signal, or a hang, must not leave the parent waiting forever; fargate tasks
+    // may take their stop timeout to drain (ECS's SIGTERM-to-SIGKILL wait, 120 s here).
+    setTimeout(() => process.exit(1), 130_000).unref();
+    process.once(signal as NodeJS.Signals, () => process.exit(1));
     cloud.close().then(
       () => process.exit(0),
       () => process.exit(1),

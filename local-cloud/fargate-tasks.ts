@@ -16,6 +16,9 @@ import path from 'node:path';
 import type { ContainerImage } from './container-image';
 import type { LoadBalancer } from './load-balancer';
 
+/** Stops a task whose local cloud is gone (see the file). */
+const PARENT_WATCH = path.join(__dirname, 'runtime', 'parent-watch.cjs');
+
 export interface FargateServiceOptions {
   /** The staged build context's image: CMD, ENV and WORKDIR (the context folder itself). */
   readonly image: ContainerImage;
@@ -168,11 +171,14 @@ export class FargateService {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           ...image.env,
           ...this.options.environment,
+          NODE_OPTIONS: [image.env.NODE_OPTIONS, `--require=${PARENT_WATCH}`]
+            .filter(Boolean)
+            .join(' '),
           // Each task on its own ephemeral port, on loopback only.
           PORT: '0',
           HOST: '127.0.0.1',
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
       },
     );

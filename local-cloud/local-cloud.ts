@@ -85,6 +85,8 @@ export interface LocalCloudOptions {
   readonly healthCheckIntervalMs?: number;
   /** Overrides the container's stop timeout (ms), for tests. */
   readonly stopTimeoutMs?: number;
+  /** Apply the HTTP API stages' throttling (true by default, as deployed). */
+  readonly throttle?: boolean;
   /** Long-poll wait of the event source mapping pollers, seconds (20). */
   readonly esmWaitSeconds?: number;
   /** Progress notes (fargate task replacements, poller errors). */
@@ -390,7 +392,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           host: options.host ?? '127.0.0.1',
           port: options.variants[index]?.port ?? 0,
           context: { accountId: LOCAL_ACCOUNT.accountId, apiId: topology.name },
-          ...(api.throttle === undefined ? {} : { throttle: api.throttle }),
+          ...(api.throttle === undefined || options.throttle === false
+            ? {}
+            : { throttle: api.throttle }),
           routes: api.routes.map((route) => {
             const pool = pools.get(route.functionLogicalId);
             if (pool === undefined) throw new Error(`no function ${route.functionLogicalId}`);

@@ -63,7 +63,10 @@ Options:
                          concurrency (default: 1000, as AWS's default quota)
   --retry-scale <x>      multiplies AWS's async retry delays of 60 s and 120 s (default: 0.0167)
   --visibility-scale <x> multiplies the queues' visibility timeouts and the fargate worker's
-                         (default: 1, as deployed; tests shorten redelivery with it)
+                         visibility, retry delay and long-poll wait (default: 1, as deployed;
+                         tests shorten redelivery and task shutdown with it)
+  --no-throttle          ignore the HTTP API stages' throttling (20 rps, burst 40, as
+                         deployed), e.g. to find this machine's own limit
   --log-level <level>    quiet | info (REPORT lines) | debug (every function log line)
   --help                 this text`;
 
@@ -80,6 +83,7 @@ interface Flags {
   readonly concurrency: number;
   readonly retryScale: number;
   readonly visibilityScale: number;
+  readonly throttle: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -106,6 +110,7 @@ function readFlags(argv: string[]): Flags | undefined {
       concurrency: { type: 'string', default: '1000' },
       'retry-scale': { type: 'string', default: String(1 / 60) },
       'visibility-scale': { type: 'string', default: '1' },
+      'no-throttle': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -132,17 +137,20 @@ function readFlags(argv: string[]): Flags | undefined {
     concurrency: number('concurrency', values.concurrency, 1),
     retryScale: number('retry-scale', values['retry-scale'], 0),
     visibilityScale: number('visibility-scale', values['visibility-scale'], 0.001),
+    throttle: !values['no-throttle'],
     logLevel,
   };
 }
 
 /**
- * The fargate worker's own visibility timeout and retry delay (services/fargate/config.ts
- * defaults 60 s and 10 s), scaled as the queues' are; it sets them on each receive.
+ * The fargate worker's own visibility timeout, retry delay and long-poll wait
+ * (services/fargate/config.ts defaults 60 s, 10 s and 20 s), scaled as the queues' are; it sets
+ * them on each receive. The wait matters at shutdown: a task finishes its last poll first.
  */
 function workerTimes(scale: number): Record<string, string> {
   const visibility = Math.max(2, Math.round(60 * scale));
   return {
+    QUEUE_WAIT_SECONDS: String(Math.min(20, Math.max(1, Math.round(20 * scale)))),
     QUEUE_VISIBILITY_TIMEOUT_SECONDS: String(visibility),
     QUEUE_HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(visibility / 3))),
     QUEUE_RETRY_DELAY_SECONDS: String(Math.round(10 * scale)),
@@ -281,6 +289,7 @@ async function main(): Promise<void> {
     accountConcurrency: flags.concurrency,
     retryDelayScale: flags.retryScale,
     visibilityTimeoutScale: flags.visibilityScale,
+    throttle: flags.throttle,
     ...(flags.visibilityScale === 1 ? {} : { taskEnvironment: workerTimes(flags.visibilityScale) }),
     variants: flags.variants.map((name, i) => {
       const image = IMAGES[name];

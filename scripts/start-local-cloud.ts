@@ -339,6 +339,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A bug must not leave environments and tasks running without their local cloud.
+  process.on('uncaughtException', (err) => {
+    console.error(`local cloud: ${err.stack ?? err.message}`);
+    stop('uncaughtException');
+  });
 }
 
 main().catch((err: unknown) => {

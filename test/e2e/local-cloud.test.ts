@@ -53,7 +53,9 @@ beforeAll(async () => {
   ]);
 }, 320_000);
 
-afterAll(() => cloud?.dispose());
+afterAll(async () => {
+  await cloud?.dispose();
+}, 30_000);
 
 describe('npm start: the local cloud with all three variants', () => {
   it('lists its flags with --help', () => {

@@ -25,8 +25,8 @@ export interface RunningCloud {
   /** Keys under a prefix of a bucket. */
   keys(bucket: string, prefix: string): Promise<string[]>;
   read(bucket: string, key: string): Promise<Buffer>;
-  /** Stops the CLI if it is still running and removes the state folder. */
-  dispose(): void;
+  /** Stops the CLI if it is still running, waits for it, and removes the state folder. */
+  dispose(): Promise<void>;
 }
 
 /**
@@ -136,11 +136,15 @@ export async function startCloudCli(flags: readonly string[]): Promise<RunningCl
         ).transformToByteArray(),
       );
     },
-    dispose: () => {
+    dispose: async () => {
       s3.destroy();
       sqs.destroy();
       // SIGTERM, which tsx relays to the local cloud; a SIGKILL would only kill the tsx wrapper.
-      if (cli.exitCode === null && cli.signalCode === null) cli.kill('SIGTERM');
+      if (cli.exitCode === null && cli.signalCode === null) {
+        const exited = new Promise((resolve) => cli.once('exit', resolve));
+        cli.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

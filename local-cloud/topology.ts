@@ -161,12 +161,14 @@ export interface VariantTopology {
   readonly services: readonly ServiceSpec[];
 }
 
-interface Resource {
+/** One resource of a CloudFormation template, as far as the local cloud reads it. */
+export interface Resource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
 }
 
-interface Template {
+/** A CloudFormation template (serverless's or a CDK stack's). */
+export interface Template {
   readonly Resources: Record<string, Resource>;
 }
 

@@ -1,5 +1,9 @@
 import { rmSync } from 'node:fs';
-import { topologyFromTemplate, type VariantTopology } from '../../../local-cloud/topology';
+import {
+  type Template,
+  topologyFromTemplate,
+  type VariantTopology,
+} from '../../../local-cloud/topology';
 import { scratchDir, stubAssetDirs, synthesize } from '../../support/cdk';
 
 // CloudFormation's own ${…} syntax, not a template literal.
@@ -212,8 +216,11 @@ describe('topology of the CDK stacks', () => {
     const outdir = scratchDir();
     try {
       const synthesized = synthesize({ outdir, assetDirs: assets.dirs });
-      image = topologyFromTemplate('lambda-image', synthesized.template('lambda-image') as never);
-      fargate = topologyFromTemplate('fargate', synthesized.template('fargate') as never);
+      image = topologyFromTemplate(
+        'lambda-image',
+        synthesized.template('lambda-image') as Template,
+      );
+      fargate = topologyFromTemplate('fargate', synthesized.template('fargate') as Template);
     } finally {
       assets.remove();
       rmSync(outdir, { recursive: true, force: true });

@@ -13,32 +13,22 @@
  * with AWS-format REPORT lines and the fargate tasks' output go to .local-cloud/logs/. Ctrl-C or
  * SIGTERM stops everything, every environment and task process included.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Endpoints, type LocalCloud, startLocalCloud } from '../local-cloud/local-cloud';
+import {
+  artifactDirs,
+  ensureBuilt,
+  VARIANT_NAMES,
+  type VariantName,
+  variantFiles,
+  variantSources,
+} from '../local-cloud/variants';
 
-const ROOT = path.resolve(__dirname, '..');
-const CDK_OUT = path.join(ROOT, 'build', 'cdk.out');
-const CONTAINERS = path.join(ROOT, 'build', 'containers');
-const TEMPLATES: Record<string, string> = {
-  'lambda-zip': path.join(ROOT, '.serverless', 'cloudformation-template-update-stack.json'),
-  'lambda-image': path.join(CDK_OUT, 'LambdaImage.template.json'),
-  fargate: path.join(CDK_OUT, 'Fargate.template.json'),
-};
-const ARCH = process.arch === 'arm64' ? 'arm64' : 'x64';
-/** The staged image each container variant runs: the build for this machine's CPU. */
-const IMAGES: Record<string, { context: string; replace?: Record<string, string> }> = {
-  'lambda-image': {
-    context: path.join(CONTAINERS, 'lambda-image'),
-    // The image holds the arm64 layer; this CPU runs the same layer built for it.
-    replace: {
-      '/opt/nodejs/node_modules': path.join(ROOT, 'build', 'layer', ARCH, 'nodejs', 'node_modules'),
-    },
-  },
-  fargate: { context: path.join(CONTAINERS, ARCH === 'arm64' ? 'fargate' : 'fargate-x86_64') },
-};
+const TEMPLATES = Object.fromEntries(
+  VARIANT_NAMES.map((name) => [name, variantFiles(name).template]),
+);
 const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
 
 const HELP = `Usage: npm run local-cloud -- [options]
@@ -71,7 +61,7 @@ Options:
   --help                 this text`;
 
 interface Flags {
-  readonly variants: string[];
+  readonly variants: VariantName[];
   readonly tasks: number | undefined;
   readonly build: boolean;
   readonly host: string;
@@ -116,9 +106,9 @@ function readFlags(argv: string[]): Flags | undefined {
     },
   });
   if (values.help) return undefined;
-  const variants = values.variants.split(',').map((v) => v.trim());
+  const variants = values.variants.split(',').map((v) => v.trim()) as VariantName[];
   for (const variant of variants) {
-    if (!(variant in TEMPLATES)) {
+    if (!VARIANT_NAMES.includes(variant)) {
       throw new Error(`--variants: ${variant} is not a variant; known: ${Object.keys(TEMPLATES)}`);
     }
   }
@@ -196,82 +186,13 @@ export function endpointTable(endpoints: Endpoints): string {
   ].join('\n');
 }
 
-/** Newest modification time under the paths (node_modules, build output and dot folders skipped). */
-function newest(...paths: string[]): number {
-  let latest = 0;
-  for (const entry of paths) {
-    if (!existsSync(entry)) continue;
-    const stat = statSync(entry);
-    if (!stat.isDirectory()) {
-      latest = Math.max(latest, stat.mtimeMs);
-      continue;
-    }
-    for (const name of readdirSync(entry)) {
-      if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
-      latest = Math.max(latest, newest(path.join(entry, name)));
-    }
-  }
-  return latest;
-}
-
-function staleOrMissing(output: string, sources: string[]): boolean {
-  return !existsSync(output) || statSync(output).mtimeMs < newest(...sources);
-}
-
-function step(note: string, command: string[]): void {
-  const started = performance.now();
-  console.log(`build: ${note}: ${command.join(' ')}`);
-  const [file = 'npm', ...args] = command;
-  execFileSync(file, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  console.log(`build: ${note}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-/**
- * Builds what the chosen variants run when it is missing or older than its sources, so that
- * `npm start` works on a fresh clone after `npm install`.
- */
-async function ensureBuilt(variants: readonly string[]): Promise<void> {
-  const code = ['services', 'layers/core/src', 'layers/core/package.json', 'package-lock.json'].map(
-    (p) => path.join(ROOT, p),
-  );
-  if (
-    variants.includes('lambda-zip') &&
-    (staleOrMissing(TEMPLATES['lambda-zip'] ?? '', [...code, path.join(ROOT, 'serverless.yml')]) ||
-      staleOrMissing(path.join(ROOT, 'build', `layer-${ARCH}.zip`), code))
-  ) {
-    step('lambda-zip package and template', ['npm', 'run', 'package']);
-    // The layer for this CPU (the package is arm64, as Lambda runs it).
-    if (ARCH !== 'arm64')
-      step(`layer for ${ARCH}`, ['npm', 'run', 'build:layer', '--', '--arch', ARCH]);
-  }
-  const containerVariants = variants.filter((v) => v !== 'lambda-zip');
-  if (containerVariants.length === 0) return;
-  const contexts = Object.values(IMAGES).map((image) => path.join(image.context, 'Dockerfile'));
-  const containerSources = [...code, path.join(ROOT, 'container')];
-  if (contexts.some((file) => staleOrMissing(file, containerSources))) {
-    step('container build contexts', ['npm', 'run', 'build:containers']);
-  }
-  const cdkSources = [path.join(ROOT, 'infra'), ...contexts];
-  const templates = containerVariants.map((v) => TEMPLATES[v] ?? '');
-  if (templates.some((file) => staleOrMissing(file, cdkSources))) {
-    const started = performance.now();
-    console.log('build: CDK templates: synthesizing the CDK app into build/cdk.out');
-    // Loaded only when needed: the CDK library takes a few seconds to load.
-    const { buildApp } = await import('../infra/lib/app.js');
-    buildApp({ outdir: CDK_OUT }).app.synth();
-    console.log(
-      `build: CDK templates: done in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
-  }
-}
-
 async function main(): Promise<void> {
   const flags = readFlags(process.argv.slice(2));
   if (flags === undefined) {
     console.log(HELP);
     return;
   }
-  if (flags.build) await ensureBuilt(flags.variants);
+  if (flags.build) await ensureBuilt(flags.variants, { log: console.log });
   for (const variant of flags.variants) {
     if (!existsSync(TEMPLATES[variant] ?? '')) {
       throw new Error(`${TEMPLATES[variant]} is missing: run npm start without --no-build`);
@@ -284,23 +205,16 @@ async function main(): Promise<void> {
     host: flags.host,
     s3Port: flags.s3Port,
     persist: flags.persist,
-    artifactDirs: [path.join(ROOT, 'build'), path.join(ROOT, 'build', 'functions')],
+    artifactDirs: artifactDirs(),
     idleTimeoutMs: flags.idleTimeoutMs,
     accountConcurrency: flags.concurrency,
     retryDelayScale: flags.retryScale,
     visibilityTimeoutScale: flags.visibilityScale,
     throttle: flags.throttle,
     ...(flags.visibilityScale === 1 ? {} : { taskEnvironment: workerTimes(flags.visibilityScale) }),
-    variants: flags.variants.map((name, i) => {
-      const image = IMAGES[name];
-      return {
-        name,
-        template: TEMPLATES[name] ?? '',
-        port: flags.port === 0 ? 0 : flags.port + i,
-        ...(image === undefined ? {} : { imageContext: image.context }),
-        ...(image?.replace === undefined ? {} : { imageReplace: image.replace }),
-        ...(name === 'fargate' && flags.tasks !== undefined ? { tasks: flags.tasks } : {}),
-      };
+    variants: variantSources(flags.variants, {
+      port: flags.port,
+      ...(flags.tasks === undefined ? {} : { tasks: flags.tasks }),
     }),
     note: (message: string) => {
       if (flags.logLevel !== 'quiet') console.log(`[local cloud] ${message}`);

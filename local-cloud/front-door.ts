@@ -42,6 +42,11 @@ export interface FrontDoorOptions {
   readonly port?: number;
   readonly host?: string;
   readonly context: Omit<ApiContext, 'domainName'>;
+  /**
+   * The stage's default route throttling: a token bucket of `burstLimit` tokens refilled at
+   * `rateLimit` per second, as API Gateway applies it; past it the answer is 429.
+   */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 export interface FrontDoor {
@@ -69,8 +74,28 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     });
   });
 
+  const bucket = { tokens: options.throttle?.burstLimit ?? 0, at: performance.now() };
+  const throttled = (): boolean => {
+    const { throttle } = options;
+    if (throttle === undefined) return false;
+    const now = performance.now();
+    bucket.tokens = Math.min(
+      throttle.burstLimit,
+      bucket.tokens + ((now - bucket.at) / 1000) * throttle.rateLimit,
+    );
+    bucket.at = now;
+    if (bucket.tokens < 1) return true;
+    bucket.tokens -= 1;
+    return false;
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = apiRequestId();
+    if (throttled()) {
+      req.resume();
+      message(res, 429, 'Too Many Requests', requestId);
+      return;
+    }
     const body = await readLimited(req, MAX_REQUEST_BYTES);
     if (body === undefined) {
       message(res, 413, 'Request Entity Too Large', requestId, true);

@@ -56,9 +56,14 @@ export function killLeftovers(file: string): number[] {
  */
 export function recordPids(file: string, pids: () => number[], everyMs = 1000) {
   const write = (list: number[]) => {
-    // Written whole and renamed, so a reader never sees half a list.
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(list)}\n`);
-    renameSync(`${file}.tmp`, file);
+    // Written whole and renamed, so a reader never sees half a list. A state folder removed
+    // under a running local cloud must not crash it: that would orphan every process it runs.
+    try {
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(list)}\n`);
+      renameSync(`${file}.tmp`, file);
+    } catch {
+      // Nothing to record into; the next write tries again.
+    }
   };
   write(pids());
   const timer = setInterval(() => write(pids()), everyMs);

@@ -4,28 +4,54 @@
  * and its bucket's notification rules delivered as asynchronous invocations, all from the
  * variants' CloudFormation templates. Writes `endpoints.json` and one log file per function.
  *
- * lambda-image (event source mappings) and fargate (tasks behind a load balancer) plug in
- * here once their topologies carry them; the table and endpoints.json already list any
- * variant by name.
+ * lambda-image's functions run from its staged image (the layout its Dockerfile's COPY lines
+ * make, the image CMD or the template's ImageConfig.Command naming the handler) and its queue
+ * is drained by an event source mapping poller; fargate's ECS service runs as task processes
+ * behind a local load balancer, polling their queue themselves. Which of these a variant has
+ * is what its template declares.
  */
-import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  type WriteStream,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FunctionLayout, findArtifact, removeLayout, unpackFunction } from './artifacts';
 import { AsyncInvoker, AWS_RETRY_DELAYS_MS } from './async-invoke';
+import { type ContainerImage, imageEnv, layOutImage, readImage } from './container-image';
+import { EsmPoller } from './esm-poller';
+import { FargateService } from './fargate-tasks';
 import { type FrontDoor, startFrontDoor } from './front-door';
 import { FunctionPool } from './function-pool';
 import { killLeftovers, recordPids } from './leftovers';
+import { LoadBalancer } from './load-balancer';
 import { type ObjectCreated, startS3Endpoint } from './s3-endpoint';
 import { matchingRules, s3Notification } from './s3-notifications';
-import { LOCAL_ACCOUNT, readTopology, type VariantTopology } from './topology';
+import { LOCAL_ACCOUNT, type QueueSpec, readTopology, type VariantTopology } from './topology';
 
 export interface VariantSource {
   readonly name: string;
   /** The variant's CloudFormation template. */
   readonly template: string;
-  /** Port of its front door; 0 for an ephemeral one. */
+  /** Port of its front door (or load balancer); 0 for an ephemeral one. */
   readonly port?: number;
+  /**
+   * The staged Docker build context its image functions or tasks run from
+   * (build/containers/lambda-image, build/containers/fargate-x86_64 on an x86_64 machine).
+   */
+  readonly imageContext?: string;
+  /**
+   * Replaces a COPY destination of the image with another folder: lambda-image's arm64 layer at
+   * /opt/nodejs/node_modules with the layer built for this CPU.
+   */
+  readonly imageReplace?: Readonly<Record<string, string>>;
+  /** fargate: how many tasks; the service's desired count by default. */
+  readonly tasks?: number;
 }
 
 export interface LocalCloudOptions {
@@ -48,6 +74,23 @@ export interface LocalCloudOptions {
   readonly throttleRetryMs?: number;
   /** Echoes every function log line here too (the CLI's debug level). */
   readonly echo?: (functionName: string, line: string) => void;
+  /**
+   * Multiplies the queues' visibility timeouts (lambda-image's is 361 s, so a failed batch
+   * comes back after six minutes, as on AWS); tests shorten it.
+   */
+  readonly visibilityTimeoutScale?: number;
+  /** Extra variables for fargate tasks (tests shorten the worker's visibility timeout). */
+  readonly taskEnvironment?: Readonly<Record<string, string>>;
+  /** Overrides the target group's health check interval (ms), for tests. */
+  readonly healthCheckIntervalMs?: number;
+  /** Overrides the container's stop timeout (ms), for tests. */
+  readonly stopTimeoutMs?: number;
+  /** Apply the HTTP API stages' throttling (true by default, as deployed). */
+  readonly throttle?: boolean;
+  /** Long-poll wait of the event source mapping pollers, seconds (20). */
+  readonly esmWaitSeconds?: number;
+  /** Progress notes (fargate task replacements, poller errors). */
+  readonly note?: (message: string) => void;
 }
 
 /** What endpoints.json holds. */
@@ -69,7 +112,12 @@ export interface LocalCloud {
   /** The pools by function name, for tests and the console. */
   readonly pools: ReadonlyMap<string, FunctionPool>;
   readonly asyncInvokers: ReadonlyMap<string, AsyncInvoker>;
-  /** Every process the local cloud started (fauxqs and all environments). */
+  /** Event source mapping pollers by mapping logical id. */
+  readonly esmPollers: ReadonlyMap<string, EsmPoller>;
+  /** fargate services and their load balancers, by variant name. */
+  readonly services: ReadonlyMap<string, FargateService>;
+  readonly loadBalancers: ReadonlyMap<string, LoadBalancer>;
+  /** Every process the local cloud started (fauxqs, environments and tasks). */
   pids(): number[];
   close(): Promise<void>;
 }
@@ -99,6 +147,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
   const pools = new Map<string, FunctionPool>();
   const invokers = new Map<string, AsyncInvoker>();
+  const pollers = new Map<string, EsmPoller>();
+  const services = new Map<string, FargateService>();
+  const balancers = new Map<string, LoadBalancer>();
+  const visibilityScale = options.visibilityTimeoutScale ?? 1;
+  const queueAttributes = (q: QueueSpec): Record<string, string> => ({
+    VisibilityTimeout: String(
+      Math.max(1, Math.round(q.visibilityTimeoutSeconds * visibilityScale)),
+    ),
+    ...(q.redrive === undefined ? {} : { RedrivePolicy: JSON.stringify(q.redrive) }),
+  });
   try {
     // Rules are wired after the functions exist; uploads before that fire nothing.
     const dispatch: { handle: (created: ObjectCreated) => void } = { handle: () => undefined };
@@ -108,7 +166,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region,
       ...(options.persist ? { stateDir: path.resolve(options.stateDir, 'state') } : {}),
       buckets: topologies.flatMap((t) => t.buckets.map((b) => b.name)),
-      queues: topologies.flatMap((t) => t.queues.map((q) => q.name)),
+      queues: topologies.flatMap((t) =>
+        t.queues.map((q) => ({ name: q.name, attributes: queueAttributes(q) })),
+      ),
       onObjectCreated: (created) => dispatch.handle(created),
     });
     closers.push(() => s3.close());
@@ -132,19 +192,53 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     closers.push(() => layouts.forEach(removeLayout));
     closers.push(async () => {
       for (const invoker of invokers.values()) invoker.stop();
+      await Promise.all([...pollers.values()].map((poller) => poller.stop()));
       await Promise.all([...pools.values()].map((pool) => pool.stop()));
     });
+    // The queue URLs in templates are AWS's; the code running here talks to the local endpoint.
+    const localQueueUrl = (value: string) =>
+      value.replace(/^https:\/\/sqs\.[^/]+\.amazonaws\.com\/\d+\/(.+)$/, (_m, name: string) =>
+        s3.queueUrl(name),
+      );
 
-    for (const topology of topologies) {
+    for (const [index, topology] of topologies.entries()) {
+      const source = options.variants[index];
+      let image: { image: ContainerImage; root: string } | undefined;
       for (const fn of topology.functions) {
-        const codeDir = options.codeDirs?.[fn.logicalId];
-        const codeZip =
-          codeDir === undefined && fn.codeArtifact !== undefined
-            ? findArtifact(fn.codeArtifact, options.artifactDirs)
-            : undefined;
-        const layers = fn.layerArtifacts.map((l) => findArtifact(l, options.artifactDirs));
-        const layout = await unpackFunction(codeZip, layers, codeDir ? { codeDir } : {});
-        layouts.push(layout);
+        let layout: FunctionLayout;
+        let handler = fn.handler;
+        let imageVariables: Record<string, string> = {};
+        if (fn.packageType === 'Image') {
+          if (source?.imageContext === undefined) {
+            throw new Error(
+              `${topology.name}: ${fn.logicalId} is an image function: no imageContext`,
+            );
+          }
+          if (image === undefined) {
+            // One layout per image, shared by its functions, as they share the image.
+            const root = mkdtempSync(path.join(tmpdir(), 'local-cloud-image-'));
+            closers.push(() => rmSync(root, { recursive: true, force: true }));
+            const read = readImage(source.imageContext);
+            layOutImage(read, root, source.imageReplace);
+            image = { image: read, root };
+          }
+          const base = await unpackFunction(undefined, [], {
+            codeDir: path.join(image.root, 'var', 'task'),
+          });
+          layouts.push(base);
+          layout = { ...base, optDir: path.join(image.root, 'opt') };
+          handler = fn.imageCommand?.[0] ?? image.image.cmd[0] ?? fn.handler;
+          imageVariables = imageEnv(image.image, image.root);
+        } else {
+          const codeDir = options.codeDirs?.[fn.logicalId];
+          const codeZip =
+            codeDir === undefined && fn.codeArtifact !== undefined
+              ? findArtifact(fn.codeArtifact, options.artifactDirs)
+              : undefined;
+          const layers = fn.layerArtifacts.map((l) => findArtifact(l, options.artifactDirs));
+          layout = await unpackFunction(codeZip, layers, codeDir ? { codeDir } : {});
+          layouts.push(layout);
+        }
         const file = createWriteStream(path.join(logsDir, `${fn.name}.log`), { flags: 'a' });
         logFiles.push(file);
         const pool = new FunctionPool({
@@ -153,13 +247,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             functionArn: fn.arn,
             memoryMb: fn.memoryMb,
             timeoutSeconds: fn.timeoutSeconds,
-            handler: fn.handler,
+            handler,
             taskRoot: layout.taskRoot,
             optDir: layout.optDir,
             bootstrap: layout.bootstrap,
             region,
             variables: {
-              ...fn.environment,
+              ...imageVariables,
+              ...Object.fromEntries(
+                Object.entries(fn.environment).map(([k, v]) => [k, localQueueUrl(v)]),
+              ),
               // The SDK in the function talks to the local endpoint with the local keys.
               S3_ENDPOINT: s3.endpoint,
               AWS_ENDPOINT_URL: s3.endpoint,
@@ -194,6 +291,78 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }
     }
 
+    for (const topology of topologies) {
+      for (const mapping of topology.eventSourceMappings) {
+        const pool = pools.get(mapping.functionLogicalId);
+        const queue = topology.queues.find((q) => q.arn === mapping.queueArn);
+        if (!mapping.enabled || pool === undefined || queue === undefined) continue;
+        const poller = new EsmPoller({
+          sqs,
+          queueUrl: s3.queueUrl(queue.name),
+          queueArn: queue.arn,
+          region,
+          batchSize: mapping.batchSize,
+          maximumBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
+          reportBatchItemFailures: mapping.reportBatchItemFailures,
+          // Lambda's starting point for SQS; the local pollers do not scale up beyond it.
+          pollers: Math.min(5, mapping.maximumConcurrency ?? 5),
+          invoke: (payload) => pool.invoke(payload),
+          ...(options.esmWaitSeconds === undefined
+            ? {}
+            : { waitTimeSeconds: options.esmWaitSeconds }),
+          ...(options.note === undefined ? {} : { log: options.note }),
+        });
+        pollers.set(mapping.logicalId, poller);
+        poller.start();
+      }
+    }
+
+    for (const [index, topology] of topologies.entries()) {
+      const service = topology.services[0];
+      const source = options.variants[index];
+      if (service === undefined) continue;
+      if (source?.imageContext === undefined) {
+        throw new Error(`${topology.name}: an ECS service needs an imageContext`);
+      }
+      const { healthCheck } = service;
+      const lb = await LoadBalancer.start({
+        host: options.host ?? '127.0.0.1',
+        port: source.port ?? 0,
+        healthCheck: {
+          path: healthCheck.path,
+          intervalMs: options.healthCheckIntervalMs ?? healthCheck.intervalSeconds * 1000,
+          timeoutMs: healthCheck.timeoutSeconds * 1000,
+          healthyThreshold: healthCheck.healthyThreshold,
+          unhealthyThreshold: healthCheck.unhealthyThreshold,
+        },
+        deregistrationDelayMs: service.deregistrationDelaySeconds * 1000,
+      });
+      closers.push(() => lb.close());
+      balancers.set(topology.name, lb);
+      const fargate = await FargateService.start({
+        image: readImage(source.imageContext),
+        environment: {
+          ...Object.fromEntries(
+            Object.entries(service.environment).map(([k, v]) => [k, localQueueUrl(v)]),
+          ),
+          S3_ENDPOINT: s3.endpoint,
+          SQS_ENDPOINT: s3.endpoint,
+          AWS_ENDPOINT_URL: s3.endpoint,
+          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          ...options.taskEnvironment,
+        },
+        desiredCount: source.tasks ?? service.desiredCount,
+        stopTimeoutMs: options.stopTimeoutMs ?? service.stopTimeoutSeconds * 1000,
+        loadBalancer: lb,
+        logsDir,
+        ...(options.note === undefined ? {} : { log: options.note }),
+      });
+      services.set(topology.name, fargate);
+      closers.push(() => fargate.stop());
+    }
+
     dispatch.handle = (created) => {
       for (const topology of topologies) {
         const bucket = topology.buckets.find((b) => b.name === created.bucket);
@@ -216,11 +385,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const bucket = topology.buckets[0];
       if (bucket !== undefined) entry.bucket = bucket.name;
       const api = topology.httpApis[0];
+      const lb = balancers.get(topology.name);
+      if (lb !== undefined) entry.url = lb.url;
       if (api !== undefined) {
         const door: FrontDoor = await startFrontDoor({
           host: options.host ?? '127.0.0.1',
           port: options.variants[index]?.port ?? 0,
           context: { accountId: LOCAL_ACCOUNT.accountId, apiId: topology.name },
+          ...(api.throttle === undefined || options.throttle === false
+            ? {}
+            : { throttle: api.throttle }),
           routes: api.routes.map((route) => {
             const pool = pools.get(route.functionLogicalId);
             if (pool === undefined) throw new Error(`no function ${route.functionLogicalId}`);
@@ -257,12 +431,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const pids = () => [
       ...(s3.pid === undefined ? [] : [s3.pid]),
       ...[...pools.values()].flatMap((p) => p.pids()),
+      ...[...services.values()].flatMap((service) => service.pids()),
     ];
     // First in the list, so it runs last on close: emptied only once every process is stopped.
     const record = recordPids(pidFile, pids);
     closers.unshift(() => record.stop());
     await Promise.all([...pools.values()].map((pool) => pool.ready()));
-    return { endpoints, topologies, pools, asyncInvokers: invokers, pids, close };
+    await Promise.all([...services.values()].map((service) => service.ready()));
+    return {
+      endpoints,
+      topologies,
+      pools,
+      asyncInvokers: invokers,
+      esmPollers: pollers,
+      services,
+      loadBalancers: balancers,
+      pids,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;

@@ -44,8 +44,15 @@ export interface S3EndpointOptions {
   /** Folder for persistent state; in memory only when undefined. */
   readonly stateDir?: string;
   readonly buckets: readonly string[];
-  readonly queues: readonly string[];
+  /** Queue names, or names with SQS attributes (VisibilityTimeout, RedrivePolicy as JSON…). */
+  readonly queues: readonly (string | QueueDeclaration)[];
   readonly onObjectCreated?: (event: ObjectCreated) => void;
+}
+
+/** A queue with its SQS attributes, as CreateQueue takes them. */
+export interface QueueDeclaration {
+  readonly name: string;
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export interface S3Endpoint {
@@ -94,7 +101,9 @@ export async function startS3Endpoint(options: S3EndpointOptions): Promise<S3End
     init: {
       region,
       buckets: [...options.buckets],
-      queues: options.queues.map((name) => ({ name })),
+      // fauxqs applies RedrivePolicy as SQS does: a message received more than maxReceiveCount
+      // times moves to the dead-letter queue on its next receive.
+      queues: options.queues.map((q) => (typeof q === 'string' ? { name: q } : { ...q })),
     },
   };
   if (options.stateDir !== undefined) {

@@ -1,11 +1,17 @@
 /**
  * What a variant deploys, read from its CloudFormation template: the template `npm run package`
- * writes for lambda-zip (`.serverless/cloudformation-template-update-stack.json`), and later the
- * CDK app's `cdk.out/*.template.json`. The local cloud runs what the template says, so there is
- * no second, hand-written list of functions, routes, rules and queues to drift.
+ * writes for lambda-zip (`.serverless/cloudformation-template-update-stack.json`), and the CDK
+ * app's `cdk.out/{LambdaImage,Fargate}.template.json` for lambda-image and fargate. The local
+ * cloud runs what the template says, so there is no second, hand-written list of functions,
+ * routes, rules, queues and services to drift.
  *
  * Intrinsics are resolved for the local account: `Ref`/`Fn::GetAtt` of buckets, queues and
- * functions give their local names and ARNs, `Fn::Sub` and `Fn::Join` are expanded.
+ * functions give their local names and ARNs, `Fn::Sub` and `Fn::Join` are expanded. Queues the
+ * template leaves unnamed (CDK's) are named `<variant>-<logicalId>`, as CloudFormation would
+ * make up `<stack>-<logicalId>-<random>`: both CDK stacks have a `StorageQueue…` with the same
+ * logical id, and they share one local SQS. A `Ref` to a queue used as a value (an environment
+ * variable) is its URL, as in AWS: `https://sqs.<region>.amazonaws.com/<account>/<name>`, which
+ * the local cloud points at its own endpoint.
  */
 import { readFileSync } from 'node:fs';
 
@@ -37,6 +43,12 @@ export interface FunctionSpec {
   readonly layerArtifacts: readonly string[];
   /** From AWS::Lambda::EventInvokeConfig; Lambda's defaults when there is none. */
   readonly async: AsyncInvokeConfig;
+  /** `Image` for a container-image function (lambda-image), else `Zip`. */
+  readonly packageType: 'Zip' | 'Image';
+  /** The image's tag (CDK's asset hash) from `Code.ImageUri`, for an image function. */
+  readonly imageTag?: string;
+  /** `ImageConfig.Command`: overrides the image's CMD, which names the handler. */
+  readonly imageCommand?: readonly string[];
 }
 
 export interface AsyncInvokeConfig {
@@ -57,6 +69,8 @@ export interface RouteSpec {
 export interface HttpApiSpec {
   readonly logicalId: string;
   readonly routes: readonly RouteSpec[];
+  /** The stage's default route throttling (requests per second, burst), when it sets one. */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 /** One S3 notification rule (LambdaConfigurations and QueueConfigurations alike). */
@@ -92,12 +106,44 @@ export interface EventSourceMappingSpec {
   /** `ReportBatchItemFailures` turns on partial batch responses. */
   readonly reportBatchItemFailures: boolean;
   readonly enabled: boolean;
+  /** ScalingConfig.MaximumConcurrency: most concurrent invocations the mapping makes. */
+  readonly maximumConcurrency?: number;
 }
 
 export interface QueueSpec {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
+  /** SQS's default is 30 s. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly redrive?: { readonly deadLetterTargetArn: string; readonly maxReceiveCount: number };
+}
+
+/** An ECS service's task, its load balancer health check and its size, as the template says. */
+export interface ServiceSpec {
+  readonly logicalId: string;
+  /** Task size: CPU units (1024 = 1 vCPU) and memory in MiB. */
+  readonly cpu: number;
+  readonly memoryMb: number;
+  readonly containerName: string;
+  readonly containerPort: number;
+  readonly environment: Readonly<Record<string, string>>;
+  /** The image's tag (CDK's asset hash). */
+  readonly imageTag?: string;
+  /** Seconds between SIGTERM and SIGKILL when a task stops (ECS's default is 30). */
+  readonly stopTimeoutSeconds: number;
+  readonly desiredCount: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly healthCheck: {
+    readonly path: string;
+    readonly intervalSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly healthyThreshold: number;
+    readonly unhealthyThreshold: number;
+  };
+  /** The target group's deregistration delay (connection draining), seconds. */
+  readonly deregistrationDelaySeconds: number;
 }
 
 /**
@@ -112,14 +158,17 @@ export interface VariantTopology {
   readonly buckets: readonly BucketSpec[];
   readonly queues: readonly QueueSpec[];
   readonly eventSourceMappings: readonly EventSourceMappingSpec[];
+  readonly services: readonly ServiceSpec[];
 }
 
-interface Resource {
+/** One resource of a CloudFormation template, as far as the local cloud reads it. */
+export interface Resource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
 }
 
-interface Template {
+/** A CloudFormation template (serverless's or a CDK stack's). */
+export interface Template {
   readonly Resources: Record<string, Resource>;
 }
 
@@ -162,15 +211,29 @@ export function topologyFromTemplate(
   template: Template,
   account: LocalAccount = LOCAL_ACCOUNT,
 ): VariantTopology {
-  const resolver = new Resolver(template, account);
+  const resolver = new Resolver(template, account, name);
   const ofType = (type: string) =>
     Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
-  const queues = ofType('AWS::SQS::Queue').map(([id]) => ({
-    logicalId: id,
-    name: resolver.ref(id),
-    arn: resolver.getAtt(id, 'Arn'),
-  }));
+  const queues: QueueSpec[] = ofType('AWS::SQS::Queue').map(([id, r]) => {
+    const redrive = r.Properties?.RedrivePolicy as
+      | { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown }
+      | undefined;
+    return {
+      logicalId: id,
+      name: resolver.ref(id),
+      arn: resolver.getAtt(id, 'Arn'),
+      visibilityTimeoutSeconds: Number(r.Properties?.VisibilityTimeout ?? 30),
+      ...(redrive?.deadLetterTargetArn === undefined
+        ? {}
+        : {
+            redrive: {
+              deadLetterTargetArn: resolver.string(redrive.deadLetterTargetArn),
+              maxReceiveCount: Number(redrive.maxReceiveCount ?? 10),
+            },
+          }),
+    };
+  });
 
   const asyncConfigs = new Map<string, AsyncInvokeConfig>();
   for (const [, r] of ofType('AWS::Lambda::EventInvokeConfig')) {
@@ -199,8 +262,9 @@ export function topologyFromTemplate(
     const p = r.Properties ?? {};
     const variables = ((p.Environment as { Variables?: Record<string, unknown> })?.Variables ??
       {}) as Record<string, unknown>;
-    const code = p.Code as { S3Key?: unknown } | undefined;
+    const code = p.Code as { S3Key?: unknown; ImageUri?: unknown } | undefined;
     const reserved = p.ReservedConcurrentExecutions;
+    const command = (p.ImageConfig as { Command?: unknown[] } | undefined)?.Command;
     return {
       logicalId: id,
       name: resolver.ref(id),
@@ -220,6 +284,11 @@ export function topologyFromTemplate(
         resolver.layerArtifact(layer),
       ),
       async: asyncConfigs.get(id) ?? DEFAULT_ASYNC,
+      packageType: p.PackageType === 'Image' ? 'Image' : 'Zip',
+      ...(code?.ImageUri === undefined
+        ? {}
+        : { imageTag: imageTag(resolver.string(code.ImageUri)) }),
+      ...(command === undefined ? {} : { imageCommand: command.map((c) => resolver.string(c)) }),
     };
   });
 
@@ -239,6 +308,11 @@ export function topologyFromTemplate(
   );
   const httpApis: HttpApiSpec[] = ofType('AWS::ApiGatewayV2::Api').map(([apiId]) => ({
     logicalId: apiId,
+    ...stageThrottle(
+      ofType('AWS::ApiGatewayV2::Stage').find(
+        ([, r]) => resolver.refId(r.Properties?.ApiId) === apiId,
+      )?.[1],
+    ),
     routes: ofType('AWS::ApiGatewayV2::Route')
       .filter(([, r]) => resolver.refId(r.Properties?.ApiId) === apiId)
       .map(([, r]) => {
@@ -273,10 +347,105 @@ export function topologyFromTemplate(
         'ReportBatchItemFailures',
       ),
       enabled: p.Enabled !== false,
+      ...((p.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ===
+      undefined
+        ? {}
+        : {
+            maximumConcurrency: Number(
+              (p.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency,
+            ),
+          }),
     };
   });
 
-  return { name, account, functions, httpApis, buckets, queues, eventSourceMappings };
+  const services = ofType('AWS::ECS::Service').map(([id, r]) =>
+    serviceSpec(id, r, template, resolver),
+  );
+
+  return { name, account, functions, httpApis, buckets, queues, eventSourceMappings, services };
+}
+
+function stageThrottle(stage: Resource | undefined): Pick<HttpApiSpec, 'throttle'> {
+  const settings = stage?.Properties?.DefaultRouteSettings as
+    | { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }
+    | undefined;
+  if (settings?.ThrottlingRateLimit === undefined) return {};
+  return {
+    throttle: {
+      rateLimit: Number(settings.ThrottlingRateLimit),
+      burstLimit: Number(settings.ThrottlingBurstLimit ?? settings.ThrottlingRateLimit),
+    },
+  };
+}
+
+/** The tag of an ECR image URI (`…/repo:tag`): CDK's asset hash. */
+function imageTag(uri: string): string | undefined {
+  const tag = uri.slice(uri.lastIndexOf('/') + 1).split(':')[1];
+  return tag === undefined || tag === '' ? undefined : tag;
+}
+
+interface ContainerDefinition {
+  Name?: string;
+  Image?: unknown;
+  Environment?: { Name: string; Value: unknown }[];
+  PortMappings?: { ContainerPort?: number }[];
+  StopTimeout?: number;
+}
+
+/** An ECS service with its task definition, target group health check and scaling bounds. */
+function serviceSpec(
+  id: string,
+  service: Resource,
+  template: Template,
+  resolver: Resolver,
+): ServiceSpec {
+  const p = service.Properties ?? {};
+  const taskId = resolver.refId(p.TaskDefinition);
+  const task = template.Resources[taskId]?.Properties ?? {};
+  const containers = (task.ContainerDefinitions as ContainerDefinition[] | undefined) ?? [];
+  const balanced = (p.LoadBalancers as { ContainerName?: string; TargetGroupArn?: unknown }[])?.[0];
+  const container =
+    containers.find((c) => c.Name === balanced?.ContainerName) ?? containers[0] ?? {};
+  const group =
+    balanced?.TargetGroupArn === undefined
+      ? {}
+      : (template.Resources[resolver.refId(balanced.TargetGroupArn)]?.Properties ?? {});
+  const attributes = (group.TargetGroupAttributes as { Key: string; Value: string }[]) ?? [];
+  const scaling = Object.values(template.Resources).find(
+    (r) =>
+      r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' &&
+      JSON.stringify(r.Properties?.ResourceId ?? '').includes(`"${id}"`),
+  )?.Properties;
+  const desiredCount = Number(p.DesiredCount ?? 1);
+  const image =
+    container.Image === undefined ? undefined : imageTag(resolver.string(container.Image));
+  return {
+    logicalId: id,
+    cpu: Number(task.Cpu ?? 256),
+    memoryMb: Number(task.Memory ?? 512),
+    containerName: String(container.Name ?? 'app'),
+    containerPort: Number(container.PortMappings?.[0]?.ContainerPort ?? 80),
+    environment: Object.fromEntries(
+      (container.Environment ?? []).map((e) => [e.Name, resolver.string(e.Value)]),
+    ),
+    ...(image === undefined ? {} : { imageTag: image }),
+    // ECS's default when the container definition sets none.
+    stopTimeoutSeconds: Number(container.StopTimeout ?? 30),
+    desiredCount,
+    minCapacity: Number(scaling?.MinCapacity ?? desiredCount),
+    maxCapacity: Number(scaling?.MaxCapacity ?? desiredCount),
+    // Elastic Load Balancing's defaults for an HTTP target group where the template is silent.
+    healthCheck: {
+      path: String(group.HealthCheckPath ?? '/'),
+      intervalSeconds: Number(group.HealthCheckIntervalSeconds ?? 30),
+      timeoutSeconds: Number(group.HealthCheckTimeoutSeconds ?? 5),
+      healthyThreshold: Number(group.HealthyThresholdCount ?? 5),
+      unhealthyThreshold: Number(group.UnhealthyThresholdCount ?? 2),
+    },
+    deregistrationDelaySeconds: Number(
+      attributes.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value ?? 300,
+    ),
+  };
 }
 
 function notificationRules(config: unknown, resolver: Resolver): NotificationRule[] {
@@ -315,6 +484,7 @@ class Resolver {
   constructor(
     private readonly template: Template,
     private readonly account: LocalAccount,
+    private readonly variant: string,
   ) {}
 
   private pseudo(name: string): string | undefined {
@@ -337,9 +507,10 @@ class Resolver {
       resource.Type
     ];
     if (resource.Type === 'AWS::Lambda::Function') {
-      return p.FunctionName === undefined ? `local-${id}` : this.string(p.FunctionName);
+      return p.FunctionName === undefined ? `${this.variant}-${id}` : this.string(p.FunctionName);
     }
     if (named !== undefined) return this.string(named);
+    if (resource.Type === 'AWS::SQS::Queue') return `${this.variant}-${id}`;
     // Other resources: the logical id stands in for the physical id CloudFormation makes up.
     return id;
   }
@@ -403,7 +574,14 @@ class Resolver {
   string(value: unknown): string {
     if (typeof value === 'string' || typeof value === 'number') return String(value);
     const v = (value ?? {}) as Record<string, unknown>;
-    if (typeof v.Ref === 'string') return this.ref(v.Ref);
+    if (typeof v.Ref === 'string') {
+      // A queue's Ref is its URL (CloudFormation's return value for AWS::SQS::Queue).
+      if (this.template.Resources[v.Ref]?.Type === 'AWS::SQS::Queue') {
+        const { region, accountId } = this.account;
+        return `https://sqs.${region}.amazonaws.com/${accountId}/${this.ref(v.Ref)}`;
+      }
+      return this.ref(v.Ref);
+    }
     const att = v['Fn::GetAtt'];
     if (att !== undefined) {
       const [id, attribute] = Array.isArray(att) ? att : String(att).split('.');

@@ -1,10 +1,10 @@
 /**
- * `npm start` (until the local cloud lands): cartoonizes every fixture photo in every style
- * and writes the results, plus a before/after contact sheet per photo, to `out/`.
+ * `npm run demo`: cartoonizes every fixture photo in every style, in-process with the core (no
+ * local cloud), and writes the results, plus a before/after contact sheet per photo, to `out/`.
  *
- *   npm start                      # writes out/
- *   npm start -- --out some/dir --maxSide 480
- *   npm start -- --out docs/examples --sheets   # only the contact sheets (the README's examples)
+ *   npm run demo                      # writes out/
+ *   npm run demo -- --out some/dir --maxSide 480
+ *   npm run demo -- --out docs/examples --sheets   # only the contact sheets (the README's examples)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';

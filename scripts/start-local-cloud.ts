@@ -1,46 +1,69 @@
 /**
- * Runs the variants on this machine, from their deployment templates:
+ * Runs the three variants on this machine, from their deployment templates:
  *
- *   npm run package && npm run build:layer -- --arch x64     # the artifacts it runs
- *   npm run local-cloud                                      # or with flags, see --help
+ *   npm start                       # = npm run local-cloud: all three variants
+ *   npm run local-cloud -- --help   # flags
+ *
+ * Before starting it builds what is missing or older than its sources, with a note per step:
+ * the lambda-zip package and its CloudFormation template (`npm run package`), the staged
+ * container contexts with the layer for this CPU (`npm run build:containers`), and the CDK
+ * app's templates (synthesized in-process into build/cdk.out, as `npm run synth` does).
  *
  * Prints a table of endpoints and writes them to .local-cloud/endpoints.json; function logs
- * with AWS-format REPORT lines go to .local-cloud/logs/. Ctrl-C or SIGTERM stops everything,
- * every environment process included. lambda-image and fargate are listed once their
- * templates and containers are staged; today it runs lambda-zip.
+ * with AWS-format REPORT lines and the fargate tasks' output go to .local-cloud/logs/. Ctrl-C or
+ * SIGTERM stops everything, every environment and task process included.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Endpoints, type LocalCloud, startLocalCloud } from '../local-cloud/local-cloud';
+import {
+  artifactDirs,
+  ensureBuilt,
+  VARIANT_NAMES,
+  type VariantName,
+  variantFiles,
+  variantSources,
+} from '../local-cloud/variants';
 
-const ROOT = path.resolve(__dirname, '..');
-const TEMPLATES: Record<string, string> = {
-  'lambda-zip': path.join(ROOT, '.serverless', 'cloudformation-template-update-stack.json'),
-};
+const TEMPLATES = Object.fromEntries(
+  VARIANT_NAMES.map((name) => [name, variantFiles(name).template]),
+);
 const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
 
 const HELP = `Usage: npm run local-cloud -- [options]
 
 Runs the cartoon service's variants on this machine: an S3/SQS endpoint, each variant's
-HTTP API front door and Lambda functions as local execution environments.
+HTTP API front door and Lambda functions as local execution environments, lambda-image's
+event source mapping, and fargate's tasks behind a local load balancer.
 
 Options:
-  --variants <list>      comma-separated variants to run (default: lambda-zip)
+  --variants <list>      comma-separated variants to run
+                         (default: lambda-zip,lambda-image,fargate)
+  --tasks <n>            fargate tasks (default: the service's desired count)
+  --no-build             start from what is built; do not build what is missing or stale
   --host <address>       address to listen on (default: 127.0.0.1)
   --s3-port <port>       S3/SQS endpoint port (default: 4566; 0 for any free port)
-  --port <port>          first front door port, one per variant (default: 3000; 0 for any)
+  --port <port>          first front door port, one per variant in the order given
+                         (default: 3000; 0 for any)
   --state-dir <dir>      endpoints.json, logs/ and saved state (default: .local-cloud)
   --no-persist           keep buckets, objects and queues in memory only
   --idle-timeout <s>     reap idle environments after this many seconds (default: 600)
   --concurrency <n>      local account concurrency limit for functions without reserved
                          concurrency (default: 1000, as AWS's default quota)
   --retry-scale <x>      multiplies AWS's async retry delays of 60 s and 120 s (default: 0.0167)
+  --visibility-scale <x> multiplies the queues' visibility timeouts and the fargate worker's
+                         visibility, retry delay and long-poll wait (default: 1, as deployed;
+                         tests shorten redelivery and task shutdown with it)
+  --no-throttle          ignore the HTTP API stages' throttling (20 rps, burst 40, as
+                         deployed), e.g. to find this machine's own limit
   --log-level <level>    quiet | info (REPORT lines) | debug (every function log line)
   --help                 this text`;
 
 interface Flags {
-  readonly variants: string[];
+  readonly variants: VariantName[];
+  readonly tasks: number | undefined;
+  readonly build: boolean;
   readonly host: string;
   readonly s3Port: number;
   readonly port: number;
@@ -49,6 +72,8 @@ interface Flags {
   readonly idleTimeoutMs: number;
   readonly concurrency: number;
   readonly retryScale: number;
+  readonly visibilityScale: number;
+  readonly throttle: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -63,7 +88,9 @@ function readFlags(argv: string[]): Flags | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
-      variants: { type: 'string', default: 'lambda-zip' },
+      variants: { type: 'string', default: 'lambda-zip,lambda-image,fargate' },
+      tasks: { type: 'string' },
+      'no-build': { type: 'boolean', default: false },
       host: { type: 'string', default: '127.0.0.1' },
       's3-port': { type: 'string', default: '4566' },
       port: { type: 'string', default: '3000' },
@@ -72,23 +99,25 @@ function readFlags(argv: string[]): Flags | undefined {
       'idle-timeout': { type: 'string', default: '600' },
       concurrency: { type: 'string', default: '1000' },
       'retry-scale': { type: 'string', default: String(1 / 60) },
+      'visibility-scale': { type: 'string', default: '1' },
+      'no-throttle': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return undefined;
-  const variants = values.variants.split(',').map((v) => v.trim());
+  const variants = values.variants.split(',').map((v) => v.trim()) as VariantName[];
   for (const variant of variants) {
-    if (!(variant in TEMPLATES)) {
-      throw new Error(
-        `--variants: ${variant} is not runnable yet; known: ${Object.keys(TEMPLATES)}`,
-      );
+    if (!VARIANT_NAMES.includes(variant)) {
+      throw new Error(`--variants: ${variant} is not a variant; known: ${Object.keys(TEMPLATES)}`);
     }
   }
   const logLevel = LOG_LEVELS.find((l) => l === values['log-level']);
   if (logLevel === undefined) throw new Error(`--log-level must be one of ${LOG_LEVELS}`);
   return {
     variants,
+    tasks: values.tasks === undefined ? undefined : number('tasks', values.tasks, 1),
+    build: !values['no-build'],
     host: values.host,
     s3Port: number('s3-port', values['s3-port'], 0),
     port: number('port', values.port, 0),
@@ -97,7 +126,24 @@ function readFlags(argv: string[]): Flags | undefined {
     idleTimeoutMs: number('idle-timeout', values['idle-timeout'], 0) * 1000,
     concurrency: number('concurrency', values.concurrency, 1),
     retryScale: number('retry-scale', values['retry-scale'], 0),
+    visibilityScale: number('visibility-scale', values['visibility-scale'], 0.001),
+    throttle: !values['no-throttle'],
     logLevel,
+  };
+}
+
+/**
+ * The fargate worker's own visibility timeout, retry delay and long-poll wait
+ * (services/fargate/config.ts defaults 60 s, 10 s and 20 s), scaled as the queues' are; it sets
+ * them on each receive. The wait matters at shutdown: a task finishes its last poll first.
+ */
+function workerTimes(scale: number): Record<string, string> {
+  const visibility = Math.max(2, Math.round(60 * scale));
+  return {
+    QUEUE_WAIT_SECONDS: String(Math.min(20, Math.max(1, Math.round(20 * scale)))),
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS: String(visibility),
+    QUEUE_HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(visibility / 3))),
+    QUEUE_RETRY_DELAY_SECONDS: String(Math.round(10 * scale)),
   };
 }
 
@@ -129,7 +175,7 @@ export function endpointTable(endpoints: Endpoints): string {
     `S3/SQS endpoint  ${s3.endpoint}  region ${s3.region}`,
     `credentials      AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
     ...Object.entries(endpoints.queues).map(([name, q]) => `queue            ${name}  ${q}`),
-    `function logs    ${endpoints.logs}`,
+    `logs             ${endpoints.logs}  (functions with REPORT lines, fargate-task-<n>.log)`,
     '',
     'Try:',
     `  curl -s ${url}/health`,
@@ -146,9 +192,10 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
+  if (flags.build) await ensureBuilt(flags.variants, { log: console.log });
   for (const variant of flags.variants) {
     if (!existsSync(TEMPLATES[variant] ?? '')) {
-      throw new Error(`${TEMPLATES[variant]} is missing: run npm run package first`);
+      throw new Error(`${TEMPLATES[variant]} is missing: run npm start without --no-build`);
     }
   }
   mkdirSync(flags.stateDir, { recursive: true });
@@ -158,15 +205,20 @@ async function main(): Promise<void> {
     host: flags.host,
     s3Port: flags.s3Port,
     persist: flags.persist,
-    artifactDirs: [path.join(ROOT, 'build'), path.join(ROOT, 'build', 'functions')],
+    artifactDirs: artifactDirs(),
     idleTimeoutMs: flags.idleTimeoutMs,
     accountConcurrency: flags.concurrency,
     retryDelayScale: flags.retryScale,
-    variants: flags.variants.map((name, i) => ({
-      name,
-      template: TEMPLATES[name] ?? '',
-      port: flags.port === 0 ? 0 : flags.port + i,
-    })),
+    visibilityTimeoutScale: flags.visibilityScale,
+    throttle: flags.throttle,
+    ...(flags.visibilityScale === 1 ? {} : { taskEnvironment: workerTimes(flags.visibilityScale) }),
+    variants: variantSources(flags.variants, {
+      port: flags.port,
+      ...(flags.tasks === undefined ? {} : { tasks: flags.tasks }),
+    }),
+    note: (message: string) => {
+      if (flags.logLevel !== 'quiet') console.log(`[local cloud] ${message}`);
+    },
     // info: one REPORT line per invocation; debug: every line the functions write.
     ...(flags.logLevel === 'quiet'
       ? {}
@@ -190,8 +242,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     if (flags.logLevel !== 'quiet') console.log(`\n${signal}: stopping the local cloud`);
-    // A second signal, or a hang, must not leave the parent waiting forever.
-    setTimeout(() => process.exit(1), 5_000).unref();
+    // A second signal, or a hang, must not leave the parent waiting forever; fargate tasks
+    // may take their stop timeout to drain (ECS's SIGTERM-to-SIGKILL wait, 120 s here).
+    setTimeout(() => process.exit(1), 130_000).unref();
+    process.once(signal as NodeJS.Signals, () => process.exit(1));
     cloud.close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -199,6 +253,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A bug must not leave environments and tasks running without their local cloud.
+  process.on('uncaughtException', (err) => {
+    console.error(`local cloud: ${err.stack ?? err.message}`);
+    stop('uncaughtException');
+  });
 }
 
 main().catch((err: unknown) => {

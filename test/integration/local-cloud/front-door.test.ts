@@ -121,4 +121,29 @@ describe('front-door', () => {
     ]);
     expect((await busy).status).toBe(200);
   });
+
+  it('throttles as the stage says: the burst passes, then 429 until tokens come back', async () => {
+    const throttled = await startFrontDoor({
+      context: { accountId: '000000000000', apiId: 'throttled' },
+      throttle: { rateLimit: 2, burstLimit: 3 },
+      routes: [{ routeKey: 'GET /echo/{id}', timeoutMs: 5000, invoke: (p) => echo.invoke(p) }],
+    });
+    try {
+      // All at once: the bucket decides on arrival, before any invocation has taken time.
+      const statuses = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          fetch(`${throttled.url}/echo/${i}`).then((r) => r.status),
+        ),
+      );
+      // 2 tokens a second: after 600 ms at least one is back.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const later = (await fetch(`${throttled.url}/echo/later`)).status;
+
+      expect(statuses.filter((status) => status === 200)).toHaveLength(3);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(2);
+      expect(later).toBe(200);
+    } finally {
+      await throttled.close();
+    }
+  });
 });

@@ -1,4 +1,10 @@
-import { topologyFromTemplate } from '../../../local-cloud/topology';
+import { rmSync } from 'node:fs';
+import {
+  type Template,
+  topologyFromTemplate,
+  type VariantTopology,
+} from '../../../local-cloud/topology';
+import { scratchDir, stubAssetDirs, synthesize } from '../../support/cdk';
 
 // CloudFormation's own ${…} syntax, not a template literal.
 const BUCKET_SUB = ['svc-dev-$', '{AWS::AccountId}-$', '{AWS::Region}'].join('');
@@ -168,6 +174,7 @@ describe('topology', () => {
         logicalId: 'FailureQueue',
         name: 'svc-dev-failures',
         arn: 'arn:aws:sqs:us-east-1:000000000000:svc-dev-failures',
+        visibilityTimeoutSeconds: 30,
       },
     ]);
   });
@@ -196,5 +203,111 @@ describe('topology', () => {
       },
     };
     expect(() => topologyFromTemplate('x', broken)).toThrow(/cannot resolve/);
+  });
+});
+
+// The CDK app synthesized in-process, as `npm start` does: what the local cloud reads must be
+// what deploys, so these read the real stacks rather than hand-made templates.
+describe('topology of the CDK stacks', () => {
+  let image: VariantTopology;
+  let fargate: VariantTopology;
+  beforeAll(() => {
+    const assets = stubAssetDirs();
+    const outdir = scratchDir();
+    try {
+      const synthesized = synthesize({ outdir, assetDirs: assets.dirs });
+      image = topologyFromTemplate(
+        'lambda-image',
+        synthesized.template('lambda-image') as Template,
+      );
+      fargate = topologyFromTemplate('fargate', synthesized.template('fargate') as Template);
+    } finally {
+      assets.remove();
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('reads lambda-image functions as image functions whose command names the handler', () => {
+    const api = image.functions.find((f) => f.imageCommand?.[0] === 'api/index.handler');
+    const queue = image.functions.find((f) => f.imageCommand?.[0] === 'queue/index.handler');
+    expect(api).toMatchObject({ packageType: 'Image', memoryMb: 1769, timeoutSeconds: 29 });
+    expect(api?.reservedConcurrency).toBeGreaterThan(0);
+    expect(api?.imageTag).toMatch(/^[0-9a-f]{64}$/);
+    expect(queue).toMatchObject({ packageType: 'Image', memoryMb: 2048, timeoutSeconds: 60 });
+    expect(queue?.environment.BUCKET_NAME).toBe(image.buckets[0]?.name);
+  });
+
+  it('reads the HTTP API routes and the stage throttling', () => {
+    const api = image.httpApis[0];
+    expect(api?.routes.map((r) => r.routeKey).sort()).toEqual([
+      'GET /cartoons/{id}',
+      'GET /health',
+      'GET /styles',
+      'POST /cartoon',
+      'POST /uploads',
+    ]);
+    expect(api?.throttle?.rateLimit).toBeGreaterThan(0);
+    expect(api?.throttle?.burstLimit).toBeGreaterThanOrEqual(api?.throttle?.rateLimit ?? 0);
+  });
+
+  it('names each stack’s unnamed queues apart, with redrive and visibility timeout', () => {
+    const names = [...image.queues, ...fargate.queues].map((q) => q.name);
+    expect(new Set(names).size).toBe(names.length);
+    const uploads = image.queues.find((q) => q.redrive !== undefined);
+    const dlq = image.queues.find((q) => q.redrive === undefined);
+    expect(uploads?.redrive).toEqual({ deadLetterTargetArn: dlq?.arn, maxReceiveCount: 3 });
+    // Six times the queue function's timeout plus the batching window (infra's rule).
+    expect(uploads?.visibilityTimeoutSeconds).toBe(6 * 60 + 1);
+  });
+
+  it('reads the bucket notification to the queue and the event source mapping', () => {
+    const uploads = image.queues.find((q) => q.redrive !== undefined);
+    expect(image.buckets[0]?.notifications).toEqual([
+      {
+        events: ['s3:ObjectCreated:*'],
+        prefix: 'uploads/',
+        target: { kind: 'queue', arn: uploads?.arn },
+      },
+    ]);
+    expect(image.eventSourceMappings).toEqual([
+      expect.objectContaining({
+        queueArn: uploads?.arn,
+        batchSize: 5,
+        maximumBatchingWindowSeconds: 1,
+        reportBatchItemFailures: true,
+        enabled: true,
+        maximumConcurrency: 20,
+      }),
+    ]);
+  });
+
+  it('reads the fargate service: task size, variables, port, stop timeout, health check, count', () => {
+    const [service] = fargate.services;
+    const uploads = fargate.queues.find((q) => q.redrive !== undefined);
+    expect(service).toMatchObject({
+      cpu: 1024,
+      memoryMb: 2048,
+      containerPort: 8080,
+      stopTimeoutSeconds: 120,
+      desiredCount: 1,
+      minCapacity: 1,
+      maxCapacity: 4,
+      deregistrationDelaySeconds: 35,
+      healthCheck: {
+        path: '/health',
+        intervalSeconds: 15,
+        timeoutSeconds: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+    });
+    expect(service?.environment).toMatchObject({
+      VARIANT: 'fargate',
+      PORT: '8080',
+      BUCKET_NAME: fargate.buckets[0]?.name,
+      // A queue's Ref is its URL, as CloudFormation gives it.
+      QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/000000000000/${uploads?.name}`,
+    });
+    expect(fargate.functions).toEqual([]);
   });
 });

@@ -1,0 +1,233 @@
+/**
+ * The local cloud as a user starts it (`npm start` = scripts/start-local-cloud.ts) for end to
+ * end tests: on ephemeral ports, in a temporary state folder, with clients for its endpoints,
+ * the real AWS CLI, and the process tree under it read from /proc.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Endpoints } from '../../local-cloud/local-cloud';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const AWS = '/usr/bin/aws';
+
+export interface RunningCloud {
+  readonly cli: ChildProcess;
+  readonly dir: string;
+  readonly endpoints: Endpoints;
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  /** Runs the AWS CLI v2 against the local endpoint. */
+  aws(...args: string[]): string;
+  /** Keys under a prefix of a bucket. */
+  keys(bucket: string, prefix: string): Promise<string[]>;
+  read(bucket: string, key: string): Promise<Buffer>;
+  /** Stops the CLI if it is still running, waits for it, and removes the state folder. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Polls until the probe gives a value.
+ *
+ * @example
+ * ```ts
+ * const key = await waitFor('a cartoon', async () => (await cloud.keys(b, 'cartoons/'))[0], 30_000);
+ * ```
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms: number,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Starts the CLI with these flags (plus ephemeral ports, a temp state folder, no persistence)
+ * and waits for its endpoints.json. The CLI builds whatever is missing first.
+ *
+ * @example
+ * ```ts
+ * const cloud = await startCloudCli(['--tasks', '2', '--log-level', 'quiet']);
+ * cloud.endpoints.variants.fargate?.url;
+ * ```
+ */
+export async function startCloudCli(flags: readonly string[]): Promise<RunningCloud> {
+  execFileSync(path.join(ROOT, 'scripts', 'ensure-awscli.sh'), { stdio: 'ignore' });
+  const dir = mkdtempSync(path.join(tmpdir(), 'local-cloud-e2e-'));
+  const cli = spawn(
+    path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+    [
+      '--tsconfig',
+      'tsconfig.json',
+      'scripts/start-local-cloud.ts',
+      '--s3-port',
+      '0',
+      '--port',
+      '0',
+      '--state-dir',
+      dir,
+      '--no-persist',
+      ...flags,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const file = path.join(dir, 'endpoints.json');
+  const endpoints = await waitFor(
+    'endpoints.json',
+    async () => {
+      if (cli.exitCode !== null) throw new Error(`the local cloud exited (${cli.exitCode})`);
+      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Endpoints) : undefined;
+    },
+    300_000,
+  );
+  const credentials = {
+    accessKeyId: endpoints.s3.accessKeyId,
+    secretAccessKey: endpoints.s3.secretAccessKey,
+  };
+  const s3 = new S3Client({
+    region: endpoints.s3.region,
+    endpoint: endpoints.s3.endpoint,
+    forcePathStyle: true,
+    credentials,
+  });
+  const sqs = new SQSClient({
+    region: endpoints.s3.region,
+    endpoint: endpoints.s3.endpoint,
+    credentials,
+    useQueueUrlAsEndpoint: false,
+  });
+  return {
+    cli,
+    dir,
+    endpoints,
+    s3,
+    sqs,
+    aws: (...args) =>
+      execFileSync(AWS, ['--endpoint-url', endpoints.s3.endpoint, ...args], {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          AWS_ACCESS_KEY_ID: endpoints.s3.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: endpoints.s3.secretAccessKey,
+          AWS_DEFAULT_REGION: endpoints.s3.region,
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+      }),
+    keys: async (bucket, prefix) => {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      return (listed.Contents ?? []).map((o) => o.Key ?? '');
+    },
+    read: async (bucket, key) => {
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(
+        await (
+          object.Body as { transformToByteArray(): Promise<Uint8Array> }
+        ).transformToByteArray(),
+      );
+    },
+    dispose: async () => {
+      s3.destroy();
+      sqs.destroy();
+      // SIGTERM, which tsx relays to the local cloud; a SIGKILL would only kill the tsx wrapper.
+      if (cli.exitCode === null && cli.signalCode === null) {
+        const exited = new Promise((resolve) => cli.once('exit', resolve));
+        cli.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Every process below `pid`, found through /proc.
+ *
+ * @example
+ * ```ts
+ * descendants(cloud.cli.pid ?? -1).length; // fauxqs, environments, fargate tasks
+ * ```
+ */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => {
+    for (const child of children.get(p) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/**
+ * Whether a process exists and is not a zombie.
+ *
+ * @example
+ * ```ts
+ * expect(pids.filter(running)).toEqual([]);
+ * ```
+ */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The process's command line, or '' when it is gone.
+ *
+ * @example
+ * ```ts
+ * commandLine(pid).includes('server.js'); // a fargate task
+ * ```
+ */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The Lambda function an execution environment process runs (its AWS_LAMBDA_FUNCTION_NAME), or
+ * undefined for any other process.
+ *
+ * @example
+ * ```ts
+ * functionOf(pid); // 'lambda-image-Queue4A7E3555'
+ * ```
+ */
+export function functionOf(pid: number): string | undefined {
+  try {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return environ.find((v) => v.startsWith('AWS_LAMBDA_FUNCTION_NAME='))?.split('=')[1];
+  } catch {
+    return undefined;
+  }
+}

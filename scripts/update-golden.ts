@@ -1,6 +1,6 @@
 /**
  * `npm run test:update-golden`: rewrites the golden images after a deliberate change of the
- * look. Look at them (and at `npm start`'s contact sheets) before committing.
+ * look. Look at them (and at `npm run demo`'s contact sheets) before committing.
  */
 import { writeFile } from 'node:fs/promises';
 import { cartoonize } from '@cartoon-compute/core';

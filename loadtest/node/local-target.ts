@@ -25,13 +25,21 @@ import { FunctionPool } from '../../local-cloud/function-pool';
 import { type Endpoints, type LocalCloud, startLocalCloud } from '../../local-cloud/local-cloud';
 import { parseReports, type Report } from '../../local-cloud/report-log';
 import { LOCAL_ACCOUNT, readTopology, type VariantTopology } from '../../local-cloud/topology';
+import {
+  artifactDirs,
+  ensureBuilt,
+  VARIANT_NAMES,
+  variantFiles,
+  variantSources,
+} from '../../local-cloud/variants';
 import type { LogMark, Target, VariantEndpoint } from '../target';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The templates the local cloud runs today; the other variants join with their topologies. */
-export const LOCAL_TEMPLATES: Readonly<Record<string, string>> = {
-  'lambda-zip': path.join(ROOT, '.serverless', 'cloudformation-template-update-stack.json'),
-};
+/** The template each variant the local cloud hosts is read from (local-cloud/variants.ts). */
+export const LOCAL_TEMPLATES: Readonly<Record<string, string>> = Object.fromEntries(
+  VARIANT_NAMES.map((name) => [name, variantFiles(name).template]),
+);
 export const TRIVIAL = 'trivial';
 const BASELINE_DIR = path.join(ROOT, 'loadtest', 'baseline');
 const BOOTSTRAP = path.join(ROOT, 'local-cloud', 'runtime', 'bootstrap.cjs');
@@ -191,9 +199,8 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
     let endpoints: Endpoints;
     let cloud: LocalCloud | undefined;
     let topologies: readonly VariantTopology[];
-    // A running cloud is used for whichever requested variants it hosts (lambda-image and
-    // fargate join endpoints.json with the same shape); one started here can only run the
-    // templates this module knows.
+    // A running cloud is used for whichever requested variants it hosts; otherwise one is
+    // started here with every requested variant.
     const hostedByRunning = running
       ? options.variants.filter((v) => running.variants[v]?.url !== undefined)
       : [];
@@ -209,26 +216,19 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
       });
       note(`used the running local cloud (${path.join(options.stateDir, 'endpoints.json')})`);
     } else {
-      runnable = options.variants.filter((v) => v in LOCAL_TEMPLATES);
+      const names = VARIANT_NAMES.filter((v) => options.variants.includes(v));
+      runnable = [...names];
       skipped((v) => v in LOCAL_TEMPLATES);
-      for (const v of runnable) {
-        if (!existsSync(LOCAL_TEMPLATES[v] ?? '')) {
-          throw new Error(
-            `${LOCAL_TEMPLATES[v]} is missing: run npm run package && npm run build:layer -- --arch ${process.arch}`,
-          );
-        }
-      }
+      // What `npm start` builds when missing or stale: the packaged zip, the layer for this
+      // CPU, the staged images, the synthesized CDK templates.
+      await ensureBuilt(names, { log: note });
       cloud = await startLocalCloud({
         stateDir: work,
         persist: false,
         s3Port: 0,
-        artifactDirs: [path.join(ROOT, 'build'), path.join(ROOT, 'build', 'functions')],
+        artifactDirs: artifactDirs(),
         idleTimeoutMs: options.idleTimeoutMs,
-        variants: runnable.map((name) => ({
-          name,
-          template: LOCAL_TEMPLATES[name] ?? '',
-          port: 0,
-        })),
+        variants: variantSources(names, { port: 0 }),
       });
       const started = cloud;
       closers.push(() => started.close());

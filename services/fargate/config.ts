@@ -28,8 +28,10 @@ export interface FargateConfig {
   readonly serviceName: string;
   readonly port: number;
   readonly host: string;
-  /** Images (POST /cartoon) one task works on at once; past it the answer is 503. */
+  /** Images (POST /cartoon) one task works on at once. */
   readonly maxInFlight: number;
+  /** Requests that may wait for one of those slots; past them the answer is 503 at once. */
+  readonly maxQueued: number;
   /** libvips threads per image, so that `maxInFlight` images share the task's vCPUs. */
   readonly sharpConcurrency: number;
   /** Seconds a 503 asks the client to wait. */
@@ -104,6 +106,8 @@ export function readFargateConfig(
     port: integer(env, 'PORT', 8080, 0, 65_535),
     host: env.HOST || '0.0.0.0',
     maxInFlight,
+    // Two waiting per slot absorb a burst; a request waits at most about two images' time.
+    maxQueued: integer(env, 'MAX_QUEUED', 2 * maxInFlight, 0, 4096),
     sharpConcurrency: Math.max(1, Math.floor(cpus / maxInFlight)),
     retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 1, 1, 3600),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     presigner: s3Presigner(s3, service.bucket),
     logger,
     maxInFlight: config.maxInFlight,
+    maxQueued: config.maxQueued,
     retryAfterSeconds: config.retryAfterSeconds,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
     maxRssBytes: config.maxRssBytes,

@@ -27,6 +27,8 @@ export interface ServerDeps {
   readonly presigner: Presigner;
   readonly logger: Logger;
   readonly maxInFlight: number;
+  /** Requests that may wait for a slot before the task answers 503. */
+  readonly maxQueued: number;
   readonly retryAfterSeconds: number;
   readonly maxEventLoopDelayMs: number;
   /** 0: no memory limit. */
@@ -71,7 +73,7 @@ function send(reply: FastifyReply, response: ApiResponse): FastifyReply {
  *
  * @example
  * ```ts
- * const app = await buildServer({ config, store, presigner, logger, maxInFlight: 2,
+ * const app = await buildServer({ config, store, presigner, logger, maxInFlight: 2, maxQueued: 4,
  *   retryAfterSeconds: 1, maxEventLoopDelayMs: 1000, maxRssBytes: 0 });
  * await app.listen({ port: 8080, host: '0.0.0.0' });
  * ```
@@ -109,16 +111,32 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   });
 
-  const limit = createInFlightLimit(deps.maxInFlight);
-  // Counted before the body is read, so refused requests cost no memory.
+  const limit = createInFlightLimit(deps.maxInFlight, deps.maxQueued);
+  // Counted before the body is read, so refused and waiting requests cost no memory.
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST' || request.url.split('?')[0] !== '/cartoon') return;
-    const release = limit.tryAcquire();
-    if (!release) {
-      logger.warn('too many images in flight', { in_flight: limit.inFlight, max: limit.max });
+    const waiting = limit.acquire();
+    if (!waiting) {
+      logger.warn('too many images in flight', {
+        in_flight: limit.inFlight,
+        queued: limit.queued,
+        max: limit.max,
+      });
       return overloaded(reply, deps.retryAfterSeconds, 'Too many images in progress; retry later');
     }
-    // 'close' fires when the answer is sent and also when the client goes away first.
+    // 'close' fires when the answer is sent and also when the client goes away first, which
+    // may happen while the request still waits for a slot.
+    let gone = false;
+    const onGone = () => {
+      gone = true;
+    };
+    reply.raw.once('close', onGone);
+    const release = await waiting;
+    reply.raw.off('close', onGone);
+    if (gone) {
+      release();
+      return reply.hijack();
+    }
     reply.raw.once('close', release);
   });
 

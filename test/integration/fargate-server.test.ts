@@ -46,6 +46,7 @@ async function startServer(
     presigner: s3Presigner(s3.client, s3.bucket),
     logger: createLogger({ variant: config.service.variant, logLevel: 'SILENT' }),
     maxInFlight: config.maxInFlight,
+    maxQueued: config.maxQueued,
     retryAfterSeconds: config.retryAfterSeconds,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
     maxRssBytes: config.maxRssBytes,
@@ -107,9 +108,13 @@ describe('the fargate server', () => {
     );
   });
 
-  test('past MAX_IN_FLIGHT images it answers 503 with Retry-After at once, and recovers', async () => {
+  test('past MAX_IN_FLIGHT images and MAX_QUEUED waiting it answers 503 with Retry-After at once, and recovers', async () => {
     const camera = await cameraJpeg('rocket.jpg', 4);
-    const url = await startServer({ MAX_IN_FLIGHT: '1', MAX_SYNC_BYTES: '8000000' });
+    const url = await startServer({
+      MAX_IN_FLIGHT: '1',
+      MAX_QUEUED: '0',
+      MAX_SYNC_BYTES: '8000000',
+    });
     const request = {
       method: 'POST',
       url: '/cartoon?maxSide=2048',
@@ -128,6 +133,29 @@ describe('the fargate server', () => {
       ]);
     }
     // The slot was given back: the next image is served.
+    expect((await httpCall(url, request)).statusCode).toBe(200);
+  });
+
+  test('a burst within MAX_QUEUED waits its turn: every image served, one at a time', async () => {
+    // A camera-sized image keeps the slot busy while the whole burst arrives.
+    const camera = await cameraJpeg('rocket.jpg', 4);
+    const url = await startServer({
+      MAX_IN_FLIGHT: '1',
+      MAX_QUEUED: '3',
+      MAX_SYNC_BYTES: '8000000',
+    });
+    const request = {
+      method: 'POST',
+      url: '/cartoon?maxSide=2048',
+      headers: { 'content-type': 'image/jpeg' },
+      body: camera,
+    };
+
+    const replies = await Promise.all([1, 2, 3, 4, 5].map(() => httpCall(url, request)));
+
+    // One in flight and three waiting are served; the fifth finds the queue full.
+    const statuses = replies.map((reply) => reply.statusCode).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 503]);
     expect((await httpCall(url, request)).statusCode).toBe(200);
   });
 

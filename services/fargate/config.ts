@@ -106,8 +106,10 @@ export function readFargateConfig(
     port: integer(env, 'PORT', 8080, 0, 65_535),
     host: env.HOST || '0.0.0.0',
     maxInFlight,
-    // Two waiting per slot absorb a burst; a request waits at most about two images' time.
-    maxQueued: integer(env, 'MAX_QUEUED', 2 * maxInFlight, 0, 4096),
+    // Eight waiting per slot absorb the bursts a balancer delivers (a second's requests in the
+    // same millisecond at a few per second); a request then waits at most about eight images'
+    // time, under a second for a 2048 px cartoon here.
+    maxQueued: integer(env, 'MAX_QUEUED', 8 * maxInFlight, 0, 4096),
     sharpConcurrency: Math.max(1, Math.floor(cpus / maxInFlight)),
     retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 1, 1, 3600),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),

@@ -5,12 +5,17 @@
  * REPORT figures from CloudWatch Logs Insights (StartQuery / GetQueryResults), read by the one
  * parser in local-cloud/report-log.ts.
  *
- * Fargate's cold start (tasks scaled from zero, timed with the ECS task timestamps) needs
- * @aws-sdk/client-ecs, which is not installed: the inputs and the timestamp arithmetic are here
- * and tested, the call is refused with that explanation until the package is added. The
- * CloudFormation, Lambda and Logs clients are today only transitive dependencies (of osls);
- * they should become direct ones.
+ * Fargate's cold start scales the service to zero and back (ECS UpdateService, with the
+ * service's auto-scaling minimum lowered to zero meanwhile so that Application Auto Scaling does
+ * not refill it) and times each new task from its ECS timestamps (DescribeTasks).
  */
+
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  type DescribeScalableTargetsCommandOutput,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import {
   CloudFormationClient,
   DescribeStackResourcesCommand,
@@ -25,12 +30,24 @@ import {
   StartQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  DescribeServicesCommand,
+  type DescribeServicesCommandOutput,
+  DescribeTasksCommand,
+  type DescribeTasksCommandOutput,
+  ECSClient,
+  ListTasksCommand,
+  type ListTasksCommandOutput,
+  UpdateServiceCommand,
+  waitUntilServicesStable,
+} from '@aws-sdk/client-ecs';
+import {
   GetFunctionConfigurationCommand,
   LambdaClient,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { type InsightsRow, parseInsightsRow, type Report } from '../local-cloud/report-log';
+import { percentile } from './stats';
 import type { Target, VariantEndpoint } from './target';
 
 /** The stacks each variant deploys as, per stage (serverless.yml, infra/lib/app.ts). */
@@ -206,6 +223,43 @@ export interface AwsClients {
   readonly logs: Pick<CloudWatchLogsClient, 'send'>;
   /** Waits for a configuration update to finish; the SDK waiter by default. */
   readonly waitUpdated?: (functionName: string) => Promise<void>;
+  readonly ecs?: Pick<ECSClient, 'send'>;
+  readonly autoscaling?: Pick<ApplicationAutoScalingClient, 'send'>;
+  /** Waits until the service runs its desired count; the SDK waiter by default. */
+  readonly waitStable?: (service: EcsService) => Promise<void>;
+}
+
+/** The ECS service of the fargate stack. */
+export interface EcsService {
+  readonly cluster: string;
+  readonly service: string;
+}
+
+/**
+ * The fargate stack's cluster and service from its resources (physical ids: the cluster's name,
+ * the service's ARN, whose last segment is its name).
+ *
+ * @example
+ * ```ts
+ * ecsServiceFromResources(response.StackResources ?? []); // { cluster: 'c', service: 's' }
+ * ```
+ */
+export function ecsServiceFromResources(
+  resources: NonNullable<DescribeStackResourcesCommandOutput['StackResources']>,
+): EcsService | undefined {
+  const id = (type: string) => resources.find((r) => r.ResourceType === type)?.PhysicalResourceId;
+  const cluster = id('AWS::ECS::Cluster');
+  const service = id('AWS::ECS::Service')?.split('/').at(-1);
+  return cluster && service ? { cluster, service } : undefined;
+}
+
+/** The Application Auto Scaling target of an ECS service's task count. */
+export function scalableTargetOf({ cluster, service }: EcsService) {
+  return {
+    ServiceNamespace: 'ecs' as const,
+    ResourceId: `service/${cluster}/${service}`,
+    ScalableDimension: 'ecs:service:DesiredCount' as const,
+  };
 }
 
 /**
@@ -222,10 +276,15 @@ export async function discover(
   stage: string,
   variants: readonly string[],
   note: (line: string) => void,
-): Promise<{ variants: VariantEndpoint[]; functions: Map<string, string> }> {
+): Promise<{
+  variants: VariantEndpoint[];
+  functions: Map<string, string>;
+  service?: EcsService;
+}> {
   const names = stackNames(stage);
   const found: VariantEndpoint[] = [];
   const functions = new Map<string, string>();
+  let service: EcsService | undefined;
   for (const variant of variants) {
     const StackName = names[variant];
     if (StackName === undefined) continue;
@@ -241,14 +300,17 @@ export async function discover(
       continue;
     }
     found.push(endpointFromOutputs(variant, stacks.Stacks?.[0]?.Outputs ?? []));
-    if (variant === 'fargate') continue;
     const resources = (await clients.cloudformation.send(
       new DescribeStackResourcesCommand({ StackName }),
     )) as DescribeStackResourcesCommandOutput;
+    if (variant === 'fargate') {
+      service = ecsServiceFromResources(resources.StackResources ?? []);
+      continue;
+    }
     const fn = apiFunctionFromResources(resources.StackResources ?? []);
     if (fn) functions.set(variant, fn);
   }
-  return { variants: found, functions };
+  return { variants: found, functions, ...(service ? { service } : {}) };
 }
 
 async function queryReports(
@@ -297,6 +359,8 @@ export async function awsTarget(options: {
     cloudformation: new CloudFormationClient({ region: options.region }),
     lambda: new LambdaClient({ region: options.region }),
     logs: new CloudWatchLogsClient({ region: options.region }),
+    ecs: new ECSClient({ region: options.region }),
+    autoscaling: new ApplicationAutoScalingClient({ region: options.region }),
   };
   const lambda = clients.lambda;
   const waitUpdated =
@@ -307,7 +371,12 @@ export async function awsTarget(options: {
         { FunctionName },
       );
     });
-  const { variants, functions } = await discover(clients, options.stage, options.variants, note);
+  const { variants, functions, service } = await discover(
+    clients,
+    options.stage,
+    options.variants,
+    note,
+  );
   if (variants.length === 0)
     throw new Error(`no stack of ${options.variants.join(', ')} found for stage ${options.stage}`);
   return {
@@ -316,15 +385,19 @@ export async function awsTarget(options: {
     variants,
     s3: { region: options.region },
     async makeCold(variant) {
+      if (variant === 'fargate') {
+        if (
+          service === undefined ||
+          clients.ecs === undefined ||
+          clients.autoscaling === undefined
+        ) {
+          return { cold: false, how: 'not forced: the stack names no ECS service' };
+        }
+        return scaleFromZero(clients, service);
+      }
       const fn = functions.get(variant);
       if (fn === undefined) {
-        return {
-          cold: false,
-          how:
-            variant === 'fargate'
-              ? 'not forced: scaling the service from zero needs @aws-sdk/client-ecs (not installed)'
-              : 'not forced: the stack names no API function',
-        };
+        return { cold: false, how: 'not forced: the stack names no API function' };
       }
       const config = (await lambda.send(
         new GetFunctionConfigurationCommand({ FunctionName: fn }),
@@ -357,7 +430,91 @@ export async function awsTarget(options: {
         (clients.cloudformation as CloudFormationClient).destroy();
         (clients.lambda as LambdaClient).destroy();
         (clients.logs as CloudWatchLogsClient).destroy();
+        (clients.ecs as ECSClient).destroy();
+        (clients.autoscaling as ApplicationAutoScalingClient).destroy();
       }
     },
+  };
+}
+
+/**
+ * Scales the fargate service to zero and back to its desired count, so the next requests meet
+ * freshly started tasks, and times each new task from its ECS timestamps. Application Auto
+ * Scaling would put a task back below the service's minimum, so the minimum is zero meanwhile
+ * and restored after.
+ */
+async function scaleFromZero(
+  clients: AwsClients,
+  target: EcsService,
+): Promise<{ cold: boolean; how: string }> {
+  const ecs = clients.ecs as Pick<ECSClient, 'send'>;
+  const autoscaling = clients.autoscaling as Pick<ApplicationAutoScalingClient, 'send'>;
+  const waitStable =
+    clients.waitStable ??
+    (async ({ cluster, service }: EcsService) => {
+      await waitUntilServicesStable(
+        { client: ecs as ECSClient, maxWaitTime: 900 },
+        { cluster, services: [service] },
+      );
+    });
+  const described = (await ecs.send(
+    new DescribeServicesCommand({ cluster: target.cluster, services: [target.service] }),
+  )) as DescribeServicesCommandOutput;
+  const desired = Math.max(1, described.services?.[0]?.desiredCount ?? 1);
+  const scalable = scalableTargetOf(target);
+  const targets = (await autoscaling.send(
+    new DescribeScalableTargetsCommand({
+      ServiceNamespace: scalable.ServiceNamespace,
+      ResourceIds: [scalable.ResourceId],
+      ScalableDimension: scalable.ScalableDimension,
+    }),
+  )) as DescribeScalableTargetsCommandOutput;
+  const minimum = targets.ScalableTargets?.[0]?.MinCapacity;
+  if (minimum !== undefined) {
+    await autoscaling.send(new RegisterScalableTargetCommand({ ...scalable, MinCapacity: 0 }));
+  }
+  try {
+    await ecs.send(new UpdateServiceCommand(scaleServiceInput(target.cluster, target.service, 0)));
+    await waitStable(target);
+    await ecs.send(
+      new UpdateServiceCommand(scaleServiceInput(target.cluster, target.service, desired)),
+    );
+    await waitStable(target);
+  } finally {
+    if (minimum !== undefined) {
+      await autoscaling.send(
+        new RegisterScalableTargetCommand({ ...scalable, MinCapacity: minimum }),
+      );
+    }
+  }
+  const listed = (await ecs.send(
+    new ListTasksCommand({
+      cluster: target.cluster,
+      serviceName: target.service,
+      desiredStatus: 'RUNNING',
+    }),
+  )) as ListTasksCommandOutput;
+  const tasks = listed.taskArns?.length
+    ? ((await ecs.send(
+        new DescribeTasksCommand({ cluster: target.cluster, tasks: listed.taskArns }),
+      )) as DescribeTasksCommandOutput)
+    : { tasks: [] };
+  const startups = (tasks.tasks ?? []).map(taskStartup).filter((t) => Number.isFinite(t.totalMs));
+  if (startups.length === 0) {
+    return { cold: true, how: `scaled from zero to ${desired} task(s); no task timestamps` };
+  }
+  const p50 = (pick: (t: ReturnType<typeof taskStartup>) => number) =>
+    (
+      percentile(
+        startups.map(pick).sort((a, b) => a - b),
+        50,
+      ) / 1000
+    ).toFixed(1);
+  return {
+    cold: true,
+    how:
+      `scaled from zero to ${desired} task(s); task start p50 ${p50((t) => t.totalMs)} s ` +
+      `(provisioning ${p50((t) => t.provisioningMs)} s, image pull ${p50((t) => t.pullMs)} s, ` +
+      `container start ${p50((t) => t.startMs)} s; ECS task timestamps)`,
   };
 }

@@ -58,7 +58,12 @@ function clients(sent: Sent[]): AwsClients {
         stacks[String(i.StackName)]
           ? fixture(stacks[String(i.StackName)] ?? '')
           : notFound(i.StackName),
-      DescribeStackResourcesCommand: () => fixture('describe-stack-resources-lambda-zip.json'),
+      DescribeStackResourcesCommand: (i) =>
+        fixture(
+          String(i.StackName).endsWith('-fargate')
+            ? 'describe-stack-resources-fargate.json'
+            : 'describe-stack-resources-lambda-zip.json',
+        ),
     }) as unknown as AwsClients['cloudformation'],
     lambda: recorder(sent, {
       GetFunctionConfigurationCommand: () => fixture('get-function-configuration.json'),
@@ -69,6 +74,19 @@ function clients(sent: Sent[]): AwsClients {
       GetQueryResultsCommand: () => fixture('get-query-results.json'),
     }) as unknown as AwsClients['logs'],
     waitUpdated: async () => undefined,
+    ecs: recorder(sent, {
+      DescribeServicesCommand: () => fixture('describe-services.json'),
+      UpdateServiceCommand: (i) => ({ service: { desiredCount: i.desiredCount } }),
+      ListTasksCommand: () => fixture('list-tasks.json'),
+      DescribeTasksCommand: () => fixture('describe-tasks.json'),
+    }) as unknown as AwsClients['ecs'],
+    autoscaling: recorder(sent, {
+      DescribeScalableTargetsCommand: () => fixture('describe-scalable-targets.json'),
+      RegisterScalableTargetCommand: () => ({}),
+    }) as unknown as AwsClients['autoscaling'],
+    waitStable: async (service) => {
+      sent.push({ command: 'wait services stable', input: { ...service } });
+    },
   };
 }
 
@@ -176,8 +194,40 @@ describe('what it sends', () => {
     expect(update.Environment.Variables.BUCKET).toBe('cartoon-compute-dev-123456789012-us-east-1');
     expect(update.Environment.Variables[COLD_VARIABLE]).not.toBe('2026-11-27T18:00:00.000Z');
 
+    sent.length = 0;
     const fargate = await target.makeCold('fargate');
-    expect(fargate).toEqual({ cold: false, how: expect.stringContaining('@aws-sdk/client-ecs') });
+    const cluster = 'cartoon-compute-dev-fargate-ClusterEB0386A7-a1B2c3D4e5F6';
+    const service = 'cartoon-compute-dev-fargate-Service-9Z8y7X6w5V4u';
+    const scalable = {
+      ServiceNamespace: 'ecs',
+      ResourceId: `service/${cluster}/${service}`,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    };
+    // Minimum to zero, scale to zero, wait, back to the desired 2, wait, minimum back to 1.
+    expect(sent.map((s) => [s.command, s.input])).toEqual([
+      ['DescribeServicesCommand', { cluster, services: [service] }],
+      [
+        'DescribeScalableTargetsCommand',
+        {
+          ServiceNamespace: 'ecs',
+          ResourceIds: [scalable.ResourceId],
+          ScalableDimension: scalable.ScalableDimension,
+        },
+      ],
+      ['RegisterScalableTargetCommand', { ...scalable, MinCapacity: 0 }],
+      ['UpdateServiceCommand', { cluster, service, desiredCount: 0 }],
+      ['wait services stable', { cluster, service }],
+      ['UpdateServiceCommand', { cluster, service, desiredCount: 2 }],
+      ['wait services stable', { cluster, service }],
+      ['RegisterScalableTargetCommand', { ...scalable, MinCapacity: 1 }],
+      ['ListTasksCommand', { cluster, serviceName: service, desiredStatus: 'RUNNING' }],
+      ['DescribeTasksCommand', { cluster, tasks: fixture('list-tasks.json').taskArns }],
+    ]);
+    // describe-tasks.json: created 20:10:00, pull 20:10:11.5 → 20:10:29.25, running 20:10:31.
+    expect(fargate).toEqual({
+      cold: true,
+      how: 'scaled from zero to 2 task(s); task start p50 31.0 s (provisioning 11.5 s, image pull 17.8 s, container start 1.8 s; ECS task timestamps)',
+    });
 
     sent.length = 0;
     const reports = await target.reportsSince('lambda-zip', 1_764_360_000_000);

@@ -91,8 +91,15 @@ export function removeLayout(layout: FunctionLayout): void {
   rmSync(layout.root, { recursive: true, force: true });
 }
 
-/** Unzips with the entries' Unix modes; yauzl rejects absolute and `..` paths itself. */
-async function unzip(zipPath: string, targetDir: string): Promise<void> {
+/**
+ * Unzips with the entries' Unix modes; yauzl rejects absolute and `..` paths itself.
+ *
+ * @example
+ * ```ts
+ * await unzip('build/functions/api.zip', '/tmp/env/var/task');
+ * ```
+ */
+export async function unzip(zipPath: string, targetDir: string): Promise<void> {
   const zip = await openPromise(zipPath, { lazyEntries: true });
   await new Promise<void>((resolve, reject) => {
     zip.on('error', reject);

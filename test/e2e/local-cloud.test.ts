@@ -13,6 +13,7 @@ import { photoPath } from '../support/fixtures';
 import {
   commandLine,
   descendants,
+  E2E_CLOUD_FLAGS,
   type RunningCloud,
   running,
   startCloudCli,
@@ -41,16 +42,7 @@ function queueUrl(pattern: RegExp): string {
 }
 
 beforeAll(async () => {
-  cloud = await startCloudCli([
-    '--tasks',
-    '2',
-    '--log-level',
-    'quiet',
-    '--retry-scale',
-    '0.001',
-    '--visibility-scale',
-    '0.02',
-  ]);
+  cloud = await startCloudCli(E2E_CLOUD_FLAGS);
 }, 320_000);
 
 afterAll(async () => {

@@ -231,3 +231,19 @@ export function functionOf(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * How the e2e tests start `npm start`'s CLI: two fargate tasks, quiet, and Lambda's retry
+ * delays and SQS visibility timeouts scaled down so that retries and redeliveries happen within
+ * a test's time.
+ */
+export const E2E_CLOUD_FLAGS: readonly string[] = [
+  '--tasks',
+  '2',
+  '--log-level',
+  'quiet',
+  '--retry-scale',
+  '0.001',
+  '--visibility-scale',
+  '0.02',
+];

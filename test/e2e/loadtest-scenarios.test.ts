@@ -108,9 +108,11 @@ describe('runLoad', () => {
       durationS: 2,
       timeoutS: 5,
     });
-    // 4/s for 2 s: about 8 answers, never the hundreds an unlimited run makes.
+    // 4/s for 2 s: about 8 answers, never the hundreds an unlimited run makes. autocannon sends
+    // each second's share at the start of that second, and on a busy machine the timer that
+    // ends a 2 s run can fire after a third share has gone out: at most 3 × 4.
     expect(result.samples.length).toBeGreaterThanOrEqual(6);
-    expect(result.samples.length).toBeLessThanOrEqual(10);
+    expect(result.samples.length).toBeLessThanOrEqual(12);
     expect(result.histogram.p50).toBeGreaterThanOrEqual(40);
   });
 });

@@ -96,7 +96,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
     'content-length': String(Buffer.byteLength(body)),
     // The page loads nothing from elsewhere; say so to the browser too.
     'content-security-policy':
-      "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: http://127.0.0.1:*; connect-src 'self' http://127.0.0.1:*",
+      "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data: http://127.0.0.1:*; connect-src 'self' http://127.0.0.1:*",
   });
   res.end(body);
 }

@@ -33,9 +33,12 @@ let photoUrl = '';
 let styles: StylesAnswer | undefined;
 
 async function loadConfig(): Promise<{ variants: Record<string, string>; report: string | null }> {
-  // Served by the local console; a deployed variant serves the page alone and is its own API.
-  const answer = await fetch('config.json').catch(() => undefined);
-  if (answer?.ok) return answer.json();
+  // Served by the local console, which knows every variant; a variant serves the page at
+  // GET / and is its own API.
+  if (document.body.dataset.mode === 'console') {
+    const answer = await fetch('config.json');
+    if (answer.ok) return answer.json();
+  }
   return { variants: { [location.host]: location.origin }, report: null };
 }
 

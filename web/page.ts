@@ -86,14 +86,16 @@ const BODY = `
 `;
 
 /**
- * The whole document, with `script` (the esbuild bundle of web/main.ts) inlined.
+ * The whole document, with `script` (the esbuild bundle of web/main.ts) inlined. In `console`
+ * mode the page asks its server for the variants (/config.json); in `self` mode (served by a
+ * variant at GET /) the page's own origin is the one variant.
  *
  * @example
  * ```ts
  * const html = pageHtml('console.log(1)');
  * ```
  */
-export function pageHtml(script: string): string {
+export function pageHtml(script: string, mode: 'console' | 'self' = 'console'): string {
   // A "</script" inside the bundle would end the inline element early.
   const safe = script.replace(/<\/script/gi, '<\\/script');
   return `<!doctype html>
@@ -105,7 +107,7 @@ export function pageHtml(script: string): string {
 <link rel="icon" href="data:,">
 <style>${CSS}</style>
 </head>
-<body>${BODY}<script>${safe}</script>
+<body data-mode="${mode}">${BODY}<script>${safe}</script>
 </body>
 </html>
 `;

@@ -53,12 +53,13 @@ export function latestReport(reportsDir: string): string | undefined {
 export async function startConsole(options: ConsoleOptions): Promise<ConsoleServer> {
   const page = await buildWebPage(options.root);
   const reports = path.join(options.root, 'reports');
+  const csp = policy(options.host ?? '127.0.0.1');
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://console');
     req.resume();
-    if (req.method !== 'GET') return send(res, 405, 'text/plain', 'GET only');
+    if (req.method !== 'GET') return send(res, 405, 'text/plain', 'GET only', csp);
     if (url.pathname === '/' || url.pathname === '/index.html') {
-      return send(res, 200, 'text/html; charset=utf-8', page);
+      return send(res, 200, 'text/html; charset=utf-8', page, csp);
     }
     if (url.pathname === '/config.json') {
       const latest = latestReport(reports);
@@ -66,14 +67,18 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
         variants: options.variants(),
         report: latest === undefined ? null : `/reports/${latest}`,
       };
-      return send(res, 200, 'application/json', JSON.stringify(config));
+      return send(res, 200, 'application/json', JSON.stringify(config), csp);
     }
     const report = /^\/reports\/([\w.:-]+)\/report\.html$/.exec(url.pathname)?.[1];
     if (report !== undefined && !report.startsWith('.')) {
       const file = path.join(reports, report, 'report.html');
-      if (existsSync(file)) return send(res, 200, 'text/html; charset=utf-8', readFileSync(file));
+      // The report is self-contained (its charts inline): it may run its own scripts, no more.
+      const own = "default-src 'self' 'unsafe-inline' data: blob:";
+      if (existsSync(file)) {
+        return send(res, 200, 'text/html; charset=utf-8', readFileSync(file), own);
+      }
     }
-    send(res, 404, 'text/plain', 'Not found');
+    send(res, 404, 'text/plain', 'Not found', csp);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -90,13 +95,23 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+/** The page loads nothing from elsewhere: only this host's ports (variants, S3) are reachable. */
+function policy(host: string): string {
+  const local = `http://${host}:*`;
+  return `default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data: ${local}; connect-src 'self' ${local}`;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  csp: string,
+): void {
   res.writeHead(status, {
     'content-type': type,
     'content-length': String(Buffer.byteLength(body)),
-    // The page loads nothing from elsewhere; say so to the browser too.
-    'content-security-policy':
-      "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data: http://127.0.0.1:*; connect-src 'self' http://127.0.0.1:*",
+    'content-security-policy': csp,
   });
   res.end(body);
 }

@@ -12,8 +12,10 @@ h1 { font-size: 1.4rem; margin: 0; }
 h2 { font-size: 1.15rem; margin: 0 0 0.5rem; }
 a { color: var(--accent); }
 section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin-bottom: 1rem; }
-fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 0.75rem; }
-label { display: inline-flex; gap: 0.35rem; align-items: center; margin: 0.2rem 0.8rem 0.2rem 0; }
+fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 0.75rem; min-width: 0; }
+label { display: inline-flex; flex-wrap: wrap; gap: 0.35rem; align-items: center; margin: 0.2rem 0.8rem 0.2rem 0; max-width: 100%; }
+input[type=file] { max-width: 100%; }
+th, td, code { overflow-wrap: anywhere; }
 input, select, button { font: inherit; }
 input[type=number] { width: 7.5rem; }
 button, .button { background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: 0.45rem 0.9rem; cursor: pointer; text-decoration: none; display: inline-block; }

@@ -188,6 +188,18 @@ it('is served by every variant at GET /, talking to its own origin', async () =>
   }
 });
 
+it('fits a phone-sized screen without sideways scrolling', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => {
+    const { document: doc } = globalThis as unknown as {
+      document: { documentElement: { scrollWidth: number; clientWidth: number } };
+    };
+    return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
+  });
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
 it('logged no console errors and made no requests off loopback', () => {
   expect(problems).toEqual([]);
 });

@@ -15,6 +15,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cors } from './cors';
 import type { InvokeResult } from './environment';
 import { TooManyRequestsError } from './function-pool';
 import {
@@ -47,6 +48,8 @@ export interface FrontDoorOptions {
    * `rateLimit` per second, as API Gateway applies it; past it the answer is 429.
    */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The one browser origin allowed (the console page), as the deployed API's CORS setting. */
+  readonly corsOrigin?: string | undefined;
 }
 
 export interface FrontDoor {
@@ -91,6 +94,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = apiRequestId();
+    // API Gateway answers CORS preflights itself, before routes and throttling.
+    if (cors(req, res, options.corsOrigin)) return;
     if (throttled()) {
       req.resume();
       message(res, 429, 'Too Many Requests', requestId);

@@ -20,6 +20,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cors } from './cors';
 
 export interface HealthCheck {
   readonly path: string;
@@ -33,6 +34,8 @@ export interface LoadBalancerOptions {
   readonly host?: string;
   readonly port?: number;
   readonly healthCheck: HealthCheck;
+  /** The one browser origin allowed (the console page); on AWS the service itself answers CORS. */
+  readonly corsOrigin?: string | undefined;
   /** Longest a deregistered target may keep its requests in flight. */
   readonly deregistrationDelayMs: number;
   /** How often a new target is checked until it is first healthy. */
@@ -179,6 +182,7 @@ export class LoadBalancer extends EventEmitter<LoadBalancerEvents> {
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
+    if (cors(req, res, this.options.corsOrigin)) return;
     const target = this.pick();
     if (target === undefined) {
       res

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FunctionLayout, findArtifact, removeLayout, unpackFunction } from './artifacts';
 import { AsyncInvoker, AWS_RETRY_DELAYS_MS } from './async-invoke';
+import { startConsole } from './console';
 import { type ContainerImage, imageEnv, layOutImage, readImage } from './container-image';
 import { EsmPoller } from './esm-poller';
 import { FargateService } from './fargate-tasks';
@@ -91,6 +92,8 @@ export interface LocalCloudOptions {
   readonly esmWaitSeconds?: number;
   /** Progress notes (fargate task replacements, poller errors). */
   readonly note?: (message: string) => void;
+  /** Port of the console page (0 for an ephemeral one); the repository root it is built from. */
+  readonly console?: { readonly port?: number; readonly root: string };
 }
 
 /** What endpoints.json holds. */
@@ -104,6 +107,8 @@ export interface Endpoints {
   readonly variants: Record<string, { readonly url?: string; readonly bucket?: string }>;
   readonly queues: Record<string, string>;
   readonly logs: string;
+  /** The web page's address, when the console runs. */
+  readonly console?: string;
 }
 
 export interface LocalCloud {
@@ -157,7 +162,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     ),
     ...(q.redrive === undefined ? {} : { RedrivePolicy: JSON.stringify(q.redrive) }),
   });
+  const variantUrls: Record<string, string> = {};
   try {
+    // First, so every server below knows the one origin its CORS answers allow.
+    const consoleServer =
+      options.console === undefined
+        ? undefined
+        : await startConsole({
+            host: options.host ?? '127.0.0.1',
+            port: options.console.port ?? 0,
+            root: options.console.root,
+            variants: () => variantUrls,
+          });
+    if (consoleServer !== undefined) closers.push(() => consoleServer.close());
+    const corsOrigin = consoleServer?.url;
     // Rules are wired after the functions exist; uploads before that fire nothing.
     const dispatch: { handle: (created: ObjectCreated) => void } = { handle: () => undefined };
     const s3 = await startS3Endpoint({
@@ -170,6 +188,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         t.queues.map((q) => ({ name: q.name, attributes: queueAttributes(q) })),
       ),
       onObjectCreated: (created) => dispatch.handle(created),
+      corsOrigin,
     });
     closers.push(() => s3.close());
 
@@ -336,6 +355,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           unhealthyThreshold: healthCheck.unhealthyThreshold,
         },
         deregistrationDelayMs: service.deregistrationDelaySeconds * 1000,
+        corsOrigin,
       });
       closers.push(() => lb.close());
       balancers.set(topology.name, lb);
@@ -392,6 +412,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           host: options.host ?? '127.0.0.1',
           port: options.variants[index]?.port ?? 0,
           context: { accountId: LOCAL_ACCOUNT.accountId, apiId: topology.name },
+          corsOrigin,
           ...(api.throttle === undefined || options.throttle === false
             ? {}
             : { throttle: api.throttle }),
@@ -409,6 +430,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         entry.url = door.url;
       }
       variants[topology.name] = entry;
+      if (entry.url !== undefined) variantUrls[topology.name] = entry.url;
     }
 
     const endpoints: Endpoints = {
@@ -423,6 +445,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         topologies.flatMap((t) => t.queues.map((q) => [q.name, s3.queueUrl(q.name)])),
       ),
       logs: logsDir,
+      ...(corsOrigin === undefined ? {} : { console: corsOrigin }),
     };
     writeFileSync(
       path.join(options.stateDir, 'endpoints.json'),

@@ -22,6 +22,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { cors } from './cors';
 
 /** What the proxy saw: an object now exists, made by this S3 operation. */
 export interface ObjectCreated {
@@ -47,6 +48,8 @@ export interface S3EndpointOptions {
   /** Queue names, or names with SQS attributes (VisibilityTimeout, RedrivePolicy as JSON…). */
   readonly queues: readonly (string | QueueDeclaration)[];
   readonly onObjectCreated?: (event: ObjectCreated) => void;
+  /** The one browser origin allowed to PUT presigned uploads, as the buckets' CORS rule. */
+  readonly corsOrigin?: string | undefined;
 }
 
 /** A queue with its SQS attributes, as CreateQueue takes them. */
@@ -135,6 +138,7 @@ export async function startS3Endpoint(options: S3EndpointOptions): Promise<S3End
 
   const agent = new Agent({ keepAlive: true });
   const server = createServer((req, res) => {
+    if (cors(req, res, options.corsOrigin)) return;
     forward(req, res, upstreamPort, agent, options.onObjectCreated);
   });
   await new Promise<void>((resolve, reject) => {

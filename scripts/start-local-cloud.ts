@@ -46,6 +46,7 @@ Options:
   --s3-port <port>       S3/SQS endpoint port (default: 4566; 0 for any free port)
   --port <port>          first front door port, one per variant in the order given
                          (default: 3000; 0 for any)
+  --console-port <port>  the web page's port (default: 8000, or any free port with --port 0)
   --state-dir <dir>      endpoints.json, logs/ and saved state (default: .local-cloud)
   --no-persist           keep buckets, objects and queues in memory only
   --idle-timeout <s>     reap idle environments after this many seconds (default: 600)
@@ -67,6 +68,7 @@ interface Flags {
   readonly host: string;
   readonly s3Port: number;
   readonly port: number;
+  readonly consolePort: number;
   readonly stateDir: string;
   readonly persist: boolean;
   readonly idleTimeoutMs: number;
@@ -94,6 +96,7 @@ function readFlags(argv: string[]): Flags | undefined {
       host: { type: 'string', default: '127.0.0.1' },
       's3-port': { type: 'string', default: '4566' },
       port: { type: 'string', default: '3000' },
+      'console-port': { type: 'string' },
       'state-dir': { type: 'string', default: '.local-cloud' },
       'no-persist': { type: 'boolean', default: false },
       'idle-timeout': { type: 'string', default: '600' },
@@ -121,6 +124,12 @@ function readFlags(argv: string[]): Flags | undefined {
     host: values.host,
     s3Port: number('s3-port', values['s3-port'], 0),
     port: number('port', values.port, 0),
+    // Ephemeral variants (tests) get an ephemeral console too, so parallel clouds never clash.
+    consolePort: number(
+      'console-port',
+      values['console-port'] ?? (values.port === '0' ? '0' : '8000'),
+      0,
+    ),
     stateDir: path.resolve(values['state-dir']),
     persist: !values['no-persist'],
     idleTimeoutMs: number('idle-timeout', values['idle-timeout'], 0) * 1000,
@@ -176,6 +185,9 @@ export function endpointTable(endpoints: Endpoints): string {
     `credentials      AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
     ...Object.entries(endpoints.queues).map(([name, q]) => `queue            ${name}  ${q}`),
     `logs             ${endpoints.logs}  (functions with REPORT lines, fargate-task-<n>.log)`,
+    ...(endpoints.console === undefined
+      ? []
+      : [`console          ${endpoints.console}  (the web page: try a photo on every variant)`]),
     '',
     'Try:',
     `  curl -s ${url}/health`,
@@ -211,6 +223,7 @@ async function main(): Promise<void> {
     retryDelayScale: flags.retryScale,
     visibilityTimeoutScale: flags.visibilityScale,
     throttle: flags.throttle,
+    console: { port: flags.consolePort, root: path.resolve(__dirname, '..') },
     ...(flags.visibilityScale === 1 ? {} : { taskEnvironment: workerTimes(flags.visibilityScale) }),
     variants: variantSources(flags.variants, {
       port: flags.port,

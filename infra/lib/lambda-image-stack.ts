@@ -33,6 +33,7 @@ export const HTTP_ROUTES = [
   { method: apigw.HttpMethod.GET, path: '/cartoons/{id}' },
   { method: apigw.HttpMethod.GET, path: '/styles' },
   { method: apigw.HttpMethod.GET, path: '/health' },
+  { method: apigw.HttpMethod.GET, path: '/' },
 ] as const;
 
 /**

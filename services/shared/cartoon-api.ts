@@ -19,6 +19,7 @@ import {
 import type { ServiceConfig } from './config';
 import { CARTOONS, FAILED, isUploadId, resultKey, SUFFIX_BY_CONTENT_TYPE, UPLOADS } from './keys';
 import type { Presigner } from './presigner';
+import { WEB_PAGE } from './web-page.generated';
 
 /** An HTTP request as every front door (API Gateway, the Fargate server) hands it over. */
 export interface ApiRequest {
@@ -71,6 +72,7 @@ function json(statusCode: number, value: unknown): ApiResponse {
  */
 export function createApi(deps: ApiDeps): (request: ApiRequest) => Promise<ApiResponse> {
   const routes: Record<string, Partial<Record<string, (r: ApiRequest) => Promise<ApiResponse>>>> = {
+    '/': { GET: async () => page() },
     '/health': { GET: async () => health(deps) },
     '/styles': { GET: async () => json(200, styles()) },
     '/cartoon': { POST: (request) => cartoon(request, deps) },
@@ -105,6 +107,22 @@ export function errorResponse(err: unknown, logger: Logger): ApiResponse {
   return json(error.statusCode, {
     error: { code: error.code, message: error.expose ? error.message : 'Internal error' },
   });
+}
+
+/**
+ * The web page (web/, bundled into web-page.generated.ts): it talks to this same origin, so the
+ * API needs no CORS for it; only the bucket's CORS rule (corsOrigin) must allow this origin.
+ */
+function page(): ApiResponse {
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy':
+        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data: https:; connect-src 'self' https:",
+    },
+    body: WEB_PAGE,
+  };
 }
 
 function health({ config }: ApiDeps): ApiResponse {

@@ -254,12 +254,13 @@ describe('CloudFormation template from serverless package', () => {
   });
 
   describe('HTTP API', () => {
-    it('has exactly the five routes, all on the api function with payload 2.0', () => {
+    it('has exactly the six routes, all on the api function with payload 2.0', () => {
       const routes = idsOfType(template, 'AWS::ApiGatewayV2::Route').map((route) =>
         props<{ RouteKey: string; Target: unknown }>(template, route, 'AWS::ApiGatewayV2::Route'),
       );
       expect(routes.map((route) => route.RouteKey).sort()).toEqual(
         [
+          'GET /',
           'GET /cartoons/{id}',
           'GET /health',
           'GET /styles',

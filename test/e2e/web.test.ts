@@ -2,7 +2,8 @@
 // opened from its console address in headless Chromium, a photo sent to all three variants
 // (three cartoons with timings), a photo over the sync limit (the upload path), a text file
 // (the 415 in words), the cost panel against the CLI's model, and no console errors or requests
-// off loopback. Leaves docs/web.png, the README's screenshot.
+// off loopback. Leaves build/web.png; `npm run screenshot:web` copies it to docs/web.png, the
+// README's screenshot (a test run never changes a tracked file).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,7 +122,7 @@ it('shows a cartoon from each of the three variants with its timings', async () 
   expect(await card('fargate').locator('img').getAttribute('alt')).toBe('The original photo');
   await card('fargate').getByRole('button', { name: 'Show after' }).click();
   expect(await card('fargate').locator('img').getAttribute('alt')).toBe('Cartoon from fargate');
-  await page.screenshot({ path: path.join(ROOT, 'docs', 'web.png'), fullPage: true });
+  await page.screenshot({ path: path.join(ROOT, 'build', 'web.png'), fullPage: true });
 });
 
 it('sends a photo over the sync limit through an upload and shows the result', async () => {

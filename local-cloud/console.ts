@@ -5,9 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { buildWebPage } from '../scripts/build-web';
+import { listen } from './listen';
 
 /** What the page reads from `/config.json`. */
 export interface ConsoleConfig {
@@ -80,19 +80,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     }
     send(res, 404, 'text/plain', 'Not found', csp);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const { port, address } = server.address() as AddressInfo;
-  return {
-    url: `http://${address}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options);
 }
 
 /** The page loads nothing from elsewhere: only this host's ports (variants, S3) are reachable. */

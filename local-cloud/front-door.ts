@@ -14,7 +14,6 @@
  * | integration timeout (30 s) | 503 | `{"message":"Service Unavailable"}` |
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cors } from './cors';
 import type { InvokeResult } from './environment';
 import { TooManyRequestsError } from './function-pool';
@@ -25,6 +24,7 @@ import {
   matchRoute,
   readHttpApiResponse,
 } from './http-api-event';
+import { listen } from './listen';
 
 /** API Gateway HTTP API's payload quota. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -175,19 +175,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     res.writeHead(response.statusCode, headers).end(response.body);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const { port, address } = server.address() as AddressInfo;
-  return {
-    url: `http://${address}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options);
 }
 
 function message(

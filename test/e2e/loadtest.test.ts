@@ -3,20 +3,20 @@
 // scenario, then the report checked for consistency (counts add up, cold answers are exactly
 // those with an Init Duration, percentiles ordered) and report.html opened in headless
 // Chromium (every chart drawn with data, no page errors). Builds what is missing first.
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { localTarget } from '../../loadtest/node/local-target';
 import { type LoadtestOptions, parseOptions } from '../../loadtest/node/options';
 import { runLoadtest } from '../../loadtest/node/runner';
 import type { LoadtestReport } from '../../loadtest/report-json';
 import type { Summary } from '../../loadtest/stats';
+import { launchChromium } from '../support/chromium';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TEMPLATE = path.join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
-const CHROMIUM = '/usr/bin/chromium';
 
 function ensureArtifacts(): void {
   const run = (args: string[]) => execFileSync('npm', args, { cwd: ROOT, stdio: 'ignore' });
@@ -26,7 +26,6 @@ function ensureArtifacts(): void {
   if (!existsSync(path.join(ROOT, 'build', `layer-${process.arch}.zip`))) {
     run(['run', 'build:layer', '--', '--arch', process.arch]);
   }
-  execFileSync(path.join(ROOT, 'scripts', 'ensure-chromium.sh'), { stdio: 'ignore' });
 }
 
 function expectOrdered(s: Summary): void {
@@ -170,19 +169,7 @@ describe('a smoke load test against the local cloud', () => {
   });
 
   it('draws every chart of report.html with data in headless Chromium, with no page errors', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

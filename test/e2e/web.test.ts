@@ -1,17 +1,11 @@
-// The web page as a person uses it: the local cloud started as `npm start` starts it, the page
-// opened from its console address in headless Chromium, a photo sent to all three variants
-// (three cartoons with timings), a photo over the sync limit (the upload path), a text file
-// (the 415 in words), the cost panel against the CLI's model, and no console errors or requests
-// off loopback. Leaves build/web.png; `npm run screenshot:web` copies it to docs/web.png, the
-// README's screenshot (a test run never changes a tracked file).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { costReport, formatUsd, workload } from '../../loadtest/cost-model';
 import { SYNC_LIMIT_BYTES } from '../../web/describe';
+import { launchChromium } from '../support/chromium';
 import { E2E_CLOUD_FLAGS, type RunningCloud, startCloudCli } from '../support/local-cloud-cli';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -27,22 +21,9 @@ let dir: string;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  execFileSync(path.join(ROOT, 'scripts', 'ensure-chromium.sh'), { stdio: 'ignore' });
   dir = mkdtempSync(path.join(tmpdir(), 'web-e2e-'));
   cloud = await startCloudCli(E2E_CLOUD_FLAGS);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (m) => {
     // Chromium logs every 4xx answer as an error; the 415s of the text file are the test's own.

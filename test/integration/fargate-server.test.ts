@@ -108,19 +108,27 @@ describe('the fargate server', () => {
     );
   });
 
-  test('past MAX_IN_FLIGHT images and MAX_QUEUED waiting it answers 503 with Retry-After at once, and recovers', async () => {
-    const camera = await cameraJpeg('rocket.jpg', 4);
+  /**
+   * A one-slot server and a camera-sized image, which keeps the slot busy while a whole burst
+   * of requests arrives.
+   */
+  async function oneSlotServer(maxQueued: number) {
     const url = await startServer({
       MAX_IN_FLIGHT: '1',
-      MAX_QUEUED: '0',
+      MAX_QUEUED: String(maxQueued),
       MAX_SYNC_BYTES: '8000000',
     });
     const request = {
       method: 'POST',
       url: '/cartoon?maxSide=2048',
       headers: { 'content-type': 'image/jpeg' },
-      body: camera,
+      body: await cameraJpeg('rocket.jpg', 4),
     };
+    return { url, request };
+  }
+
+  test('past MAX_IN_FLIGHT images and MAX_QUEUED waiting it answers 503 with Retry-After at once, and recovers', async () => {
+    const { url, request } = await oneSlotServer(0);
 
     const replies = await Promise.all([1, 2, 3].map(() => httpCall(url, request)));
 
@@ -137,19 +145,7 @@ describe('the fargate server', () => {
   });
 
   test('a burst within MAX_QUEUED waits its turn: every image served, one at a time', async () => {
-    // A camera-sized image keeps the slot busy while the whole burst arrives.
-    const camera = await cameraJpeg('rocket.jpg', 4);
-    const url = await startServer({
-      MAX_IN_FLIGHT: '1',
-      MAX_QUEUED: '3',
-      MAX_SYNC_BYTES: '8000000',
-    });
-    const request = {
-      method: 'POST',
-      url: '/cartoon?maxSide=2048',
-      headers: { 'content-type': 'image/jpeg' },
-      body: camera,
-    };
+    const { url, request } = await oneSlotServer(3);
 
     const replies = await Promise.all([1, 2, 3, 4, 5].map(() => httpCall(url, request)));
 

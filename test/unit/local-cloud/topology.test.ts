@@ -240,6 +240,7 @@ describe('topology of the CDK stacks', () => {
   it('reads the HTTP API routes and the stage throttling', () => {
     const api = image.httpApis[0];
     expect(api?.routes.map((r) => r.routeKey).sort()).toEqual([
+      'GET /',
       'GET /cartoons/{id}',
       'GET /health',
       'GET /styles',

@@ -17,8 +17,7 @@
  */
 import { ChangeMessageVisibilityCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
-import { type ProcessDeps, processUpload } from '../shared/process-upload';
-import { parseS3Notification } from '../shared/s3-events';
+import { type ProcessDeps, processNotification } from '../shared/process-upload';
 import type { QueueSettings } from './config';
 
 export interface QueueWorkerDeps extends ProcessDeps {
@@ -79,14 +78,7 @@ export function createQueueWorker(deps: QueueWorkerDeps): QueueWorker {
         },
       });
       try {
-        const { uploads, ignored, testEvent } = parseS3Notification(
-          message.Body ?? '',
-          deps.bucket,
-        );
-        if (testEvent) child.info('S3 test event acknowledged');
-        if (ignored > 0)
-          child.warn('records for another bucket or event type; ignored', { ignored });
-        for (const upload of uploads) await processUpload(upload, { ...deps, logger: child });
+        await processNotification(message.Body ?? '', deps.bucket, { ...deps, logger: child });
         return message;
       } finally {
         inProgress.delete(message.MessageId ?? '');

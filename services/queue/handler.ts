@@ -8,25 +8,17 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { environment, withMiddleware } from '../shared/lambda';
-import { processUpload } from '../shared/process-upload';
-import { parseS3Notification } from '../shared/s3-events';
+import { processDeps, processNotification } from '../shared/process-upload';
 
 const { config, logger, store } = environment(process.env);
-const deps = { store, logger, limits: config.limits, maxSide: config.s3MaxSide };
-
-async function processRecord(body: string): Promise<void> {
-  const { uploads, ignored, testEvent } = parseS3Notification(body, config.bucket);
-  if (testEvent) logger.info('S3 test event acknowledged');
-  if (ignored > 0) logger.warn('records for another bucket or event type; ignored', { ignored });
-  for (const upload of uploads) await processUpload(upload, deps);
-}
+const deps = processDeps(config, store, logger);
 
 const lambdaHandler = async (event: SQSEvent, _context: Context): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   // One at a time: the environment has one image's worth of memory and CPU.
   for (const record of event.Records) {
     try {
-      await processRecord(record.body);
+      await processNotification(record.body, config.bucket, deps);
     } catch (err) {
       logger.error('record left for a retry', {
         message_id: record.messageId,

@@ -9,8 +9,9 @@ import {
   PayloadTooLargeError,
   toCartoonError,
 } from '@cartoon-compute/core';
+import type { ServiceConfig } from './config';
 import { failedKey, isProcessableUpload, resultKey } from './keys';
-import type { UploadRef } from './s3-events';
+import { parseS3Notification, type UploadRef } from './s3-events';
 
 export interface ProcessDeps {
   readonly store: ImageStore;
@@ -96,6 +97,42 @@ export async function processUpload(upload: UploadRef, deps: ProcessDeps): Promi
     logger.error('processing failed', { key, error: err as Error });
     throw err;
   }
+}
+
+/**
+ * The processing settings of a service: its store and logger, its limits, the results' size.
+ *
+ * @example
+ * ```ts
+ * const deps = processDeps(config, store, logger);
+ * ```
+ */
+export function processDeps(config: ServiceConfig, store: ImageStore, logger: Logger): ProcessDeps {
+  return { store, logger, limits: config.limits, maxSide: config.s3MaxSide };
+}
+
+/**
+ * Every upload one S3 notification names, one after the other: the notification as Lambda
+ * receives it (lambda-zip) or as an SQS message body (lambda-image, fargate). S3's test event
+ * and records of other buckets or events are logged and skipped. Throws as `processUpload`
+ * does, so each caller's retry mechanism takes over.
+ *
+ * @example
+ * ```ts
+ * await processNotification(sqsRecord.body, config.bucket, deps);
+ * ```
+ */
+export async function processNotification(
+  notification: Parameters<typeof parseS3Notification>[0],
+  bucket: string,
+  deps: ProcessDeps,
+): Promise<void> {
+  const { uploads, ignored, testEvent } = parseS3Notification(notification, bucket);
+  if (testEvent) deps.logger.info('S3 test event acknowledged');
+  if (ignored > 0) {
+    deps.logger.warn('records for another bucket or event type; ignored', { ignored });
+  }
+  for (const upload of uploads) await processUpload(upload, deps);
 }
 
 /** S3 events give ETags bare, S3 responses in quotes: compare them bare. */

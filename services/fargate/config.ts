@@ -73,7 +73,7 @@ function queueSettings(env: Env): QueueSettings | undefined {
  * The memory this process may use: the container's limit (cgroups, which is how ECS applies a
  * task's memory) when there is one, else the machine's.
  */
-export function memoryLimit(): number {
+function memoryLimit(): number {
   const constrained = process.constrainedMemory();
   return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
 }

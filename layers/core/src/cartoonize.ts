@@ -32,7 +32,7 @@ export const DEFAULT_LIMITS: CartoonLimits = {
  * more pixels would only cost time. It is interpolated up to the output size before it is
  * quantised, so region borders are drawn at the output's own resolution.
  */
-export const COLOUR_SIDE = 640;
+const COLOUR_SIDE = 640;
 
 /**
  * Outlines are found at the output size up to this long side, and at half the output size
@@ -41,7 +41,7 @@ export const COLOUR_SIDE = 640;
  * of full resolution for large outputs. The ink field is interpolated to the output and
  * thresholded there, so lines stay crisp, with no doubled pixels.
  */
-export const INK_FULL_SIDE = 1024;
+const INK_FULL_SIDE = 1024;
 
 /** Enough pixels, spread evenly over the image, for k-means to find the palette. */
 const PALETTE_SAMPLES = 8192;
@@ -198,7 +198,7 @@ export interface Analysis {
 }
 
 /** The size outlines are found at for an output size (see `INK_FULL_SIDE`). */
-export function inkSizeFor(output: Size): Size {
+function inkSizeFor(output: Size): Size {
   const long = Math.max(output.width, output.height);
   if (long <= INK_FULL_SIDE) return output;
   return fitInside(output.width, output.height, Math.max(INK_FULL_SIDE, Math.ceil(long / 2)));

@@ -37,7 +37,7 @@ function median5(a: number, b: number, c: number, d: number, e: number): number 
  * filter took 33 ms of CPU for a 1024×683 image on this project's machines, this takes a
  * few, so outlines can be found at a resolution tied to the output size.
  */
-export function separableMedian(
+function separableMedian(
   grey: Buffer,
   size: { readonly width: number; readonly height: number },
   window: 3 | 5,

@@ -224,14 +224,8 @@ function sniffFormat(bytes: Buffer): AcceptedFormat | undefined {
   if (ascii(0, 4) === 'GIF8') return 'gif';
   if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
   if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
-  if (ascii(4, 8) === 'ftyp') {
-    // The brands of the ftyp box (major, minor version, compatible brands) name AVIF.
-    const end = Math.min(bytes.length, bytes.readUInt32BE(0));
-    for (let offset = 8; offset + 4 <= end; offset += 4) {
-      const brand = ascii(offset, offset + 4);
-      if (brand === 'avif' || brand === 'avis') return 'avif';
-    }
-  }
+  // The ftyp box's brands name AVIF (HEIC never reaches here: probeImage reads it by hand).
+  if (heifKind(bytes) === 'avif') return 'avif';
   return undefined;
 }
 

@@ -14,7 +14,7 @@
 import { type Lab, oklabToSrgb, srgbToOklab } from './oklab';
 
 /** Below this OKLab chroma a colour counts as neutral (grey, white, black, skin in shadow). */
-export const NEUTRAL_CHROMA = 0.04;
+const NEUTRAL_CHROMA = 0.04;
 /** Width of a hue family in degrees: twelve families around the circle. */
 const HUE_SECTOR = 30;
 /** Neutrals split at this OKLab lightness into dark (family 0) and light (the last family). */
@@ -23,7 +23,7 @@ const HUE_FAMILIES = 360 / HUE_SECTOR;
 const LIGHT_NEUTRAL = HUE_FAMILIES + 1;
 const FAMILIES = HUE_FAMILIES + 2;
 /** A colour family this large (share of the samples) is guaranteed a centre of its own hue. */
-export const MIN_FAMILY_SHARE = 0.001;
+const MIN_FAMILY_SHARE = 0.001;
 /**
  * A family's total weight grows as its share to this power: 1 would be plain k-means (the
  * majority takes every centre), 0 would give a speck as much say as the sky.
@@ -69,7 +69,7 @@ function family(L: number, a: number, b: number): number {
 }
 
 /** Difference of two hue angles in degrees, 0–180. */
-export function hueDifference(a1: number, b1: number, a2: number, b2: number): number {
+function hueDifference(a1: number, b1: number, a2: number, b2: number): number {
   const d = Math.abs(Math.atan2(b1, a1) - Math.atan2(b2, a2)) * (180 / Math.PI);
   return d > 180 ? 360 - d : d;
 }
@@ -246,26 +246,6 @@ function mostRedundant(
   return { centre, gap };
 }
 
-/** The lighter centre of the closest pair, and their distance. */
-function closestPair(
-  centres: Float64Array,
-  weights: Float64Array,
-  k: number,
-): { centre: number; gap: number } {
-  let centre = -1;
-  let gap = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < k; i++) {
-    for (let j = i + 1; j < k; j++) {
-      const d = Math.sqrt(distance(centres, i, centres, j));
-      if (d < gap) {
-        gap = d;
-        centre = (weights[i] as number) <= (weights[j] as number) ? i : j;
-      }
-    }
-  }
-  return { centre, gap };
-}
-
 /**
  * Chooses up to `size` colours of an RGB image: weighted k-means in OKLab with samples balanced
  * across colour families, then every family of at least `MIN_FAMILY_SHARE` is given a
@@ -318,9 +298,11 @@ export function choosePalette(rgb: Uint8Array, size: number): Palette {
 
   // Near-equal centres are bands nobody can tell apart (a soft gradient cut into twelve
   // shades of one green): merge them, so the palette may end up smaller than asked for.
+  // Nothing is pinned any more: the most redundant centre is the lighter of the closest pair.
+  const unpinned = new Uint8Array(k);
   let kept = k;
   while (kept > 2) {
-    const { centre, gap } = closestPair(centres, weights, kept);
+    const { centre, gap } = mostRedundant(centres, weights, kept, unpinned);
     if (gap >= MIN_SEPARATION) break;
     kept--;
     centres.copyWithin(centre * 3, kept * 3, kept * 3 + 3);

@@ -261,7 +261,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
     // END and REPORT close the invocation when the runtime asks for the next event.
     const close = () => {
       this.options.log(formatEnd(requestId));
-      this.options.log(formatReport(this.report(requestId, durationMs, initDurationMs)));
+      this.options.log(formatReport(report));
       this.lastUsed = performance.now();
       this.freeze();
       this.state = 'idle';
@@ -292,9 +292,9 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
         resolve({ kind: 'timeout' });
       }, timeoutMs);
       const watch = setInterval(() => {
-        this.lastPeakMb = Math.max(this.lastPeakMb, readStatusMb(this.pid, 'VmHWM') ?? 0);
-        const rssMb = readStatusMb(this.pid, 'VmRSS');
-        if (rssMb !== undefined && rssMb > this.options.memoryMb) {
+        const memory = readMemoryMb(this.pid);
+        this.lastPeakMb = Math.max(this.lastPeakMb, memory?.peak ?? 0);
+        if (memory !== undefined && memory.rss > this.options.memoryMb) {
           oom = true;
           this.kill();
         }
@@ -348,7 +348,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
       // Lambda bills the INIT phase of on-demand environments too (since August 2025), in 1 ms steps.
       billedDurationMs: Math.ceil(durationMs + (initDurationMs ?? 0)),
       memorySizeMb: this.options.memoryMb,
-      maxMemoryUsedMb: Math.round(Math.max(this.lastPeakMb, readStatusMb(this.pid, 'VmHWM') ?? 0)),
+      maxMemoryUsedMb: Math.round(Math.max(this.lastPeakMb, readMemoryMb(this.pid)?.peak ?? 0)),
       ...(initDurationMs === undefined ? {} : { initDurationMs }),
     };
   }
@@ -428,14 +428,20 @@ function errorTypeOf(payload: Buffer, fallback: string): string {
   }
 }
 
-/** A VmHWM / VmRSS figure in MB from /proc, or undefined once the process is gone. */
-function readStatusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
+/**
+ * Peak (VmHWM) and current (VmRSS) resident memory in MB from one read of /proc, or
+ * undefined once the process is gone.
+ */
+function readMemoryMb(pid: number | undefined): { peak: number; rss: number } | undefined {
   if (pid === undefined) return undefined;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    const field = (name: string) => new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    const peak = field('VmHWM');
+    const rss = field('VmRSS');
+    if (peak === undefined || rss === undefined) return undefined;
     // Lambda reports MB of 1,048,576 bytes.
-    return kb === undefined ? undefined : Number(kb) / 1024;
+    return { peak: Number(peak) / 1024, rss: Number(rss) / 1024 };
   } catch {
     return undefined;
   }

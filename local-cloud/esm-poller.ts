@@ -13,6 +13,7 @@
  * MaximumConcurrency), which is enough for one machine's CPUs.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -214,14 +215,9 @@ export class EsmPoller {
     return { received: batch.length, deleted: done.length, retried: batch.length - done.length };
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  /** Waits `ms`, or less when the poller stops (the listener goes with the timer). */
+  private async sleep(ms: number): Promise<void> {
+    await delay(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
 }
 

@@ -55,12 +55,17 @@ export function killLeftovers(file: string): number[] {
  * ```
  */
 export function recordPids(file: string, pids: () => number[], everyMs = 1000) {
+  let written: string | undefined;
   const write = (list: number[]) => {
+    const text = `${JSON.stringify(list)}\n`;
+    // The list changes only when a process starts or ends: most ticks have nothing to write.
+    if (text === written) return;
     // Written whole and renamed, so a reader never sees half a list. A state folder removed
     // under a running local cloud must not crash it: that would orphan every process it runs.
     try {
-      writeFileSync(`${file}.tmp`, `${JSON.stringify(list)}\n`);
+      writeFileSync(`${file}.tmp`, text);
       renameSync(`${file}.tmp`, file);
+      written = text;
     } catch {
       // Nothing to record into; the next write tries again.
     }

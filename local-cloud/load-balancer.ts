@@ -19,8 +19,8 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cors } from './cors';
+import { listen } from './listen';
 
 export interface HealthCheck {
   readonly path: string;
@@ -89,12 +89,8 @@ export class LoadBalancer extends EventEmitter<LoadBalancerEvents> {
   static async start(options: LoadBalancerOptions): Promise<LoadBalancer> {
     const holder: { lb?: LoadBalancer } = {};
     const server = createServer((req, res) => holder.lb?.route(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-    });
-    const { address, port } = server.address() as AddressInfo;
-    holder.lb = new LoadBalancer(options, server, `http://${address}:${port}`);
+    const { url } = await listen(server, options);
+    holder.lb = new LoadBalancer(options, server, url);
     return holder.lb;
   }
 

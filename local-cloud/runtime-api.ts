@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen';
 
 const BASE = '/2018-06-01/runtime';
 /** Lambda's synchronous response limit, in bytes, as its error message gives it. */
@@ -71,9 +71,8 @@ export class RuntimeApi extends EventEmitter<RuntimeApiEvents> {
     server.keepAliveTimeout = 0;
     server.requestTimeout = 0;
     server.headersTimeout = 0;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    api = new RuntimeApi(server, `127.0.0.1:${port}`);
+    const { url } = await listen(server, {});
+    api = new RuntimeApi(server, new URL(url).host);
     return api;
   }
 

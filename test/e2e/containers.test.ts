@@ -31,7 +31,11 @@ import {
   layOut,
   parseDockerfile,
 } from '../support/dockerfile';
-import { type FargateProcess, startFargateProcess } from '../support/fargate-process';
+import {
+  type FargateProcess,
+  fargateTestEnv,
+  startFargateProcess,
+} from '../support/fargate-process';
 import { photo, photoPath } from '../support/fixtures';
 import { httpCall } from '../support/http-client';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
@@ -310,19 +314,7 @@ describe('fargate', () => {
       const started = performance.now();
       task = await startFargateProcess(
         [NODE, ...args],
-        {
-          ...envOf(final),
-          PORT: '0',
-          HOST: '127.0.0.1',
-          BUCKET_NAME: s3.bucket,
-          S3_ENDPOINT: s3.endpoint,
-          SQS_ENDPOINT: s3.endpoint,
-          QUEUE_URL: queues.queueUrl,
-          QUEUE_WAIT_SECONDS: '1',
-          AWS_REGION: s3.region,
-          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-        },
+        { ...envOf(final), ...fargateTestEnv(s3, queues.queueUrl) },
         { cwd: path.join(dir, workdir) },
       );
       startMs = performance.now() - started;

@@ -24,6 +24,7 @@ import {
   allows,
   asArray,
   defaultStageParams,
+  deniesInsecureTransport,
   idsOfType,
   permissionPolicies,
   props,
@@ -129,12 +130,6 @@ function only<T>(template: Template, type: string): { id: string; properties: T 
 
 function all<T>(template: Template, type: string): { id: string; properties: T }[] {
   return idsOfType(template, type).map((id) => ({ id, properties: props<T>(template, id, type) }));
-}
-
-/** `Condition: { Bool: { aws:SecureTransport: false } }`, as a string or a boolean. */
-function deniesInsecureTransport(statement: Statement): boolean {
-  const value = statement.Condition?.Bool?.['aws:SecureTransport'];
-  return statement.Effect === 'Deny' && String(value) === 'false';
 }
 
 function anyone(principal: unknown): boolean {

@@ -141,6 +141,10 @@ describe('a smoke load test against the local cloud', () => {
   });
 
   it('keeps every percentile summary ordered', () => {
+    // Each kind of summary is present, so the ordering below is checked on real figures.
+    expect(report.phases.length).toBeGreaterThan(0);
+    expect(report.reportLines.length).toBeGreaterThan(0);
+    expect(report.bare?.duration.count).toBeGreaterThan(0);
     for (const c of report.cold)
       [c.latency, c.coldLatency, c.warmLatency, c.initDuration].forEach(expectOrdered);
     for (const p of report.phases) expectOrdered(p.latency);

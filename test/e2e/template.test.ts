@@ -16,6 +16,7 @@ import {
   allows,
   asArray,
   defaultStageParams,
+  deniesInsecureTransport,
   globMatches,
   idsOfType,
   permissionPolicies,
@@ -154,12 +155,6 @@ function roleOf(fn: LambdaFunction): string {
 
 function ruleValue(config: LambdaConfiguration, name: string): string | undefined {
   return config.Filter?.S3Key?.Rules?.find((rule) => rule.Name.toLowerCase() === name)?.Value;
-}
-
-/** `Condition: { Bool: { aws:SecureTransport: false } }`, as a string or a boolean. */
-function deniesInsecureTransport(statement: Statement): boolean {
-  const value = statement.Condition?.Bool?.['aws:SecureTransport'];
-  return statement.Effect === 'Deny' && String(value) === 'false';
 }
 
 describe('CloudFormation template from serverless package', () => {

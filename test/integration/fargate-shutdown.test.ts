@@ -6,7 +6,12 @@
 import http from 'node:http';
 import net from 'node:net';
 import sharp from 'sharp';
-import { type FargateProcess, startFargateProcess, tsxCommand } from '../support/fargate-process';
+import {
+  type FargateProcess,
+  fargateTestEnv,
+  startFargateProcess,
+  tsxCommand,
+} from '../support/fargate-process';
 import { photo } from '../support/fixtures';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
 import { createQueues, type LocalQueues } from '../support/local-sqs';
@@ -77,16 +82,7 @@ function connects(port: number): Promise<boolean> {
 
 test('SIGTERM mid-request: every request in flight is answered, new connections are refused, exit 0', async () => {
   task = await startFargateProcess(tsxCommand(), {
-    BUCKET_NAME: s3.bucket,
-    S3_ENDPOINT: s3.endpoint,
-    SQS_ENDPOINT: s3.endpoint,
-    QUEUE_URL: queues.queueUrl,
-    QUEUE_WAIT_SECONDS: '1',
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    PORT: '0',
-    HOST: '127.0.0.1',
+    ...fargateTestEnv(s3, queues.queueUrl),
     MAX_IN_FLIGHT: '3',
     STOP_TIMEOUT_SECONDS: '20',
   });

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import type { LocalS3 } from './local-s3';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -22,6 +23,30 @@ export interface FargateProcess {
   exited(): Promise<number | null>;
   /** Kills it if it is still running. */
   kill(): void;
+}
+
+/**
+ * The environment a fargate task gets in the tests: the local S3/SQS server for both, the
+ * task's queue polled every second, an ephemeral port on loopback.
+ *
+ * @example
+ * ```ts
+ * await startFargateProcess(tsxCommand(), { ...fargateTestEnv(s3, queues.queueUrl), MAX_IN_FLIGHT: '3' });
+ * ```
+ */
+export function fargateTestEnv(s3: LocalS3, queueUrl: string): Record<string, string> {
+  return {
+    BUCKET_NAME: s3.bucket,
+    S3_ENDPOINT: s3.endpoint,
+    SQS_ENDPOINT: s3.endpoint,
+    QUEUE_URL: queueUrl,
+    QUEUE_WAIT_SECONDS: '1',
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    PORT: '0',
+    HOST: '127.0.0.1',
+  };
 }
 
 /**

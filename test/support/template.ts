@@ -78,6 +78,15 @@ interface PolicyDocument {
 }
 
 /** A permission policy found in the template, and where. */
+/**
+ * Whether a statement denies requests made without TLS: `Condition: { Bool:
+ * { aws:SecureTransport: false } }`, as a string or a boolean.
+ */
+export function deniesInsecureTransport(statement: Statement): boolean {
+  const value = statement.Condition?.Bool?.['aws:SecureTransport'];
+  return statement.Effect === 'Deny' && String(value) === 'false';
+}
+
 export interface FoundPolicy {
   /** The role's logical id, or the policy resource's. */
   readonly owner: string;

@@ -12,22 +12,23 @@ const REFERENCE_SIDE = 512;
 
 /** Median of three. */
 function median3(a: number, b: number, c: number): number {
-  const low = Math.min(a, b);
-  const high = Math.max(a, b);
-  return c < low ? low : Math.min(c, high);
+  const low = a < b ? a : b;
+  const high = a < b ? b : a;
+  return c < low ? low : c > high ? high : c;
 }
 
 /**
  * Median of five, without sorting: the larger of the two pairs' minima and the smaller of
  * their maxima discard one extreme from each end, and the median of those two and `e` is
- * the median of all five.
+ * the median of all five. Plain comparisons: on photos they predict well, and V8 runs them
+ * faster here than Math.min and Math.max.
  */
 function median5(a: number, b: number, c: number, d: number, e: number): number {
-  const minAB = Math.min(a, b);
-  const maxAB = Math.max(a, b);
-  const minCD = Math.min(c, d);
-  const maxCD = Math.max(c, d);
-  return median3(e, Math.max(minAB, minCD), Math.min(maxAB, maxCD));
+  const minAB = a < b ? a : b;
+  const maxAB = a < b ? b : a;
+  const minCD = c < d ? c : d;
+  const maxCD = c < d ? d : c;
+  return median3(e, minAB > minCD ? minAB : minCD, maxAB < maxCD ? maxAB : maxCD);
 }
 
 /**
@@ -35,7 +36,8 @@ function median5(a: number, b: number, c: number, d: number, e: number): number 
  * column. Like the full 5×5 median it wipes out fine texture (fur, wood grain, hair, sensor
  * noise) while keeping the borders of objects, at a fraction of the cost: libvips' rank
  * filter took 33 ms of CPU for a 1024×683 image on this project's machines, this takes a
- * few, so outlines can be found at a resolution tied to the output size.
+ * few, so outlines can be found at a resolution tied to the output size. Edges repeat
+ * their last pixel.
  */
 function separableMedian(
   grey: Buffer,
@@ -44,35 +46,33 @@ function separableMedian(
 ): void {
   const { width, height } = size;
   const rows = new Uint8Array(grey.length);
-  const line = new Uint8Array(width + 4);
+  // Along each row, the window slides: one new pixel read per step.
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    // Edges repeat their last pixel, so the window always has five.
-    line[0] = line[1] = grey[row] as number;
-    for (let x = 0; x < width; x++) line[x + 2] = grey[row + x] as number;
-    line[width + 2] = line[width + 3] = grey[row + width - 1] as number;
-    for (let x = 0; x < width; x++) {
-      rows[row + x] =
-        window === 5
-          ? median5(
-              line[x] as number,
-              line[x + 1] as number,
-              line[x + 3] as number,
-              line[x + 4] as number,
-              line[x + 2] as number,
-            )
-          : median3(line[x + 1] as number, line[x + 2] as number, line[x + 3] as number);
+    const first = y * width;
+    const last = first + width - 1;
+    let a = grey[first] as number;
+    let b = a;
+    let c = a;
+    let d = grey[Math.min(first + 1, last)] as number;
+    let e = grey[Math.min(first + 2, last)] as number;
+    for (let x = first; x <= last; x++) {
+      rows[x] = window === 5 ? median5(a, b, d, e, c) : median3(b, c, d);
+      a = b;
+      b = c;
+      c = d;
+      d = e;
+      e = grey[x + 3 <= last ? x + 3 : last] as number;
     }
   }
   // Down the columns, a whole row at a time: five row offsets instead of a strided walk,
   // which keeps memory access sequential.
-  const last = height - 1;
+  const lastRow = height - 1;
   for (let y = 0; y < height; y++) {
     const above2 = Math.max(0, y - 2) * width;
     const above = Math.max(0, y - 1) * width;
     const here = y * width;
-    const below = Math.min(last, y + 1) * width;
-    const below2 = Math.min(last, y + 2) * width;
+    const below = Math.min(lastRow, y + 1) * width;
+    const below2 = Math.min(lastRow, y + 2) * width;
     for (let x = 0; x < width; x++) {
       grey[here + x] =
         window === 5
@@ -125,11 +125,12 @@ export async function inkMask(
       .raw()
       .toBuffer(),
   ]);
-  const mask = Buffer.alloc(size.width * size.height);
-  const scale = 255 / RAMP;
+  // RAMP divides 255, so coverage is whole: (difference - THRESHOLD) × 255/RAMP, capped.
+  const mask = Buffer.allocUnsafe(size.width * size.height);
+  const step = 255 / RAMP;
   for (let i = 0; i < mask.length; i++) {
     const difference = (wide[i] as number) - (narrow[i] as number) - THRESHOLD;
-    if (difference > 0) mask[i] = difference >= RAMP ? 255 : difference * scale;
+    mask[i] = difference <= 0 ? 0 : difference >= RAMP ? 255 : difference * step;
   }
   return mask;
 }

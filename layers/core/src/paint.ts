@@ -64,28 +64,28 @@ function axis(outLength: number, fieldLength: number) {
   return { first, second, weight };
 }
 
-/** Bilinear mix of four samples with weights in 1/256ths (a top-level function V8 inlines). */
-function bilinear(
-  field: Uint8Array,
-  p00: number,
-  p01: number,
-  p10: number,
-  p11: number,
-  fx: number,
-  fy: number,
-): number {
-  const top = (field[p00] as number) * (256 - fx) + (field[p01] as number) * fx;
-  const bottom = (field[p10] as number) * (256 - fx) + (field[p11] as number) * fx;
-  return (top * (256 - fy) + bottom * fy) >> 16;
-}
-
 /** For each field column, the output columns that sample it first: [start, end). */
 function spans(first: Int32Array, fieldLength: number) {
-  const start = new Int32Array(fieldLength).fill(0);
-  const end = new Int32Array(fieldLength).fill(0);
+  const start = new Int32Array(fieldLength);
+  const end = new Int32Array(fieldLength);
   for (let x = first.length - 1; x >= 0; x--) start[first[x] as number] = x;
   for (let x = 0; x < first.length; x++) end[first[x] as number] = x + 1;
   return { start, end };
+}
+
+/** Whether each row of the ink field has a pixel above INK_FLOOR, so can show ink. */
+function inkedRows(ink: Buffer, size: Size): Uint8Array {
+  const rows = new Uint8Array(size.height);
+  for (let y = 0, p = 0; y < size.height; y++) {
+    for (const end = p + size.width; p < end; p++) {
+      if ((ink[p] as number) > INK_FLOOR) {
+        rows[y] = 1;
+        p = end;
+        break;
+      }
+    }
+  }
+  return rows;
 }
 
 /**
@@ -108,29 +108,13 @@ export function paint(
   const { colour, colourSize, ink, inkSize } = fields;
   const { lookup, colours } = fillColours(palette, options);
   const cw = colourSize.width;
-  const iw = inkSize.width;
   const labels = new Uint8Array(cw * colourSize.height);
   for (let p = 0, i = 0; p < labels.length; p++, i += 3) {
     labels[p] = lookup(colour[i] as number, colour[i + 1] as number, colour[i + 2] as number);
   }
-  // Where ink can show: an interpolated coverage above INK_FLOOR needs a field pixel above it.
-  const inked = new Uint8Array(ink.length);
-  const inkRows = new Uint8Array(inkSize.height);
-  for (let y = 0; y < inkSize.height; y++) {
-    for (let x = y * iw, end = x + iw; x < end; x++) {
-      if ((ink[x] as number) > INK_FLOOR) {
-        inked[x] = 1;
-        inkRows[y] = 1;
-      }
-    }
-  }
   const cx = axis(output.width, cw);
   const cy = axis(output.height, colourSize.height);
-  const ix = axis(output.width, iw);
-  const iy = axis(output.height, inkSize.height);
-  const inkSpans = spans(ix.first, iw);
-  const [inkR, inkG, inkB] = options.style.ink;
-  const strength = Math.round(options.edgeStrength * 256);
+  const colourSpans = spans(cx.first, cw);
   const width = output.width;
   const rowBytes = width * 3;
   const out = Buffer.allocUnsafe(rowBytes * output.height);
@@ -141,73 +125,131 @@ export function paint(
   for (let y = 0; y < output.height; y++) {
     const c0 = (cy.first[y] as number) * cw;
     const c1 = (cy.second[y] as number) * cw;
-    const fy = cy.weight[y] as number;
     if (c0 * 65536 + c1 !== rowPair) {
       // A new pair of colour-field rows: find its flat pixels and its borders once.
       rowPair = c0 * 65536 + c1;
       borderCount = 0;
-      let lastX0 = -1;
-      let flat = -1;
-      for (let x = 0; x < width; x++) {
-        const x0 = cx.first[x] as number;
-        if (x0 !== lastX0) {
-          lastX0 = x0;
-          const x1 = cx.second[x] as number;
-          const l = labels[c0 + x0] as number;
-          flat = l === labels[c0 + x1] && l === labels[c1 + x0] && l === labels[c1 + x1] ? l : -1;
-        }
-        if (flat < 0) {
-          borders[borderCount++] = x;
+      for (let u = 0; u < cw; u++) {
+        const start = colourSpans.start[u] as number;
+        const end = colourSpans.end[u] as number;
+        if (start === end) continue;
+        const u1 = cx.second[start] as number;
+        const l = labels[c0 + u] as number;
+        if (l === labels[c0 + u1] && l === labels[c1 + u] && l === labels[c1 + u1]) {
+          const r = colours[l * 3] as number;
+          const g = colours[l * 3 + 1] as number;
+          const b = colours[l * 3 + 2] as number;
+          for (let o = start * 3, stop = end * 3; o < stop; o += 3) {
+            flatRow[o] = r;
+            flatRow[o + 1] = g;
+            flatRow[o + 2] = b;
+          }
         } else {
-          flatRow[x * 3] = colours[flat * 3] as number;
-          flatRow[x * 3 + 1] = colours[flat * 3 + 1] as number;
-          flatRow[x * 3 + 2] = colours[flat * 3 + 2] as number;
+          for (let x = start; x < end; x++) borders[borderCount++] = x;
         }
       }
     }
     const row = y * rowBytes;
     out.set(flatRow, row);
+    // Border pixels: the colour field interpolated at this pixel, then its fill colour.
+    const fy = cy.weight[y] as number;
+    const gy = 256 - fy;
+    const r0 = c0 * 3;
+    const r1 = c1 * 3;
     for (let k = 0; k < borderCount; k++) {
       const x = borders[k] as number;
       const fx = cx.weight[x] as number;
-      const p00 = (c0 + (cx.first[x] as number)) * 3;
-      const p01 = (c0 + (cx.second[x] as number)) * 3;
-      const p10 = (c1 + (cx.first[x] as number)) * 3;
-      const p11 = (c1 + (cx.second[x] as number)) * 3;
+      const w00 = (256 - fx) * gy;
+      const w01 = fx * gy;
+      const w10 = (256 - fx) * fy;
+      const w11 = fx * fy;
+      const p00 = r0 + (cx.first[x] as number) * 3;
+      const p01 = r0 + (cx.second[x] as number) * 3;
+      const p10 = r1 + (cx.first[x] as number) * 3;
+      const p11 = r1 + (cx.second[x] as number) * 3;
       const index =
         lookup(
-          bilinear(colour, p00, p01, p10, p11, fx, fy),
-          bilinear(colour, p00 + 1, p01 + 1, p10 + 1, p11 + 1, fx, fy),
-          bilinear(colour, p00 + 2, p01 + 2, p10 + 2, p11 + 2, fx, fy),
+          ((colour[p00] as number) * w00 +
+            (colour[p01] as number) * w01 +
+            (colour[p10] as number) * w10 +
+            (colour[p11] as number) * w11) >>
+            16,
+          ((colour[p00 + 1] as number) * w00 +
+            (colour[p01 + 1] as number) * w01 +
+            (colour[p10 + 1] as number) * w10 +
+            (colour[p11 + 1] as number) * w11) >>
+            16,
+          ((colour[p00 + 2] as number) * w00 +
+            (colour[p01 + 2] as number) * w01 +
+            (colour[p10 + 2] as number) * w10 +
+            (colour[p11 + 2] as number) * w11) >>
+            16,
         ) * 3;
       const o = row + x * 3;
       out[o] = colours[index] as number;
       out[o + 1] = colours[index + 1] as number;
       out[o + 2] = colours[index + 2] as number;
     }
+  }
+  if (options.edgeStrength > 0) layInk(out, output, ink, inkSize, options);
+  return out;
+}
 
-    if (strength === 0) continue;
+/**
+ * Lays the ink over the painted pixels: the ink field interpolated at each output pixel
+ * (bilinear), its coverage above INK_FLOOR doubled, and blended in. Only field cells with a
+ * corner above the floor are visited, so the cost follows the length of the outlines.
+ */
+function layInk(out: Buffer, output: Size, ink: Buffer, inkSize: Size, options: ResolvedOptions) {
+  const iw = inkSize.width;
+  const rowsWithInk = inkedRows(ink, inkSize);
+  const ix = axis(output.width, iw);
+  const iy = axis(output.height, inkSize.height);
+  const inkSpans = spans(ix.first, iw);
+  const [inkR, inkG, inkB] = options.style.ink;
+  const strength = Math.round(options.edgeStrength * 256);
+  const rowBytes = output.width * 3;
+  // Field columns with a corner above the floor, found once per pair of field rows and
+  // shared by the output rows between them.
+  const active = new Int32Array(iw);
+  let activeCount = 0;
+  let rowPair = -1;
+  for (let y = 0; y < output.height; y++) {
     const inkRow0 = iy.first[y] as number;
     const inkRow1 = iy.second[y] as number;
-    if (!inkRows[inkRow0] && !inkRows[inkRow1]) continue;
+    if (!rowsWithInk[inkRow0] && !rowsWithInk[inkRow1]) continue;
     const i0 = inkRow0 * iw;
     const i1 = inkRow1 * iw;
-    const gy = iy.weight[y] as number;
-    for (let u = 0; u < iw; u++) {
+    if (i0 * 65536 + inkRow1 !== rowPair) {
+      rowPair = i0 * 65536 + inkRow1;
+      activeCount = 0;
+      for (let u = 0; u < iw; u++) {
+        const u1 = u + 1 < iw ? u + 1 : u;
+        if (
+          (ink[i0 + u] as number) > INK_FLOOR ||
+          (ink[i0 + u1] as number) > INK_FLOOR ||
+          (ink[i1 + u] as number) > INK_FLOOR ||
+          (ink[i1 + u1] as number) > INK_FLOOR
+        )
+          active[activeCount++] = u;
+      }
+    }
+    const fy = iy.weight[y] as number;
+    const gy = 256 - fy;
+    const row = y * rowBytes;
+    for (let k = 0; k < activeCount; k++) {
+      const u = active[k] as number;
       const u1 = u + 1 < iw ? u + 1 : u;
-      if (
-        ((inked[i0 + u] as number) |
-          (inked[i0 + u1] as number) |
-          (inked[i1 + u] as number) |
-          (inked[i1 + u1] as number)) ===
-        0
-      )
-        continue;
+      const v00 = ink[i0 + u] as number;
+      const v01 = ink[i0 + u1] as number;
+      const v10 = ink[i1 + u] as number;
+      const v11 = ink[i1 + u1] as number;
+      // Down the column first, once per field cell; then across, once per output pixel.
+      const left = v00 * gy + v10 * fy;
+      const right = v01 * gy + v11 * fy;
       for (let x = inkSpans.start[u] as number, end = inkSpans.end[u] as number; x < end; x++) {
-        const coverage =
-          (bilinear(ink, i0 + u, i0 + u1, i1 + u, i1 + u1, ix.weight[x] as number, gy) -
-            INK_FLOOR) *
-          2;
+        const fx = ix.weight[x] as number;
+        const coverage = (((left * (256 - fx) + right * fx) >> 16) - INK_FLOOR) * 2;
         if (coverage <= 0) continue;
         const a = (Math.min(coverage, 255) * strength) >> 8;
         const keep = 255 - a;
@@ -219,5 +261,4 @@ export function paint(
       }
     }
   }
-  return out;
 }

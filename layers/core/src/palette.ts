@@ -81,11 +81,18 @@ function distance(lab: Float64Array, p: number, centres: Float64Array, c: number
   return dL * dL + CHROMA_WEIGHT * (da * da + db * db);
 }
 
+/** The centre nearest to colour `p` of `lab`; the colour's components are read once. */
 function nearest(lab: Float64Array, p: number, centres: Float64Array, k: number): number {
+  const L = lab[p * 3] as number;
+  const a = lab[p * 3 + 1] as number;
+  const b = lab[p * 3 + 2] as number;
   let best = 0;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (let c = 0; c < k; c++) {
-    const d = distance(lab, p, centres, c);
+  for (let c = 0, i = 0; c < k; c++, i += 3) {
+    const dL = L - (centres[i] as number);
+    const da = a - (centres[i + 1] as number);
+    const db = b - (centres[i + 2] as number);
+    const d = dL * dL + CHROMA_WEIGHT * (da * da + db * db);
     if (d < bestDistance) {
       bestDistance = d;
       best = c;

@@ -20,23 +20,3 @@ export function fitInside(width: number, height: number, side: number): Size {
     height: Math.max(1, Math.round(height * scale)),
   };
 }
-
-/**
- * No longer used by `cartoonize`, which paints every output at its own size (issue 7); kept
- * because the package exports it. The size to paint at for an `output` larger than `maxSide`: the output divided by the
- * smallest whole `factor` that brings it within `maxSide` (rounded up, so `factor` times it
- * covers the output). A whole factor lets libvips scale up by pixel replication, which costs
- * a fraction of interpolation.
- *
- * @example
- * ```ts
- * renderSize({ width: 2048, height: 1365 }, 1024); // { size: { width: 1024, height: 683 }, factor: 2 }
- * ```
- */
-export function renderSize(output: Size, maxSide: number): { size: Size; factor: number } {
-  const factor = Math.max(1, Math.ceil(Math.max(output.width, output.height) / maxSide));
-  return {
-    size: { width: Math.ceil(output.width / factor), height: Math.ceil(output.height / factor) },
-    factor,
-  };
-}

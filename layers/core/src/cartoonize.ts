@@ -10,7 +10,7 @@ import {
   resolveOptions,
 } from './options';
 import { encodeImage } from './output';
-import { type Fields, paint } from './paint';
+import { type Field, layInk, paintFill } from './paint';
 import { choosePalette } from './palette';
 import { fitInside, type Size } from './size';
 
@@ -121,16 +121,17 @@ async function draw(
   const decoded = await decode(bytes, probe, inkSize, limits.maxPixels, keepAlpha);
   mark('decode');
 
-  const [analysis, alpha] = await Promise.all([
-    analyse(decoded.rgb, inkSize, resolved),
-    decoded.alpha ? resizeRaw(decoded.alpha, inkSize, 1, output) : undefined,
-  ]);
+  const alpha = decoded.alpha ? resizeRaw(decoded.alpha, inkSize, 1, output) : undefined;
+  alpha?.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
+  const { colour, palette, ink } = await analyse(decoded.rgb, inkSize, resolved);
   mark('analyse');
 
-  const painted = paint(analysis.fields, output, analysis.palette, resolved);
+  // The flat colours are painted while libvips finishes the outlines' blurs.
+  const painted = paintFill(colour, output, palette, resolved);
+  layInk(painted, output, { pixels: await ink, size: inkSize }, resolved);
   mark('paint');
 
-  const encoded = await encodeImage(painted, output, alpha, resolved);
+  const encoded = await encodeImage(painted, output, await alpha, resolved);
   mark('encode');
 
   return {
@@ -191,10 +192,12 @@ function splitAlpha(rgba: Buffer): Decoded {
 }
 
 export interface Analysis {
-  /** Softened colour and ink coverage, each at its analysis size. */
-  readonly fields: Fields;
+  /** Softened colour at the colour size. */
+  readonly colour: Field;
   /** Palette chosen from the photo, before the style's saturation is applied. */
   readonly palette: Uint8Array;
+  /** Outline coverage (0–255) at the ink size, still being finished on libvips' threads. */
+  readonly ink: Promise<Buffer>;
 }
 
 /** The size outlines are found at for an output size (see `INK_FULL_SIDE`). */
@@ -205,8 +208,9 @@ function inkSizeFor(output: Size): Size {
 }
 
 /**
- * Softened colour, outline mask and palette, from the photo at the ink size. The two run in
- * parallel on libvips' threads.
+ * Softened colour, palette and outline mask, from the photo at the ink size. libvips
+ * softens the colour and makes the grey image at once; this thread runs the outlines'
+ * median as soon as the grey is there, then chooses the palette while libvips blurs.
  */
 async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
   const colourSize = fitInside(size.width, size.height, COLOUR_SIDE);
@@ -216,13 +220,13 @@ async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promi
   let pipeline = sharp(rgb, { raw: { ...size, channels: 3 } });
   if (colourSize.width !== size.width || colourSize.height !== size.height)
     pipeline = pipeline.resize(colourSize.width, colourSize.height, { fit: 'fill' });
-  // The outlines run on libvips' threads while this thread chooses the palette.
+  const softened = pipeline.blur(sigma).raw().toBuffer();
   const ink = inkMask(rgb, size, options.edgeThickness);
-  ink.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
-  const colour = await pipeline.blur(sigma).raw().toBuffer();
+  ink.catch(() => undefined); // awaited by the caller; this only stops an early failure going unhandled
+  const colour = await softened;
   // The softened colour is what gets quantised, so the palette is chosen from it too.
   const palette = choosePalette(everyNthPixel(colour, PALETTE_SAMPLES), options.colours);
-  return { fields: { colour, colourSize, ink: await ink, inkSize: size }, palette };
+  return { colour: { pixels: colour, size: colourSize }, palette, ink };
 }
 
 async function resizeRaw(pixels: Buffer, from: Size, channels: 1 | 3, to: Size): Promise<Buffer> {

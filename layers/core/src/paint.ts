@@ -37,12 +37,10 @@ function fillColours(
 /** Ink coverage below this is dropped and above it is doubled, so scaled-up lines stay crisp. */
 const INK_FLOOR = 40;
 
-/** Softened colour (RGB) and ink coverage (0–255), each at its own analysis size. */
-export interface Fields {
-  readonly colour: Buffer;
-  readonly colourSize: Size;
-  readonly ink: Buffer;
-  readonly inkSize: Size;
+/** A field sampled by the painter: pixels at a size of their own, interpolated to the output. */
+export interface Field {
+  readonly pixels: Buffer;
+  readonly size: Size;
 }
 
 /**
@@ -89,23 +87,23 @@ function inkedRows(ink: Buffer, size: Size): Uint8Array {
 }
 
 /**
- * Paints the cartoon at the output size itself, never at a fraction scaled up: every output
- * pixel interpolates the softened colour and ink fields (bilinear, at its own position) and
- * takes its nearest fill colour, then ink is laid over it. Returns packed RGB.
+ * Paints the flat colours at the output size itself, never at a fraction scaled up: every
+ * output pixel interpolates the softened colour field (bilinear, at its own position) and
+ * takes its nearest fill colour. Returns packed RGB; `layInk` then draws the outlines on it.
  *
  * Most of a cartoon is flat, so most pixels need no interpolation: where the four colour
  * field pixels around an output pixel already agree, that is its colour. Output rows that
  * sample the same two field rows share those flat pixels, so each such row starts as a copy
- * (a memcpy) of the flat row, and only the pixels on a border between two fill colours, and
- * those near ink, are worked out one by one.
+ * (a memcpy) of the flat row, and only the pixels on a border between two fill colours are
+ * worked out one by one.
  */
-export function paint(
-  fields: Fields,
+export function paintFill(
+  field: Field,
   output: Size,
   palette: Uint8Array,
   options: ResolvedOptions,
 ): Buffer {
-  const { colour, colourSize, ink, inkSize } = fields;
+  const { pixels: colour, size: colourSize } = field;
   const { lookup, colours } = fillColours(palette, options);
   const cw = colourSize.width;
   const labels = new Uint8Array(cw * colourSize.height);
@@ -191,16 +189,18 @@ export function paint(
       out[o + 2] = colours[index + 2] as number;
     }
   }
-  if (options.edgeStrength > 0) layInk(out, output, ink, inkSize, options);
   return out;
 }
 
 /**
- * Lays the ink over the painted pixels: the ink field interpolated at each output pixel
- * (bilinear), its coverage above INK_FLOOR doubled, and blended in. Only field cells with a
- * corner above the floor are visited, so the cost follows the length of the outlines.
+ * Lays the ink over painted pixels, in place: the ink field (coverage 0–255) interpolated at
+ * each output pixel (bilinear), its coverage above INK_FLOOR doubled, and blended in with
+ * the style's ink colour and strength. Only field cells with a corner above the floor are
+ * visited, so the cost follows the length of the outlines.
  */
-function layInk(out: Buffer, output: Size, ink: Buffer, inkSize: Size, options: ResolvedOptions) {
+export function layInk(out: Buffer, output: Size, field: Field, options: ResolvedOptions): void {
+  if (options.edgeStrength === 0) return;
+  const { pixels: ink, size: inkSize } = field;
   const iw = inkSize.width;
   const rowsWithInk = inkedRows(ink, inkSize);
   const ix = axis(output.width, iw);

@@ -7,6 +7,13 @@ import { cartoonize } from '@cartoon-compute/core';
 import sharp from 'sharp';
 import { srgbToOklab } from '../../layers/core/src/oklab';
 import { cameraJpeg, PHOTO_NAMES, photo } from '../support/fixtures';
+import {
+  GRADIENT,
+  gradientSteps,
+  noisyGradient,
+  outlinedPerimeter,
+  smallSubject,
+} from '../support/look';
 import { colourFidelity, flatShare, oklabDistance, replicationShare } from '../support/perceptual';
 
 jest.setTimeout(60_000);
@@ -101,42 +108,13 @@ describe('still a cartoon', () => {
   });
 
   test('a smooth gradient becomes a few clean steps, not speckle and not near-equal bands', async () => {
-    // A soft green sky-to-meadow gradient with sensor-like noise, 1200×400.
-    const width = 1200;
-    const height = 400;
-    const pixels = Buffer.alloc(width * height * 3);
-    let state = 7;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const t = x / (width - 1);
-        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-        const noise = (state >>> 29) - 4;
-        const i = (y * width + x) * 3;
-        pixels[i] = 60 + 90 * t + noise;
-        pixels[i + 1] = 110 + 100 * t + noise;
-        pixels[i + 2] = 50 + 70 * t + noise;
-      }
-    }
-    const input = await sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png()
-      .toBuffer();
+    const { data } = await cartoonize(await noisyGradient(), {
+      style: 'classic',
+      maxSide: GRADIENT.width,
+      format: 'png',
+    });
 
-    const { data } = await cartoonize(input, { style: 'classic', maxSide: 1200, format: 'png' });
-
-    const { data: out } = await sharp(data).raw().toBuffer({ resolveWithObject: true });
-    // Along the middle row: the colours seen, in order, each a run.
-    const runs: Array<[number, number, number]> = [];
-    const row = (height / 2) * width * 3;
-    for (let x = 0; x < width; x++) {
-      const i = row + x * 3;
-      const colour: [number, number, number] = [
-        out[i] as number,
-        out[i + 1] as number,
-        out[i + 2] as number,
-      ];
-      const last = runs[runs.length - 1];
-      if (!last || last.some((v, c) => v !== colour[c])) runs.push(colour);
-    }
+    const { runs, uneven } = await gradientSteps(data);
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(runs.length).toBeLessThanOrEqual(6);
     // No speckle: every step appears once, in one run.
@@ -146,54 +124,9 @@ describe('still a cartoon', () => {
       expect(oklabDistance(runs[r - 1] as number[], runs[r] as number[])).toBeGreaterThan(0.04);
     }
     // And the steps are clean vertical bands: each column is one colour top to bottom.
-    let uneven = 0;
-    for (let x = 0; x < width; x++) {
-      for (let y = 1; y < height; y++) {
-        const a = (y * width + x) * 3;
-        const b = ((y - 1) * width + x) * 3;
-        if (out[a] !== out[b] || out[a + 1] !== out[b + 1] || out[a + 2] !== out[b + 2]) uneven++;
-      }
-    }
-    expect(uneven / (width * height)).toBeLessThan(0.01);
+    expect(uneven).toBeLessThan(0.01);
   });
 });
-
-/** A soft green background with a red disc `share` of the width across at (cx, cy). */
-async function smallSubject(width: number, height: number, share: number): Promise<Buffer> {
-  const r = (width * share) / 2;
-  const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
-    <defs><linearGradient id="g"><stop offset="0" stop-color="#5d8a3a"/><stop offset="1" stop-color="#9cc27a"/></linearGradient></defs>
-    <rect width="100%" height="100%" fill="url(#g)"/>
-    <circle cx="${width * 0.6}" cy="${height * 0.45}" r="${r}" fill="#a8180f"/>
-  </svg>`;
-  return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
-}
-
-/**
- * Share of the disc's perimeter that is outlined: of 90 directions from its centre, those
- * with a dark ink pixel within 30% of the radius of its edge.
- */
-async function outlinedPerimeter(image: Buffer, share: number): Promise<number> {
-  const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
-  const cx = info.width * 0.6;
-  const cy = info.height * 0.45;
-  const r = (info.width * share) / 2;
-  const band = Math.max(2, r * 0.3);
-  const directions = 90;
-  let outlined = 0;
-  for (let k = 0; k < directions; k++) {
-    const angle = (k / directions) * 2 * Math.PI;
-    for (let d = r - band; d <= r + band; d += 0.5) {
-      const x = Math.round(cx + d * Math.cos(angle));
-      const y = Math.round(cy + d * Math.sin(angle));
-      if ((data[y * info.width + x] as number) < 60) {
-        outlined++;
-        break;
-      }
-    }
-  }
-  return outlined / directions;
-}
 
 describe('outlines at a resolution tied to the output', () => {
   // Found at 512 px whatever the output size, as before issue 7, the outline of this disc

@@ -1,0 +1,99 @@
+/**
+ * The inputs and measures of issue 7's look, shared by `test/unit/look.test.ts` (which sets
+ * the bars) and `npm run look` (which prints the figures the README quotes).
+ */
+import sharp from 'sharp';
+
+/** Size of the noisy gradient `noisyGradient` draws. */
+export const GRADIENT = { width: 1200, height: 400 } as const;
+
+/** A soft green sky-to-meadow gradient with sensor-like noise, as a PNG. */
+export async function noisyGradient(): Promise<Buffer> {
+  const { width, height } = GRADIENT;
+  const pixels = Buffer.alloc(width * height * 3);
+  let state = 7;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const t = x / (width - 1);
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      const noise = (state >>> 29) - 4;
+      const i = (y * width + x) * 3;
+      pixels[i] = 60 + 90 * t + noise;
+      pixels[i + 1] = 110 + 100 * t + noise;
+      pixels[i + 2] = 50 + 70 * t + noise;
+    }
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+/**
+ * The steps a cartoon of the gradient shows: the colours seen along the middle row, in
+ * order, one entry per run; and the share of pixels that differ from the one above (0 for
+ * clean vertical bands).
+ */
+export async function gradientSteps(
+  cartoon: Buffer,
+): Promise<{ runs: Array<[number, number, number]>; uneven: number }> {
+  const { data: out, info } = await sharp(cartoon).raw().toBuffer({ resolveWithObject: true });
+  const { width, height } = info;
+  const runs: Array<[number, number, number]> = [];
+  const row = Math.floor(height / 2) * width * 3;
+  for (let x = 0; x < width; x++) {
+    const i = row + x * 3;
+    const colour: [number, number, number] = [
+      out[i] as number,
+      out[i + 1] as number,
+      out[i + 2] as number,
+    ];
+    const last = runs[runs.length - 1];
+    if (!last || last.some((v, c) => v !== colour[c])) runs.push(colour);
+  }
+  let uneven = 0;
+  for (let x = 0; x < width; x++) {
+    for (let y = 1; y < height; y++) {
+      const a = (y * width + x) * 3;
+      const b = ((y - 1) * width + x) * 3;
+      if (out[a] !== out[b] || out[a + 1] !== out[b + 1] || out[a + 2] !== out[b + 2]) uneven++;
+    }
+  }
+  return { runs, uneven: uneven / (width * height) };
+}
+
+/** A soft green background with a red disc `share` of the width across at (cx, cy). */
+export async function smallSubject(width: number, height: number, share: number): Promise<Buffer> {
+  const r = (width * share) / 2;
+  const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
+    <defs><linearGradient id="g"><stop offset="0" stop-color="#5d8a3a"/><stop offset="1" stop-color="#9cc27a"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>
+    <circle cx="${width * 0.6}" cy="${height * 0.45}" r="${r}" fill="#a8180f"/>
+  </svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
+}
+
+/**
+ * Share of the disc's perimeter that is outlined: of 90 directions from its centre, those
+ * with a dark ink pixel within 30% of the radius of its edge.
+ */
+export async function outlinedPerimeter(image: Buffer, share: number): Promise<number> {
+  const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const cx = info.width * 0.6;
+  const cy = info.height * 0.45;
+  const r = (info.width * share) / 2;
+  const band = Math.max(2, r * 0.3);
+  const directions = 90;
+  let outlined = 0;
+  for (let k = 0; k < directions; k++) {
+    const angle = (k / directions) * 2 * Math.PI;
+    for (let d = r - band; d <= r + band; d += 0.5) {
+      const x = Math.round(cx + d * Math.cos(angle));
+      const y = Math.round(cy + d * Math.sin(angle));
+      if ((data[y * info.width + x] as number) < 60) {
+        outlined++;
+        break;
+      }
+    }
+  }
+  return outlined / directions;
+}

@@ -39,13 +39,8 @@ import {
 import { photo, photoPath } from '../support/fixtures';
 import { httpCall } from '../support/http-client';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
-import {
-  createQueues,
-  eventually,
-  type LocalQueues,
-  messageCount,
-  s3Notification,
-} from '../support/local-sqs';
+import { createQueues, type LocalQueues, messageCount, s3Notification } from '../support/local-sqs';
+import { waitFor } from '../support/poll';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CONTEXTS = path.join(ROOT, 'build', 'containers');
@@ -360,17 +355,21 @@ describe('fargate', () => {
         new SendMessageCommand({ QueueUrl: queues.queueUrl, MessageBody: body }),
       );
 
-      const cartoon = await eventually(async () => {
-        try {
-          return await store.get('cartoons/e2e.png.jpg');
-        } catch {
-          return undefined;
-        }
-      });
-      expect(await sharp(cartoon.bytes).metadata()).toMatchObject({ format: 'jpeg' });
-      await eventually(async () =>
-        (await messageCount(queues.client, queues.queueUrl)) === 0 ? true : undefined,
+      const cartoon = await waitFor(
+        async () => {
+          try {
+            return await store.get('cartoons/e2e.png.jpg');
+          } catch {
+            return undefined;
+          }
+        },
+        { what: 'the cartoon of uploads/e2e.png', timeoutMs: 15_000 },
       );
+      expect(await sharp(cartoon.bytes).metadata()).toMatchObject({ format: 'jpeg' });
+      await waitFor(async () => (await messageCount(queues.client, queues.queueUrl)) === 0, {
+        what: 'queue empty',
+        timeoutMs: 15_000,
+      });
     });
 
     test('exits 0 on SIGTERM', async () => {

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { sleep } from '../support/poll';
 import {
   firing,
   notifications,
@@ -140,7 +141,7 @@ async function layerRebuilt(): Promise<boolean> {
   const deadline = Date.now() + 180_000;
   let last = '';
   while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await sleep(3000);
     const stamp = layerStamp();
     if (stamp !== '' && stamp === last) return true;
     last = stamp;

@@ -27,6 +27,14 @@ const REQUIRED = [
   '--payload-kb',
   '600',
 ];
+/** The workload REQUIRED describes, as the model takes it. */
+const REQUIRED_WORKLOAD = {
+  requestsPerMonth: 2_000_000,
+  durationMs: 400,
+  memoryMb: 1769,
+  arch: 'arm64',
+  payloadKb: 600,
+} as const;
 
 describe('npm run cost', () => {
   test("prints each variant's month, per 1,000 images and breakdown as the model computes them", () => {
@@ -42,16 +50,7 @@ describe('npm run cost', () => {
 
     expect(run.status).toBe(0);
     const expected = costReport(
-      workload({
-        requestsPerMonth: 2_000_000,
-        durationMs: 400,
-        memoryMb: 1769,
-        arch: 'arm64',
-        payloadKb: 600,
-        coldShare: 0.05,
-        initMs: 900,
-        measuredWhere: 'local',
-      }),
+      workload({ ...REQUIRED_WORKLOAD, coldShare: 0.05, initMs: 900, measuredWhere: 'local' }),
     );
     for (const v of expected.variants) {
       const per1000 = formatUsd(v.per1000ImagesUsd ?? Number.NaN, 4);
@@ -89,16 +88,7 @@ describe('npm run cost', () => {
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout) as CostReport;
     const expected = costReport(
-      workload({
-        requestsPerMonth: 2_000_000,
-        durationMs: 400,
-        memoryMb: 1769,
-        arch: 'arm64',
-        payloadKb: 600,
-        freeTier: true,
-        provisioned: 1,
-        fargate: { spot: true },
-      }),
+      workload({ ...REQUIRED_WORKLOAD, freeTier: true, provisioned: 1, fargate: { spot: true } }),
     );
     expect(report).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(report.measuredWhere).toBe('assumed');

@@ -16,10 +16,10 @@ import {
   type RunningCloud,
   running,
   startCloudCli,
+  VARIANTS,
 } from '../support/local-cloud-cli';
 import { sleep, waitFor } from '../support/poll';
 
-const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
 const UPLOADS = 30;
 const KILLS = 9;
 

@@ -17,11 +17,11 @@ import {
   type RunningCloud,
   running,
   startCloudCli,
+  VARIANTS,
 } from '../support/local-cloud-cli';
 import { waitFor } from '../support/poll';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
 
 let cloud: RunningCloud;
 

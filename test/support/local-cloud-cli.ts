@@ -212,6 +212,9 @@ export function functionOf(pid: number): string | undefined {
   }
 }
 
+/** The variants `npm start` runs, in the order endpoints.json lists them. */
+export const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
+
 /**
  * How the e2e tests start `npm start`'s CLI: two fargate tasks, quiet, and Lambda's retry
  * delays and SQS visibility timeouts scaled down so that retries and redeliveries happen within

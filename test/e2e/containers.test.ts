@@ -31,6 +31,7 @@ import {
   layOut,
   parseDockerfile,
 } from '../support/dockerfile';
+import { EM_AARCH64, EM_X86_64, elfMachine } from '../support/elf';
 import {
   type FargateProcess,
   fargateTestEnv,
@@ -39,19 +40,12 @@ import {
 import { photo, photoPath } from '../support/fixtures';
 import { httpCall } from '../support/http-client';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
-import {
-  createQueues,
-  eventually,
-  type LocalQueues,
-  messageCount,
-  s3Notification,
-} from '../support/local-sqs';
+import { createQueues, type LocalQueues, messageCount, s3Notification } from '../support/local-sqs';
+import { waitFor } from '../support/poll';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CONTEXTS = path.join(ROOT, 'build', 'containers');
 const NODE = process.execPath;
-const EM_X86_64 = 62;
-const EM_AARCH64 = 183;
 const MB = 1024 * 1024;
 /** Packages that only building and testing need; none may reach an image. */
 const DEV_PACKAGES = ['typescript', 'jest', 'esbuild', 'tsx', '@biomejs', 'ts-jest', 'node'];
@@ -60,9 +54,9 @@ function dockerfile(context: string): Dockerfile {
   return parseDockerfile(readFileSync(path.join(CONTEXTS, context, 'Dockerfile'), 'utf8'));
 }
 
-/** e_machine of a little-endian ELF file. */
-function elfMachine(file: string): number {
-  return readFileSync(file).readUInt16LE(18);
+/** The distinct ELF e_machine values of these files (undefined for a file that is not ELF). */
+function machinesOf(files: readonly string[]): (number | undefined)[] {
+  return [...new Set(files.map((file) => elfMachine(readFileSync(file))))];
 }
 
 function nativeAddons(modules: string): string[] {
@@ -148,7 +142,7 @@ describe('lambda-image', () => {
     }
     const addons = nativeAddons(path.join(CONTEXTS, 'lambda-image', 'layer'));
     expect(addons.length).toBeGreaterThan(0);
-    expect([...new Set(addons.map(elfMachine))]).toEqual([EM_AARCH64]);
+    expect(machinesOf(addons)).toEqual([EM_AARCH64]);
   });
 
   describe('laid out as /var/task and /opt', () => {
@@ -282,7 +276,7 @@ describe('fargate', () => {
       expect(all(final, 'RUN')).toEqual([]);
       const addons = nativeAddons(path.join(CONTEXTS, name, 'node_modules'));
       expect(addons.length).toBeGreaterThan(0);
-      expect([...new Set(addons.map(elfMachine))]).toEqual([machine]);
+      expect(machinesOf(addons)).toEqual([machine]);
       const manifest = JSON.parse(readFileSync(path.join(CONTEXTS, name, 'package.json'), 'utf8'));
       expect(manifest).toMatchObject({ private: true, main: 'server.js' });
       expect(manifest.devDependencies).toBeUndefined();
@@ -360,17 +354,21 @@ describe('fargate', () => {
         new SendMessageCommand({ QueueUrl: queues.queueUrl, MessageBody: body }),
       );
 
-      const cartoon = await eventually(async () => {
-        try {
-          return await store.get('cartoons/e2e.png.jpg');
-        } catch {
-          return undefined;
-        }
-      });
-      expect(await sharp(cartoon.bytes).metadata()).toMatchObject({ format: 'jpeg' });
-      await eventually(async () =>
-        (await messageCount(queues.client, queues.queueUrl)) === 0 ? true : undefined,
+      const cartoon = await waitFor(
+        async () => {
+          try {
+            return await store.get('cartoons/e2e.png.jpg');
+          } catch {
+            return undefined;
+          }
+        },
+        { what: 'the cartoon of uploads/e2e.png', timeoutMs: 15_000 },
       );
+      expect(await sharp(cartoon.bytes).metadata()).toMatchObject({ format: 'jpeg' });
+      await waitFor(async () => (await messageCount(queues.client, queues.queueUrl)) === 0, {
+        what: 'queue empty',
+        timeoutMs: 15_000,
+      });
     });
 
     test('exits 0 on SIGTERM', async () => {

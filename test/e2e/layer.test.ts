@@ -8,13 +8,11 @@ import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { openPromise } from 'yauzl';
+import { EM_AARCH64, EM_X86_64, elfMachine } from '../support/elf';
 import { photoPath } from '../support/fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MB = 1024 * 1024;
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
-const EM_X86_64 = 62;
-const EM_AARCH64 = 183;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 
@@ -49,11 +47,6 @@ async function readZip(zipPath: string): Promise<ZipEntry[]> {
     zip.readEntry();
   });
   return entries;
-}
-
-/** e_machine of an ELF file (little-endian, as on both Lambda CPUs), or undefined. */
-function elfMachine(data: Buffer): number | undefined {
-  return data.subarray(0, 4).equals(ELF_MAGIC) ? data.readUInt16LE(18) : undefined;
 }
 
 function buildLayer(...args: string[]): string {

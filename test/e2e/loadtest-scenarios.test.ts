@@ -14,6 +14,7 @@ import { resultKey } from '../../loadtest/scenarios/s3-batch';
 import { held, saturation } from '../../loadtest/scenarios/saturation';
 import { connectionsFor, runPhase } from '../../loadtest/scenarios/steady';
 import type { Target, VariantEndpoint } from '../../loadtest/target';
+import { sleep } from '../support/poll';
 
 let server: Server;
 let url: string;
@@ -52,7 +53,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 beforeEach(async () => {
   // A timed run stops with requests still in flight; let them land before counting afresh.
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   served = 0;
   maxInFlight = 0;
   limit = 1000;

@@ -16,10 +16,10 @@ import {
   type RunningCloud,
   running,
   startCloudCli,
-  waitFor,
+  VARIANTS,
 } from '../support/local-cloud-cli';
+import { sleep, waitFor } from '../support/poll';
 
-const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
 const UPLOADS = 30;
 const KILLS = 9;
 
@@ -71,7 +71,7 @@ it('ends every upload in exactly one terminal state while environments and tasks
   const killer = (async () => {
     // Wait for work to start, then kill one process at random about every 400 ms.
     while (dropping && killed.length < KILLS) {
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await sleep(400);
       // A kind first, then a process of that kind: lambda-zip's many environments would
       // otherwise take nearly every kill.
       const candidates = victims().filter((v) => running(v.pid));
@@ -100,7 +100,6 @@ it('ends every upload in exactly one terminal state while environments and tasks
     /process-failures$|DeadLetterQueue/.test(name),
   );
   await waitFor(
-    'every upload to end',
     async () => {
       for (const [, url] of queues) for (const body of await drain(url)) deadLetters.add(body);
       let done = 0;
@@ -122,7 +121,7 @@ it('ends every upload in exactly one terminal state while environments and tasks
       }
       return done === VARIANTS.length * UPLOADS ? true : undefined;
     },
-    150_000,
+    { what: 'every upload to end', timeoutMs: 150_000, retryErrors: true },
   );
   dropping = false;
   await killer;

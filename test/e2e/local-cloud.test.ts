@@ -17,11 +17,11 @@ import {
   type RunningCloud,
   running,
   startCloudCli,
-  waitFor,
+  VARIANTS,
 } from '../support/local-cloud-cli';
+import { waitFor } from '../support/poll';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
 
 let cloud: RunningCloud;
 
@@ -89,12 +89,11 @@ describe('npm start: the local cloud with all three variants', () => {
       const second = await fetch(`${variant(name).url}/health`);
       expect([first.status, second.status]).toEqual([200, 200]);
       const found = await waitFor(
-        `two REPORT lines of ${name}`,
         async () => {
           const all = reports(log ?? `${name}-api.log`);
           return all.length >= 2 ? all : undefined;
         },
-        5_000,
+        { what: `two REPORT lines of ${name}`, timeoutMs: 5_000, retryErrors: true },
       );
       expect(found[0]?.initDurationMs).toBeGreaterThan(0);
       expect(found[1]?.initDurationMs).toBeUndefined();
@@ -134,11 +133,11 @@ describe('npm start: the local cloud with all three variants', () => {
 
       cloud.aws('s3', 'cp', file, `s3://${bucket}/uploads/`);
 
-      const key = await waitFor(
-        'a cartoon',
-        async () => (await cloud.keys(bucket, 'cartoons/IMG_0001'))[0],
-        30_000,
-      );
+      const key = await waitFor(async () => (await cloud.keys(bucket, 'cartoons/IMG_0001'))[0], {
+        what: 'a cartoon',
+        timeoutMs: 30_000,
+        retryErrors: true,
+      });
       expect((await sharp(await cloud.read(bucket, key)).metadata()).format).toBe('jpeg');
     },
     40_000,
@@ -154,9 +153,8 @@ describe('npm start: the local cloud with all three variants', () => {
       cloud.aws('s3', 'cp', file, `s3://${bucket}/uploads/notes.jpg`);
 
       await waitFor(
-        'a failure record',
         async () => (await cloud.keys(bucket, 'failed/')).find((k) => k.includes('notes')),
-        30_000,
+        { what: 'a failure record', timeoutMs: 30_000, retryErrors: true },
       );
       expect(await cloud.keys(bucket, 'uploads/notes.jpg')).toEqual(['uploads/notes.jpg']);
     },
@@ -182,7 +180,6 @@ describe('npm start: the local cloud with all three variants', () => {
       await cloud.sqs.send(new SendMessageCommand({ QueueUrl: main, MessageBody: 'not json' }));
 
       const dead = await waitFor(
-        'a dead letter',
         async () => {
           const got = await cloud.sqs.send(
             new ReceiveMessageCommand({
@@ -193,7 +190,7 @@ describe('npm start: the local cloud with all three variants', () => {
           );
           return got.Messages?.find((m) => m.Body === 'not json');
         },
-        60_000,
+        { what: 'a dead letter', timeoutMs: 60_000, retryErrors: true },
       );
       expect(dead.Body).toBe('not json');
     },
@@ -209,12 +206,11 @@ describe('npm start: the local cloud with all three variants', () => {
     process.kill(before[0] ?? -1, 'SIGKILL');
 
     const after = await waitFor(
-      'a replacement task',
       async () => {
         const now = tasks().filter(running);
         return now.length === 2 && !now.includes(before[0] ?? -1) ? now : undefined;
       },
-      30_000,
+      { what: 'a replacement task', timeoutMs: 30_000, retryErrors: true },
     );
     expect(after).toContain(before[1]);
     expect(existsSync(path.join(cloud.endpoints.logs, 'fargate-task-3.log'))).toBe(true);
@@ -232,15 +228,14 @@ describe('npm start: the local cloud with all three variants', () => {
 
     cloud.cli.kill('SIGTERM');
     await waitFor(
-      'the CLI to exit',
       async () => (cloud.cli.exitCode !== null || cloud.cli.signalCode !== null ? true : undefined),
-      20_000,
+      { what: 'the CLI to exit', timeoutMs: 20_000, retryErrors: true },
     );
-    await waitFor(
-      'every child to be gone',
-      async () => (pids.some(running) ? undefined : true),
-      5_000,
-    );
+    await waitFor(async () => (pids.some(running) ? undefined : true), {
+      what: 'every child to be gone',
+      timeoutMs: 5_000,
+      retryErrors: true,
+    });
 
     expect(pids.filter(running)).toEqual([]);
   }, 30_000);

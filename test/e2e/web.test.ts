@@ -6,11 +6,15 @@ import sharp from 'sharp';
 import { costReport, formatUsd, workload } from '../../loadtest/cost-model';
 import { SYNC_LIMIT_BYTES } from '../../web/describe';
 import { launchChromium } from '../support/chromium';
-import { E2E_CLOUD_FLAGS, type RunningCloud, startCloudCli } from '../support/local-cloud-cli';
+import {
+  E2E_CLOUD_FLAGS,
+  type RunningCloud,
+  startCloudCli,
+  VARIANTS,
+} from '../support/local-cloud-cli';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'rocket.jpg');
-const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'];
 
 jest.setTimeout(300_000);
 

@@ -16,6 +16,7 @@ import { captureJsonLogs } from '../support/captured-logs';
 import { cameraJpeg, photo } from '../support/fixtures';
 import { httpCall } from '../support/http-client';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
+import { waitFor } from '../support/poll';
 
 jest.setTimeout(30_000);
 
@@ -159,11 +160,13 @@ describe('the fargate server', () => {
     // Any process is over a 1-byte RSS limit once @fastify/under-pressure has sampled it.
     const url = await startServer({ MAX_RSS_BYTES: '1', RETRY_AFTER_SECONDS: '7' });
     const styles = { method: 'GET', url: '/styles' };
-    let reply = await httpCall(url, styles);
-    for (let i = 0; i < 40 && reply.statusCode !== 503; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      reply = await httpCall(url, styles);
-    }
+    const reply = await waitFor(
+      async () => {
+        const answer = await httpCall(url, styles);
+        return answer.statusCode === 503 ? answer : undefined;
+      },
+      { what: 'a 503 from /styles', timeoutMs: 4_000 },
+    );
 
     expect(reply.headers['retry-after']).toBe('7');
     expectErrorReply(reply, 503, 'OVERLOADED', /^The service is overloaded; retry later$/, []);

@@ -15,6 +15,7 @@ import {
 import { photo } from '../support/fixtures';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
 import { createQueues, type LocalQueues } from '../support/local-sqs';
+import { sleep } from '../support/poll';
 
 jest.setTimeout(60_000);
 
@@ -93,11 +94,11 @@ test('SIGTERM mid-request: every request in flight is answered, new connections 
   });
   const uploads = [1, 2, 3].map(() => slowUpload(port, photo('rocket.jpg'), released));
   // Give the server time to read each request's headers and first half.
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await sleep(500);
 
   task.child.kill('SIGTERM');
   await task.logLine('stopping');
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(200);
   const acceptsNewConnections = await connects(port);
   release();
   const answers = await Promise.all(uploads);

@@ -12,7 +12,6 @@ import { photo } from '../support/fixtures';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
 import {
   createQueues,
-  eventually,
   type LocalQueues,
   messageCount,
   receiveBodies,
@@ -20,6 +19,7 @@ import {
   s3TestEvent,
   sendMessage,
 } from '../support/local-sqs';
+import { sleep, waitFor } from '../support/poll';
 
 jest.setTimeout(60_000);
 
@@ -68,11 +68,10 @@ function startWorker(
 }
 
 async function drained(queues: LocalQueues, url = queues.queueUrl): Promise<void> {
-  await eventually(
-    async () => ((await messageCount(queues.client, url)) === 0 ? true : undefined),
-    20_000,
-    'queue empty',
-  );
+  await waitFor(async () => (await messageCount(queues.client, url)) === 0, {
+    what: 'queue empty',
+    timeoutMs: 20_000,
+  });
 }
 
 async function exists(key: string): Promise<boolean | undefined> {
@@ -101,7 +100,10 @@ test('a good image is made into a cartoon and its message deleted', async () => 
   await sendMessage(queues, await s3Notification(store, s3.bucket, 'uploads/good.jpg'));
 
   const worker = startWorker(queues);
-  await eventually(() => exists('cartoons/good.jpg.jpg'), 20_000, 'cartoon written');
+  await waitFor(() => exists('cartoons/good.jpg.jpg'), {
+    what: 'cartoon written',
+    timeoutMs: 20_000,
+  });
   await drained(queues);
   await worker.stop();
 
@@ -117,7 +119,10 @@ test('a non-image ends as a failed/ record and leaves the queue; a test event is
   await sendMessage(queues, await s3Notification(store, s3.bucket, 'uploads/notes.jpg'));
 
   const worker = startWorker(queues);
-  await eventually(() => exists('failed/notes.jpg.json'), 20_000, 'failure record');
+  await waitFor(() => exists('failed/notes.jpg.json'), {
+    what: 'failure record',
+    timeoutMs: 20_000,
+  });
   await drained(queues);
   await worker.stop();
 
@@ -154,7 +159,7 @@ test('an image that outlives the visibility timeout is kept hidden by the heartb
   // Twice the visibility timeout: without the heartbeat the message would reappear meanwhile.
   const slow = withGet(async (key) => {
     reads += 1;
-    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    await sleep(4_500);
     return store.get(key);
   });
 
@@ -162,7 +167,10 @@ test('an image that outlives the visibility timeout is kept hidden by the heartb
   const settings = { visibilityTimeoutSeconds: 2, heartbeatSeconds: 1 };
   const first = startWorker(queues, settings, slow);
   const second = startWorker(queues, settings, slow);
-  await eventually(() => exists('cartoons/slow.jpg.jpg'), 20_000, 'cartoon written');
+  await waitFor(() => exists('cartoons/slow.jpg.jpg'), {
+    what: 'cartoon written',
+    timeoutMs: 20_000,
+  });
   await drained(queues);
   await Promise.all([first.stop(), second.stop()]);
 
@@ -197,6 +205,9 @@ test('a message still in progress when the stop timeout ends goes straight back 
   const bodies = await receiveBodies(queues.client, queues.queueUrl);
   // The process would exit here; in a test the handler is ended instead, stopping its heartbeat.
   giveUp();
-  await eventually(async () => ((await exists('failed/late.jpg.json')) ? true : undefined));
+  await waitFor(() => exists('failed/late.jpg.json'), {
+    what: 'failure record',
+    timeoutMs: 15_000,
+  });
   expect(bodies).toEqual([body]);
 });

@@ -24,6 +24,16 @@ export const CONTRACT_ENV = {
 } as const;
 const MAX_SYNC_BYTES = Number(CONTRACT_ENV.MAX_SYNC_BYTES);
 
+/** The contract's routes as API Gateway route keys, sorted: every API template has these. */
+export const ROUTE_KEYS: readonly string[] = [
+  'GET /',
+  'GET /cartoons/{id}',
+  'GET /health',
+  'GET /styles',
+  'POST /cartoon',
+  'POST /uploads',
+];
+
 export interface ContractTarget {
   /** The variant the answers must name. */
   readonly variant: string;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Endpoints } from '../../local-cloud/local-cloud';
+import { sleep, waitFor } from './poll';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const AWS = '/usr/bin/aws';
@@ -27,28 +28,6 @@ export interface RunningCloud {
   read(bucket: string, key: string): Promise<Buffer>;
   /** Stops the CLI if it is still running, waits for it, and removes the state folder. */
   dispose(): Promise<void>;
-}
-
-/**
- * Polls until the probe gives a value.
- *
- * @example
- * ```ts
- * const key = await waitFor('a cartoon', async () => (await cloud.keys(b, 'cartoons/'))[0], 30_000);
- * ```
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms: number,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -83,12 +62,13 @@ export async function startCloudCli(flags: readonly string[]): Promise<RunningCl
   );
   const file = path.join(dir, 'endpoints.json');
   const endpoints = await waitFor(
-    'endpoints.json',
-    async () => {
+    () => {
       if (cli.exitCode !== null) throw new Error(`the local cloud exited (${cli.exitCode})`);
       return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Endpoints) : undefined;
     },
-    300_000,
+    // retryErrors: a half-written endpoints.json does not parse yet. An exit is retried too
+    // (as before), and named in the timeout's message.
+    { what: 'endpoints.json', timeoutMs: 300_000, retryErrors: true },
   );
   const credentials = {
     accessKeyId: endpoints.s3.accessKeyId,
@@ -143,7 +123,7 @@ export async function startCloudCli(flags: readonly string[]): Promise<RunningCl
       if (cli.exitCode === null && cli.signalCode === null) {
         const exited = new Promise((resolve) => cli.once('exit', resolve));
         cli.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+        await Promise.race([exited, sleep(20_000)]);
       }
       rmSync(dir, { recursive: true, force: true });
     },
@@ -231,6 +211,9 @@ export function functionOf(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/** The variants `npm start` runs, in the order endpoints.json lists them. */
+export const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
 
 /**
  * How the e2e tests start `npm start`'s CLI: two fargate tasks, quiet, and Lambda's retry

@@ -151,25 +151,3 @@ export async function receiveBodies(client: SQSClient, queueUrl: string): Promis
   );
   return Messages.map((message) => message.Body ?? '');
 }
-
-/**
- * Polls `check` until it returns a value other than `undefined`, or fails after `timeoutMs`.
- *
- * @example
- * ```ts
- * await eventually(async () => ((await messageCount(client, url)) === 0 ? true : undefined));
- * ```
- */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

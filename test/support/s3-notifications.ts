@@ -6,10 +6,17 @@
  * (not the URL-encoded form event records carry). Amazon S3 User Guide, "Configuring event
  * notifications using object key name filtering", read 2026-11.
  *
+ * The matching is the local cloud's own (`ruleMatches` in local-cloud/s3-notifications.ts),
+ * so the templates are checked against the same rule the emulator delivers by; this file only
+ * reads the configurations and hands them over in its shape.
+ *
  * Reads both places a template can hold them: AWS::S3::Bucket `NotificationConfiguration`
  * (`Filter.S3Key.Rules`) and the Custom::S3BucketNotifications resource of CDK's
  * `bucket.addEventNotification` (the S3 API shape, `Filter.Key.FilterRules`).
  */
+import type { ObjectCreated } from '../../local-cloud/s3-endpoint';
+import { ruleMatches } from '../../local-cloud/s3-notifications';
+import type { NotificationRule } from '../../local-cloud/topology';
 import { failedKey, resultKey } from '../../services/shared/keys';
 import { asArray, render, type Template } from './template';
 
@@ -112,9 +119,39 @@ export function notifications(template: Template): Notification[] {
   });
 }
 
-/** Whether an event-type pattern (`s3:ObjectCreated:*`) covers `event` (`s3:ObjectCreated:Put`). */
-export function eventMatches(pattern: string, event: string): boolean {
-  return pattern.endsWith('*') ? event.startsWith(pattern.slice(0, -1)) : pattern === event;
+const CREATED = 's3:ObjectCreated:';
+const CREATED_EVENTS: readonly ObjectCreated['eventName'][] = [
+  'Put',
+  'Post',
+  'Copy',
+  'CompleteMultipartUpload',
+];
+
+/** `s3:ObjectCreated:Put` as the local cloud names it (`Put`); it emulates no other events. */
+function createdEventName(event: string): ObjectCreated['eventName'] {
+  const name = CREATED_EVENTS.find((e) => event === `${CREATED}${e}`);
+  if (name === undefined) throw new Error(`not an S3 ObjectCreated event: ${event}`);
+  return name;
+}
+
+/** A key filter as the local cloud holds it: one prefix and one suffix at most, as S3 allows. */
+function keyFilter(rules: readonly KeyRule[]): Pick<NotificationRule, 'prefix' | 'suffix'> {
+  const filter: { prefix?: string; suffix?: string } = {};
+  for (const rule of rules) {
+    // Rule names are case-insensitive in the API ("prefix" or "Prefix"); values are not.
+    const name = rule.Name.toLowerCase();
+    if (name !== 'prefix' && name !== 'suffix') {
+      throw new Error(`unknown S3 key filter rule ${rule.Name}`);
+    }
+    if (filter[name] !== undefined) throw new Error(`more than one ${name} rule, which S3 refuses`);
+    filter[name] = rule.Value;
+  }
+  return filter;
+}
+
+/** The local cloud's rule for a configuration; its target plays no part in matching. */
+function localRule(events: readonly string[], rules: readonly KeyRule[]): NotificationRule {
+  return { events, ...keyFilter(rules), target: { kind: 'queue', arn: '' } };
 }
 
 /**
@@ -126,17 +163,12 @@ export function eventMatches(pattern: string, event: string): boolean {
  * ```
  */
 export function keyMatches(rules: readonly KeyRule[], key: string): boolean {
-  return rules.every((rule) => {
-    // Rule names are case-insensitive in the API ("prefix" or "Prefix"); values are not.
-    const name = rule.Name.toLowerCase();
-    if (name === 'prefix') return key.startsWith(rule.Value);
-    if (name === 'suffix') return key.endsWith(rule.Value);
-    throw new Error(`unknown S3 key filter rule ${rule.Name}`);
-  });
+  return ruleMatches(localRule([`${CREATED}*`], rules), 'Put', key);
 }
 
 /**
- * The configurations that fire when `event` happens to `key` in `bucket`.
+ * The configurations that fire when `event` (an `s3:ObjectCreated:...` event) happens to `key`
+ * in `bucket`.
  *
  * @example
  * ```ts
@@ -149,10 +181,8 @@ export function firing(
   event: string,
   key: string,
 ): Notification[] {
+  const eventName = createdEventName(event);
   return all.filter(
-    (n) =>
-      n.bucket === bucket &&
-      n.events.some((pattern) => eventMatches(pattern, event)) &&
-      keyMatches(n.rules, key),
+    (n) => n.bucket === bucket && ruleMatches(localRule(n.events, n.rules), eventName, key),
   );
 }

@@ -27,6 +27,14 @@ const REQUIRED = [
   '--payload-kb',
   '600',
 ];
+/** The workload REQUIRED describes, as the model takes it. */
+const REQUIRED_WORKLOAD = {
+  requestsPerMonth: 2_000_000,
+  durationMs: 400,
+  memoryMb: 1769,
+  arch: 'arm64',
+  payloadKb: 600,
+} as const;
 
 describe('npm run cost', () => {
   test("prints each variant's month, per 1,000 images and breakdown as the model computes them", () => {
@@ -42,16 +50,7 @@ describe('npm run cost', () => {
 
     expect(run.status).toBe(0);
     const expected = costReport(
-      workload({
-        requestsPerMonth: 2_000_000,
-        durationMs: 400,
-        memoryMb: 1769,
-        arch: 'arm64',
-        payloadKb: 600,
-        coldShare: 0.05,
-        initMs: 900,
-        measuredWhere: 'local',
-      }),
+      workload({ ...REQUIRED_WORKLOAD, coldShare: 0.05, initMs: 900, measuredWhere: 'local' }),
     );
     for (const v of expected.variants) {
       const per1000 = formatUsd(v.per1000ImagesUsd ?? Number.NaN, 4);
@@ -67,22 +66,29 @@ describe('npm run cost', () => {
     expect(run.stdout).toContain('2,000,000 images × 2 (600 KB in 512 KB steps)');
   });
 
+  test("prints lambda-zip's month to the cent, as worked out by hand from the price table", () => {
+    const run = cost(...REQUIRED, '--cold-share', '0.05', '--init-ms', '900');
+
+    expect(run.status).toBe(0);
+    // 1769 MB = 1.727539 GB; arm64, first tier (under 7.5e9 GB-s): $0.0000133334/GB-s.
+    // duration: 2,000,000 × 0.4 s × 1.727539 GB = 1,382,031.25 GB-s × $0.0000133334 = $18.4272
+    expect(run.stdout).toMatch(/compute +\$18\.43 +duration: 2,000,000 × 0\.4 s × 1\.7275 GB/);
+    // INIT: 2,000,000 × 0.05 × 0.9 s × 1.727539 GB = 155,478.52 GB-s × $0.0000133334 = $2.0731
+    expect(run.stdout).toMatch(/compute +\$2\.07 +INIT: 2,000,000 × 0\.05 cold × 0\.9 s/);
+    // requests: 2,000,000 × $0.20/M = $0.40
+    // HTTP API: 600 KB is 2 steps of 512 KB: 4,000,000 metered × $1.00/M = $4.00
+    // logs: 2,000,000 × 1 KB = 1.907349 GB × $0.50/GB = $0.9537
+    // month: 18.4272 + 2.0731 + 0.40 + 4.00 + 0.9537 = $25.8539; per 1,000: 25.8539 / 2,000
+    expect(run.stdout).toContain('lambda-zip: $25.85/month, $0.0129 per 1,000 images');
+  });
+
   test('--json is the whole report: variants, curve and break-even points', () => {
     const run = cost(...REQUIRED, '--json', '--free-tier', '--provisioned', '1', '--spot');
 
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout) as CostReport;
     const expected = costReport(
-      workload({
-        requestsPerMonth: 2_000_000,
-        durationMs: 400,
-        memoryMb: 1769,
-        arch: 'arm64',
-        payloadKb: 600,
-        freeTier: true,
-        provisioned: 1,
-        fargate: { spot: true },
-      }),
+      workload({ ...REQUIRED_WORKLOAD, freeTier: true, provisioned: 1, fargate: { spot: true } }),
     );
     expect(report).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(report.measuredWhere).toBe('assumed');

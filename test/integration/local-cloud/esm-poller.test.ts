@@ -10,6 +10,7 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { EsmPoller } from '../../../local-cloud/esm-poller';
 import { type S3Endpoint, startS3Endpoint } from '../../../local-cloud/s3-endpoint';
+import { waitFor } from '../../support/poll';
 
 const ACCOUNT = '000000000000';
 const arn = (name: string) => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
@@ -63,14 +64,6 @@ function poller(
   });
 }
 
-async function until(check: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 it('gathers batches up to the batch size within the batching window', async () => {
   await sqs.send(
     new SendMessageBatchCommand({
@@ -85,7 +78,11 @@ it('gathers batches up to the batch size within the batching window', async () =
   });
 
   esm.start();
-  await until(() => sizes.reduce((a, b) => a + b, 0) >= 7, 10_000);
+  await waitFor(() => sizes.reduce((a, b) => a + b, 0) >= 7, {
+    what: 'all 7 messages delivered',
+    timeoutMs: 10_000,
+    intervalMs: 50,
+  });
   await esm.stop();
 
   expect(Math.max(...sizes)).toBeLessThanOrEqual(5);
@@ -114,7 +111,11 @@ it('redelivers only the reported failures, and moves one that keeps failing to t
 
   esm.start();
   // maxReceiveCount 2: 'bad' is received twice, then its third receive moves it to the DLQ.
-  await until(() => seen.filter((s) => s.startsWith('bad')).length >= 2, 15_000);
+  await waitFor(() => seen.filter((s) => s.startsWith('bad')).length >= 2, {
+    what: 'the bad message seen twice',
+    timeoutMs: 15_000,
+    intervalMs: 50,
+  });
   const dead = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: s3.queueUrl('dlq'), WaitTimeSeconds: 5 }),
   );
@@ -145,7 +146,11 @@ it('leaves the whole batch for a function error', async () => {
   });
 
   esm.start();
-  await until(() => calls >= 1, 10_000);
+  await waitFor(() => calls >= 1, {
+    what: 'a first invocation',
+    timeoutMs: 10_000,
+    intervalMs: 50,
+  });
   await esm.stop();
 
   expect(esm.batches[0]).toEqual({ received: 1, deleted: 0, retried: 1 });

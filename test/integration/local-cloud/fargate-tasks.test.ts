@@ -8,6 +8,7 @@ import path from 'node:path';
 import { readImage } from '../../../local-cloud/container-image';
 import { FargateService } from '../../../local-cloud/fargate-tasks';
 import { LoadBalancer } from '../../../local-cloud/load-balancer';
+import { sleep, waitFor } from '../../support/poll';
 
 // Logs "listening" as the real server does; ignores SIGTERM when told to, to test SIGKILL.
 const SERVER = `
@@ -96,11 +97,11 @@ it('replaces a task killed with SIGKILL and keeps it out of rotation', async () 
   const [victim] = s.tasks;
 
   process.kill(victim?.pid ?? -1, 'SIGKILL');
-  const deadline = Date.now() + 15_000;
-  while (!(s.tasks.length === 2 && s.tasks.every((t) => t.pid !== victim?.pid))) {
-    if (Date.now() > deadline) throw new Error('no replacement');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(() => s.tasks.length === 2 && s.tasks.every((t) => t.pid !== victim?.pid), {
+    what: 'a replacement task',
+    timeoutMs: 15_000,
+    intervalMs: 50,
+  });
   await s.ready();
 
   const served = await pidsServed(6);
@@ -116,7 +117,7 @@ it('stops a task as ECS does: drains its request in flight, then SIGTERM lets it
   const [task] = s.tasks;
   // Send requests until one is held on the task being stopped.
   const slow = fetch(`${lb.url}/?delay=700`).then((r) => r.text());
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
 
   if (task === undefined) throw new Error('no task');
   await s.stopTask(task);

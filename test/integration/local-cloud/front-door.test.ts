@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { type FrontDoor, startFrontDoor } from '../../../local-cloud/front-door';
 import type { FunctionPool } from '../../../local-cloud/function-pool';
 import { fixturePool } from '../../support/fixture-functions';
+import { sleep } from '../../support/poll';
 
 let door: FrontDoor;
 let echo: FunctionPool;
@@ -113,7 +114,7 @@ describe('front-door', () => {
 
   it('answers 429 when the function is throttled', async () => {
     const busy = send('/busy?mode=sleep&ms=800');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     const throttled = await send('/busy');
     expect([throttled.status, throttled.body.toString()]).toEqual([
       429,
@@ -136,7 +137,7 @@ describe('front-door', () => {
         ),
       );
       // 2 tokens a second: after 600 ms at least one is back.
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      await sleep(600);
       const later = (await fetch(`${throttled.url}/echo/later`)).status;
 
       expect(statuses.filter((status) => status === 200)).toHaveLength(3);

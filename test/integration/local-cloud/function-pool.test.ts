@@ -4,6 +4,7 @@ import type { FunctionPool } from '../../../local-cloud/function-pool';
 import { TooManyRequestsError } from '../../../local-cloud/function-pool';
 import { parseReports } from '../../../local-cloud/report-log';
 import { fixturePool, json } from '../../support/fixture-functions';
+import { sleep } from '../../support/poll';
 
 const pools: FunctionPool[] = [];
 function pool(...args: Parameters<typeof fixturePool>): FunctionPool {
@@ -12,7 +13,6 @@ function pool(...args: Parameters<typeof fixturePool>): FunctionPool {
   return created;
 }
 const event = (value: unknown) => Buffer.from(JSON.stringify(value));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);

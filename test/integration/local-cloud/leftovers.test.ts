@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { killLeftovers, recordPids } from '../../../local-cloud/leftovers';
+import { sleep } from '../../support/poll';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -34,7 +35,7 @@ describe('leftovers', () => {
   it('kills recorded processes that are still ours, and nothing else', async () => {
     const ours = idle('/tmp/local-cloud-fn-x/runtime/bootstrap.cjs');
     const stranger = idle('something-else');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const file = path.join(dir, 'pids.json');
     const record = recordPids(file, () => [ours.pid ?? -1, stranger.pid ?? -1]);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual([ours.pid, stranger.pid]);

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LoadBalancer } from '../../../local-cloud/load-balancer';
+import { sleep } from '../../support/poll';
 
 interface Backend {
   readonly name: string;
@@ -118,7 +119,7 @@ it('drains a deregistered target: its request in flight finishes, new ones go el
   const first = (await get('/')).body;
   const held = first === 'a' ? 'b' : 'a';
   const slow = get('/?delay=800');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
 
   const started = Date.now();
   const drained = lb.deregister(held);

@@ -8,6 +8,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalCloud, startLocalCloud } from '../../../local-cloud/local-cloud';
 import { parseReports } from '../../../local-cloud/report-log';
 import { FIXTURE_FUNCTIONS } from '../../support/fixture-functions';
+import { waitFor } from '../../support/poll';
 
 const TEMPLATE = {
   Resources: {
@@ -176,11 +177,13 @@ describe('local-cloud', () => {
       // One invocation per attempt, all with the same request id; nothing for cartoons/. The
       // last REPORT is written when the runtime asks for its next event, just after the answer.
       const logFile = path.join(cloud.endpoints.logs, 'lc-throws.log');
-      let reports = parseReports(readFileSync(logFile, 'utf8'));
-      for (let i = 0; i < 40 && reports.length < 3; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        reports = parseReports(readFileSync(logFile, 'utf8'));
-      }
+      const reports = await waitFor(
+        () => {
+          const all = parseReports(readFileSync(logFile, 'utf8'));
+          return all.length >= 3 ? all : undefined;
+        },
+        { what: 'three REPORT lines of lc-throws', timeoutMs: 2_000, intervalMs: 50 },
+      );
       expect(reports).toHaveLength(3);
       expect(new Set(reports.map((r) => r.requestId))).toEqual(
         new Set([record.requestContext.requestId]),

@@ -18,6 +18,7 @@ import {
   type S3Endpoint,
   startS3Endpoint,
 } from '../../../local-cloud/s3-endpoint';
+import { sleep, waitFor } from '../../support/poll';
 
 const BUCKET = 'local-cloud-test';
 let s3: S3Endpoint;
@@ -47,13 +48,13 @@ async function read(c: S3Client, key: string): Promise<Buffer> {
   );
 }
 
-async function waitFor(key: string): Promise<ObjectCreated> {
-  for (let i = 0; i < 100; i += 1) {
-    const found = seen.find((e) => e.key === key);
-    if (found) return found;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no notification for ${key}`);
+/** The notification for `key`, within 2 s. */
+function notified(key: string): Promise<ObjectCreated> {
+  return waitFor(() => seen.find((e) => e.key === key), {
+    what: `a notification for ${key}`,
+    timeoutMs: 2_000,
+    intervalMs: 20,
+  });
 }
 
 beforeAll(async () => {
@@ -84,7 +85,7 @@ describe('s3-endpoint', () => {
       );
 
       expect((await read(c, key)).equals(data)).toBe(true);
-      expect(await waitFor(key)).toMatchObject({
+      expect(await notified(key)).toMatchObject({
         bucket: BUCKET,
         key,
         eventName: 'Put',
@@ -105,7 +106,7 @@ describe('s3-endpoint', () => {
     );
     const put = await fetch(url, { method: 'PUT', body: bytes(1000, 3) });
     expect(put.status).toBe(200);
-    expect(await waitFor('uploads/signed.png')).toMatchObject({ eventName: 'Put', size: 1000 });
+    expect(await notified('uploads/signed.png')).toMatchObject({ eventName: 'Put', size: 1000 });
 
     await c.send(
       new CopyObjectCommand({
@@ -114,7 +115,7 @@ describe('s3-endpoint', () => {
         CopySource: `${BUCKET}/uploads/signed.png`,
       }),
     );
-    expect(await waitFor('uploads/copy.png')).toMatchObject({ eventName: 'Copy', size: 1000 });
+    expect(await notified('uploads/copy.png')).toMatchObject({ eventName: 'Copy', size: 1000 });
 
     const key = 'uploads/multi.jpg';
     const { UploadId } = await c.send(
@@ -135,7 +136,7 @@ describe('s3-endpoint', () => {
       );
       parts.push({ ETag, PartNumber: index + 1 });
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     expect(seen.some((e) => e.key === key)).toBe(false);
     await c.send(
       new CompleteMultipartUploadCommand({
@@ -145,7 +146,7 @@ describe('s3-endpoint', () => {
         MultipartUpload: { Parts: parts },
       }),
     );
-    const created = await waitFor(key);
+    const created = await notified(key);
     expect(created).toMatchObject({
       eventName: 'CompleteMultipartUpload',
       size: part1.length + part2.length,
@@ -164,7 +165,7 @@ describe('s3-endpoint', () => {
     const response = await fetch(`${s3.endpoint}/${BUCKET}`, { method: 'POST', body: form });
 
     expect(response.status).toBeLessThan(300);
-    expect(await waitFor('uploads/form ä.png')).toMatchObject({ eventName: 'Post', size: 2000 });
+    expect(await notified('uploads/form ä.png')).toMatchObject({ eventName: 'Post', size: 2000 });
   });
 
   it('keeps objects across a restart when given a state folder', async () => {

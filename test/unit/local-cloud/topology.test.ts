@@ -4,6 +4,7 @@ import {
   topologyFromTemplate,
   type VariantTopology,
 } from '../../../local-cloud/topology';
+import { ROUTE_KEYS } from '../../support/api-contract';
 import { scratchDir, stubAssetDirs, synthesize } from '../../support/cdk';
 
 // CloudFormation's own ${…} syntax, not a template literal.
@@ -239,14 +240,7 @@ describe('topology of the CDK stacks', () => {
 
   it('reads the HTTP API routes and the stage throttling', () => {
     const api = image.httpApis[0];
-    expect(api?.routes.map((r) => r.routeKey).sort()).toEqual([
-      'GET /',
-      'GET /cartoons/{id}',
-      'GET /health',
-      'GET /styles',
-      'POST /cartoon',
-      'POST /uploads',
-    ]);
+    expect(api?.routes.map((r) => r.routeKey).sort()).toEqual(ROUTE_KEYS);
     expect(api?.throttle?.rateLimit).toBeGreaterThan(0);
     expect(api?.throttle?.burstLimit).toBeGreaterThanOrEqual(api?.throttle?.rateLimit ?? 0);
   });

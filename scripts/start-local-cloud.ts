@@ -22,13 +22,11 @@ import {
   ensureBuilt,
   VARIANT_NAMES,
   type VariantName,
-  variantFiles,
   variantSources,
+  variantTemplates,
 } from '../local-cloud/variants';
 
-const TEMPLATES = Object.fromEntries(
-  VARIANT_NAMES.map((name) => [name, variantFiles(name).template]),
-);
+const TEMPLATES: Readonly<Record<string, string>> = variantTemplates();
 const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
 
 const HELP = `Usage: npm run local-cloud -- [options]

@@ -29,17 +29,14 @@ import {
   artifactDirs,
   ensureBuilt,
   VARIANT_NAMES,
-  variantFiles,
   variantSources,
+  variantTemplates,
 } from '../../local-cloud/variants';
 import type { LogMark, Target, VariantEndpoint } from '../target';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-/** The templates the local cloud runs today; the other variants join with their topologies. */
 /** The template each variant the local cloud hosts is read from (local-cloud/variants.ts). */
-export const LOCAL_TEMPLATES: Readonly<Record<string, string>> = Object.fromEntries(
-  VARIANT_NAMES.map((name) => [name, variantFiles(name).template]),
-);
+export const LOCAL_TEMPLATES: Readonly<Record<string, string>> = variantTemplates();
 export const TRIVIAL = 'trivial';
 const BASELINE_DIR = path.join(ROOT, 'loadtest', 'baseline');
 const BOOTSTRAP = path.join(ROOT, 'local-cloud', 'runtime', 'bootstrap.cjs');

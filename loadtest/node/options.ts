@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { STYLE_NAMES } from '@cartoon-compute/core';
+import { VARIANT_NAMES } from '../../local-cloud/variants';
 import { SCENARIOS, type ScenarioName } from '../results';
 
-export const ALL_VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
 /** The core's own list, so a new style needs no change here. */
 export const STYLES = STYLE_NAMES;
 
@@ -229,7 +229,7 @@ export function parseOptions(argv: readonly string[]): LoadtestOptions | undefin
     stage: s('stage') ?? 'dev',
     region: s('region') ?? 'us-east-1',
     profile,
-    variants: list('variants', s('variants'), ALL_VARIANTS),
+    variants: list('variants', s('variants'), VARIANT_NAMES),
     scenarios: list('scenarios', s('scenarios'), SCENARIOS),
     coldN: num('cold', s('cold'), p.coldN, 1),
     warmN: num('warm', s('warm'), p.warmN, 1),

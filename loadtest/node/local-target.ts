@@ -158,15 +158,6 @@ async function startBaseline(dir: string, idleTimeoutMs: number): Promise<Baseli
   };
 }
 
-async function waitUntil(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
-
 /**
  * Connects to (or starts) the local cloud and the baseline.
  *
@@ -288,7 +279,7 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
             how: 'not reaped: this local cloud was not started by the load test, so its environments may be warm',
           };
         }
-        const reaped = await waitUntil(() => pool.size === 0, options.idleTimeoutMs + 5000);
+        const reaped = await pool.whenEmpty(options.idleTimeoutMs + 5000);
         return reaped
           ? { cold: true, how: `every environment reaped after ${options.idleTimeoutMs} ms idle` }
           : {

@@ -4,6 +4,7 @@
  * so the three never disagree.
  */
 import type { Report } from '../local-cloud/report-log';
+import { VARIANT_NAMES } from '../local-cloud/variants';
 import { type CostReport, costReport, type VariantName, workload } from './cost-model';
 import { PUBLISHED_COLD_STARTS } from './published';
 import type { ColdBurstResult, PhaseResult, RunInput } from './results';
@@ -346,7 +347,7 @@ export function costs(input: RunInput, trivial = 'trivial'): LoadtestReport['cos
   const measured = [
     ...new Set(input.phases.map((p) => p.variant).concat(input.cold.map((c) => c.variant))),
   ].filter(
-    (v): v is VariantName => v !== trivial && ['lambda-zip', 'lambda-image', 'fargate'].includes(v),
+    (v): v is VariantName => v !== trivial && (VARIANT_NAMES as readonly string[]).includes(v),
   );
   for (const variant of measured) {
     const figures = reportFigures(input, variant);

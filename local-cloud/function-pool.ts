@@ -48,6 +48,8 @@ export class FunctionPool {
   private readonly environments = new Set<ExecutionEnvironment>();
   private readonly provisioned = new Set<ExecutionEnvironment>();
   private readonly reaper: NodeJS.Timeout;
+  /** Called each time the last environment dies (see whenEmpty). */
+  private readonly emptyWaiters = new Set<() => void>();
   private stopped = false;
 
   constructor(private readonly options: PoolOptions) {
@@ -64,6 +66,30 @@ export class FunctionPool {
   /** How many environments exist now (any state but dead). */
   get size(): number {
     return this.environments.size;
+  }
+
+  /**
+   * Resolves true once no environment is left (all reaped or killed), or false if one is still
+   * alive after `timeoutMs`. Provisioned environments are restarted, so a pool with provisioned
+   * concurrency only empties when stopped.
+   *
+   * @example
+   * ```ts
+   * const cold = await pool.whenEmpty(idleTimeoutMs + 5000); // the next invoke starts cold
+   * ```
+   */
+  whenEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.environments.size === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const settle = (empty: boolean) => {
+        clearTimeout(timer);
+        this.emptyWaiters.delete(onEmpty);
+        resolve(empty);
+      };
+      const onEmpty = () => settle(true);
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      this.emptyWaiters.add(onEmpty);
+    });
   }
 
   /** Process ids of the live environments. */
@@ -128,6 +154,7 @@ export class FunctionPool {
     env.once('dead', () => {
       this.environments.delete(env);
       if (this.provisioned.delete(env) && !this.stopped) this.startProvisioned();
+      if (this.environments.size === 0) for (const waiter of [...this.emptyWaiters]) waiter();
     });
     return env;
   }

@@ -219,6 +219,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       value.replace(/^https:\/\/sqs\.[^/]+\.amazonaws\.com\/\d+\/(.+)$/, (_m, name: string) =>
         s3.queueUrl(name),
       );
+    // A template's variables as the code running here needs them: queue URLs pointed at the
+    // local endpoint, and the SDK sent there with the local keys, never to AWS or the
+    // instance metadata service. Functions and tasks get the same block.
+    const localVariables = (variables: Readonly<Record<string, string>>) => ({
+      ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, localQueueUrl(v)])),
+      S3_ENDPOINT: s3.endpoint,
+      AWS_ENDPOINT_URL: s3.endpoint,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
 
     for (const [index, topology] of topologies.entries()) {
       const source = options.variants[index];
@@ -271,18 +282,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             optDir: layout.optDir,
             bootstrap: layout.bootstrap,
             region,
-            variables: {
-              ...imageVariables,
-              ...Object.fromEntries(
-                Object.entries(fn.environment).map(([k, v]) => [k, localQueueUrl(v)]),
-              ),
-              // The SDK in the function talks to the local endpoint with the local keys.
-              S3_ENDPOINT: s3.endpoint,
-              AWS_ENDPOINT_URL: s3.endpoint,
-              AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-              AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-              AWS_EC2_METADATA_DISABLED: 'true',
-            },
+            // AWS_REGION and AWS_DEFAULT_REGION come from `region`, as Lambda sets them.
+            variables: { ...imageVariables, ...localVariables(fn.environment) },
             log: (line) => {
               file.write(`${line}\n`);
               options.echo?.(fn.name, line);
@@ -362,15 +363,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const fargate = await FargateService.start({
         image: readImage(source.imageContext),
         environment: {
-          ...Object.fromEntries(
-            Object.entries(service.environment).map(([k, v]) => [k, localQueueUrl(v)]),
-          ),
-          S3_ENDPOINT: s3.endpoint,
+          ...localVariables(service.environment),
+          // The task's own queue poller (services/fargate/config.ts) reads it.
           SQS_ENDPOINT: s3.endpoint,
-          AWS_ENDPOINT_URL: s3.endpoint,
-          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-          AWS_EC2_METADATA_DISABLED: 'true',
           ...options.taskEnvironment,
         },
         desiredCount: source.tasks ?? service.desiredCount,

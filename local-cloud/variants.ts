@@ -76,6 +76,21 @@ export function variantFiles(
 }
 
 /**
+ * Each variant's template, by name: what `npm start` and the load test's local target check
+ * for and read.
+ *
+ * @example
+ * ```ts
+ * variantTemplates().fargate; // …/build/cdk.out/Fargate.template.json
+ * ```
+ */
+export function variantTemplates(root: string = REPO_ROOT): Record<VariantName, string> {
+  return Object.fromEntries(
+    VARIANT_NAMES.map((name) => [name, variantFiles(name, root).template]),
+  ) as Record<VariantName, string>;
+}
+
+/**
  * The local cloud's variant list for these names, ports counted up from `port` (0: any).
  *
  * @example

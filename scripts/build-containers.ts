@@ -72,8 +72,9 @@ function newest(...paths: string[]): number {
   return latest;
 }
 
-function isFresh(output: string, ...sources: string[]): boolean {
-  return existsSync(output) && statSync(output).mtimeMs >= newest(...sources);
+/** Whether `output` exists and is no older than `sourcesMtime` (from `newest`, walked once). */
+function isFresh(output: string, sourcesMtime: number): boolean {
+  return existsSync(output) && statSync(output).mtimeMs >= sourcesMtime;
 }
 
 const CORE_SOURCES = [
@@ -82,9 +83,9 @@ const CORE_SOURCES = [
   path.join(ROOT, 'scripts', 'build-layer.ts'),
 ];
 
-function ensureLayer(arch: LayerArch, rebuild: boolean): string {
+function ensureLayer(arch: LayerArch, rebuild: boolean, coreMtime: number): string {
   const zip = path.join(ROOT, 'build', `layer-${arch}.zip`);
-  if (rebuild || !isFresh(zip, ...CORE_SOURCES)) {
+  if (rebuild || !isFresh(zip, coreMtime)) {
     run('npm', ['run', 'build:layer', '--', '--arch', LAYER_ARCHES[arch]]);
   } else {
     console.log(`layer ${arch}: ${path.relative(ROOT, zip)} is up to date`);
@@ -92,15 +93,14 @@ function ensureLayer(arch: LayerArch, rebuild: boolean): string {
   return path.join(ROOT, 'build', 'layer', arch, 'nodejs', 'node_modules');
 }
 
-function ensureFunctions(rebuild: boolean): void {
+function ensureFunctions(rebuild: boolean, coreMtime: number): void {
   // The bundles include the core's S3 store, compiled from its source.
-  const sources = [
-    path.join(ROOT, 'services'),
-    path.join(ROOT, 'scripts', 'build-functions.ts'),
-    ...CORE_SOURCES,
-  ];
+  const sourcesMtime = Math.max(
+    coreMtime,
+    newest(path.join(ROOT, 'services'), path.join(ROOT, 'scripts', 'build-functions.ts')),
+  );
   const stale = FUNCTIONS.some(
-    (name) => !isFresh(path.join(ROOT, 'build', 'functions', `${name}.zip`), ...sources),
+    (name) => !isFresh(path.join(ROOT, 'build', 'functions', `${name}.zip`), sourcesMtime),
   );
   if (rebuild || stale) run('npm', ['run', 'build:functions']);
   else console.log('functions: build/functions/*.zip are up to date');
@@ -205,8 +205,13 @@ function stageFargate(
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rebuild: { type: 'boolean', default: false } } });
   const rebuild = values.rebuild ?? false;
-  const layers = { arm64: ensureLayer('arm64', rebuild), x64: ensureLayer('x64', rebuild) };
-  ensureFunctions(rebuild);
+  // Each source tree is walked once, whatever number of outputs it is compared with.
+  const coreMtime = newest(...CORE_SOURCES);
+  const layers = {
+    arm64: ensureLayer('arm64', rebuild, coreMtime),
+    x64: ensureLayer('x64', rebuild, coreMtime),
+  };
+  ensureFunctions(rebuild, coreMtime);
   const serverDir = await bundleServer();
 
   const contexts = [stageLambdaImage(layers.arm64)];

@@ -7,7 +7,6 @@
  * reads flags, checks them and prints. It fetches nothing: prices come from the table in
  * `loadtest/prices.ts`, with the date they were checked. `npm run cost -- --help` lists the flags.
  */
-import { parseArgs } from 'node:util';
 import {
   type CostReport,
   costReport,
@@ -17,6 +16,7 @@ import {
   workload,
 } from '../loadtest/cost-model';
 import { PRICES } from '../loadtest/prices';
+import { parseFlags, UsageError } from './lib/flags';
 
 const FARGATE_VCPUS = [0.25, 0.5, 1, 2, 4, 8, 16];
 const WHERE: readonly MeasuredWhere[] = ['local', 'aws', 'assumed'];
@@ -52,9 +52,6 @@ options:
   --spot                run Fargate on Spot (x86_64 only; the price varies)
   --json                print the whole report as JSON (variants, curve, break-even points)
   -h, --help            this text`;
-
-/** A bad flag: printed with a hint, exit code 2. */
-class UsageError extends Error {}
 
 function number(
   values: Record<string, unknown>,
@@ -104,15 +101,9 @@ function oneOf<T extends string>(
   return raw as T;
 }
 
-/** The workload the flags describe, or a UsageError that names the flag. */
+/** The workload the flags describe, or a UsageError that names the flag (exit code 2). */
 function workloadFromArgs(argv: readonly string[]): { w: Workload; json: boolean } | null {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values } = parsed;
+  const values = parse(argv);
   if (values.help) return null;
   const region = values.region ?? 'us-east-1';
   if (!PRICES[region]) {
@@ -154,33 +145,28 @@ function workloadFromArgs(argv: readonly string[]): { w: Workload; json: boolean
 
 function parse(argv: readonly string[]) {
   const string = { type: 'string' as const };
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      json: { type: 'boolean' },
-      'free-tier': { type: 'boolean' },
-      spot: { type: 'boolean' },
-      requests: string,
-      'duration-ms': string,
-      'memory-mb': string,
-      arch: string,
-      'payload-kb': string,
-      'response-kb': string,
-      'cold-share': string,
-      'init-ms': string,
-      provisioned: string,
-      region: string,
-      's3-share': string,
-      'log-kb': string,
-      'measured-where': string,
-      'task-vcpu': string,
-      'task-memory-gb': string,
-      'min-tasks': string,
-      'target-cpu': string,
-    },
+  return parseFlags(argv, {
+    help: { type: 'boolean', short: 'h' },
+    json: { type: 'boolean' },
+    'free-tier': { type: 'boolean' },
+    spot: { type: 'boolean' },
+    requests: string,
+    'duration-ms': string,
+    'memory-mb': string,
+    arch: string,
+    'payload-kb': string,
+    'response-kb': string,
+    'cold-share': string,
+    'init-ms': string,
+    provisioned: string,
+    region: string,
+    's3-share': string,
+    'log-kb': string,
+    'measured-where': string,
+    'task-vcpu': string,
+    'task-memory-gb': string,
+    'min-tasks': string,
+    'target-cpu': string,
   });
 }
 

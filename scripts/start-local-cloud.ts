@@ -15,20 +15,18 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { type Endpoints, type LocalCloud, startLocalCloud } from '../local-cloud/local-cloud';
 import {
   artifactDirs,
   ensureBuilt,
   VARIANT_NAMES,
   type VariantName,
-  variantFiles,
   variantSources,
+  variantTemplates,
 } from '../local-cloud/variants';
+import { parseFlags, UsageError } from './lib/flags';
 
-const TEMPLATES = Object.fromEntries(
-  VARIANT_NAMES.map((name) => [name, variantFiles(name).template]),
-);
+const TEMPLATES: Readonly<Record<string, string>> = variantTemplates();
 const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
 
 const HELP = `Usage: npm run local-cloud -- [options]
@@ -82,41 +80,40 @@ interface Flags {
 function number(name: string, raw: string, min: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min)
-    throw new Error(`--${name} must be a number ≥ ${min}`);
+    throw new UsageError(`--${name} must be a number ≥ ${min}`);
   return value;
 }
 
 function readFlags(argv: string[]): Flags | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      variants: { type: 'string', default: 'lambda-zip,lambda-image,fargate' },
-      tasks: { type: 'string' },
-      'no-build': { type: 'boolean', default: false },
-      host: { type: 'string', default: '127.0.0.1' },
-      's3-port': { type: 'string', default: '4566' },
-      port: { type: 'string', default: '3000' },
-      'console-port': { type: 'string' },
-      'state-dir': { type: 'string', default: '.local-cloud' },
-      'no-persist': { type: 'boolean', default: false },
-      'idle-timeout': { type: 'string', default: '600' },
-      concurrency: { type: 'string', default: '1000' },
-      'retry-scale': { type: 'string', default: String(1 / 60) },
-      'visibility-scale': { type: 'string', default: '1' },
-      'no-throttle': { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-      help: { type: 'boolean', default: false },
-    },
+  const values = parseFlags(argv, {
+    variants: { type: 'string', default: 'lambda-zip,lambda-image,fargate' },
+    tasks: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    host: { type: 'string', default: '127.0.0.1' },
+    's3-port': { type: 'string', default: '4566' },
+    port: { type: 'string', default: '3000' },
+    'console-port': { type: 'string' },
+    'state-dir': { type: 'string', default: '.local-cloud' },
+    'no-persist': { type: 'boolean', default: false },
+    'idle-timeout': { type: 'string', default: '600' },
+    concurrency: { type: 'string', default: '1000' },
+    'retry-scale': { type: 'string', default: String(1 / 60) },
+    'visibility-scale': { type: 'string', default: '1' },
+    'no-throttle': { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'info' },
+    help: { type: 'boolean', default: false },
   });
   if (values.help) return undefined;
   const variants = values.variants.split(',').map((v) => v.trim()) as VariantName[];
   for (const variant of variants) {
     if (!VARIANT_NAMES.includes(variant)) {
-      throw new Error(`--variants: ${variant} is not a variant; known: ${Object.keys(TEMPLATES)}`);
+      throw new UsageError(
+        `--variants: ${variant} is not a variant; known: ${Object.keys(TEMPLATES)}`,
+      );
     }
   }
   const logLevel = LOG_LEVELS.find((l) => l === values['log-level']);
-  if (logLevel === undefined) throw new Error(`--log-level must be one of ${LOG_LEVELS}`);
+  if (logLevel === undefined) throw new UsageError(`--log-level must be one of ${LOG_LEVELS}`);
   return {
     variants,
     tasks: values.tasks === undefined ? undefined : number('tasks', values.tasks, 1),

@@ -92,3 +92,21 @@ export function bucketStatements(
   );
   return statements;
 }
+
+/**
+ * Gives `role` the statements of `jobs` in `bucket`, and acknowledges their object wildcards
+ * on it: the one way both stacks grant bucket access.
+ *
+ * @example
+ * ```ts
+ * grantBucketJobs(taskDefinition.taskRole, bucket, ['api', 'process']);
+ * ```
+ */
+export function grantBucketJobs(
+  role: iam.IRole,
+  bucket: s3.Bucket,
+  jobs: readonly BucketJob[],
+): void {
+  for (const statement of bucketStatements(bucket, jobs)) role.addToPrincipalPolicy(statement);
+  acknowledgeObjectWildcards(role, bucket);
+}

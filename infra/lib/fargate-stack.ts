@@ -8,23 +8,16 @@
  * Inbound traffic still reaches a task only from the load balancer's security group. S3 goes
  * through a gateway endpoint, which is free and keeps image bytes off the internet path.
  */
-import {
-  CfnOutput,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { dockerContext } from './assets';
-import { acknowledgeObjectWildcards, bucketStatements } from './bucket-access';
+import { grantBucketJobs } from './bucket-access';
+import { serviceLogGroup } from './log-groups';
 import { serviceEnvironment } from './service-environment';
 import { ServiceStorage } from './service-storage';
 import type { FargateSettings } from './settings';
@@ -103,10 +96,7 @@ export class FargateStack extends Stack {
         'Container Insights bills per metric; the load tests read the free ECS and ALB metrics.',
     });
 
-    const logGroup = new logs.LogGroup(this, 'TaskLogs', {
-      retention: settings.logRetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = serviceLogGroup(this, 'TaskLogs', settings);
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: settings.cpu,
       memoryLimitMiB: settings.memory,
@@ -135,10 +125,7 @@ export class FargateStack extends Stack {
       id: 'AwsSolutions-ECS2',
       reason: 'The variables are names and limits (bucket, queue URL, sizes), no secrets.',
     });
-    for (const statement of bucketStatements(bucket, ['api', 'process'])) {
-      taskDefinition.addToTaskRolePolicy(statement);
-    }
-    acknowledgeObjectWildcards(taskDefinition.taskRole, bucket);
+    grantBucketJobs(taskDefinition.taskRole, bucket, ['api', 'process']);
     queue.grantConsumeMessages(taskDefinition.taskRole);
     Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -213,15 +200,13 @@ export class FargateStack extends Stack {
     });
 
     const scheme = settings.certificateArn === undefined ? 'http' : 'https';
-    new CfnOutput(this, 'ApiUrl', {
-      value: `${scheme}://${this.loadBalancer.loadBalancerDnsName}/`,
-      description: 'The load balancer',
-    });
-    new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
-    new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.storage.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'Variant', { value: 'fargate' });
-    new CfnOutput(this, 'Architecture', { value: settings.spot ? 'x86_64' : 'arm64' });
+    this.storage.addOutputs(
+      {
+        url: `${scheme}://${this.loadBalancer.loadBalancerDnsName}/`,
+        description: 'The load balancer',
+      },
+      { Architecture: settings.spot ? 'x86_64' : 'arm64' },
+    );
   }
 
   /** HTTP on 80; with a certificate, HTTPS on 443 and HTTP redirected to it. */

@@ -4,24 +4,17 @@
  * an SQS event source mapping from the bucket's upload notifications: the poll-based
  * invocation model, where lambda-zip shows the asynchronous one.
  */
-import {
-  CfnOutput,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { dockerContext } from './assets';
-import { acknowledgeObjectWildcards, type BucketJob, bucketStatements } from './bucket-access';
+import { type BucketJob, grantBucketJobs } from './bucket-access';
+import { serviceLogGroup } from './log-groups';
 import { serviceEnvironment } from './service-environment';
 import { ServiceStorage } from './service-storage';
 import type { LambdaImageSettings } from './settings';
@@ -122,11 +115,7 @@ export class LambdaImageStack extends Stack {
     );
 
     const api = this.httpApi(settings);
-    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'The HTTP API' });
-    new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
-    new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.storage.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'Variant', { value: 'lambda-image' });
+    this.storage.addOutputs({ url: api.url, description: 'The HTTP API' });
   }
 
   /** A function of the image, with its own role and log group and nothing it does not use. */
@@ -138,10 +127,7 @@ export class LambdaImageStack extends Stack {
     },
   ): lambda.DockerImageFunction {
     const { settings, ...functionProps } = props;
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: settings.logRetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = serviceLogGroup(this, `${id}Logs`, settings);
     // Our own role: the default one carries the AWS managed AWSLambdaBasicExecutionRole,
     // which may write to every log group in the account.
     const role = new iam.Role(this, `${id}Role`, {
@@ -149,9 +135,7 @@ export class LambdaImageStack extends Stack {
       description: `cartoon-compute lambda-image ${id.toLowerCase()} function`,
     });
     logGroup.grantWrite(role);
-    for (const statement of bucketStatements(this.storage.bucket, [job]))
-      role.addToPolicy(statement);
-    acknowledgeObjectWildcards(role, this.storage.bucket);
+    grantBucketJobs(role, this.storage.bucket, [job]);
     const fn = new lambda.DockerImageFunction(this, id, {
       ...functionProps,
       architecture: lambda.Architecture.ARM_64,
@@ -167,10 +151,7 @@ export class LambdaImageStack extends Stack {
       description: 'cartoon-compute lambda-image',
       createDefaultStage: false,
     });
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
-      retention: settings.logRetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const accessLogs = serviceLogGroup(this, 'HttpApiAccessLogs', settings);
     // Stage-wide throttling, as lambda-zip: past it API Gateway answers 429 without invoking.
     const stage = api.addStage('DefaultStage', {
       stageName: '$default',

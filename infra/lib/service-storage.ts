@@ -10,7 +10,7 @@
  * queue when the configuration is set, so the bucket waits for the queue policy, and the policy
  * names the bucket by its ARN, built from the bucket's fixed name to avoid a dependency cycle.
  */
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -34,7 +34,14 @@ export interface ServiceStorageProps {
   readonly visibilityTimeout: Duration;
 }
 
+/** The service's front door, as the `ApiUrl` output names it. */
+export interface ApiOutput {
+  readonly url: string;
+  readonly description: string;
+}
+
 export class ServiceStorage extends Construct {
+  readonly variant: ServiceStorageProps['variant'];
   readonly bucket: s3.Bucket;
   /** S3 notifications of new uploads. */
   readonly queue: sqs.Queue;
@@ -54,6 +61,7 @@ export class ServiceStorage extends Construct {
   constructor(scope: Construct, id: string, props: ServiceStorageProps) {
     super(scope, id);
     const { settings, variant } = props;
+    this.variant = variant;
     const prefix = `cartoon-compute-${settings.stage}-${variant}`;
     if (prefix.length + ACCOUNT_AND_REGION > MAX_BUCKET_NAME) {
       throw new Error(`stage '${settings.stage}' is too long for the bucket name ${prefix}-...`);
@@ -153,5 +161,25 @@ export class ServiceStorage extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'Transient demo images that expire in days; access logs would need a second bucket.',
     });
+  }
+
+  /**
+   * The stack outputs the load tests and `npm run loadtest -- --target aws` read: the API, the
+   * bucket, both queues and the variant, then `extra` in order. They belong to the stack, not to
+   * this construct, so their logical ids are the bare names.
+   *
+   * @example
+   * ```ts
+   * storage.addOutputs({ url: api.url, description: 'The HTTP API' }, { Architecture: 'arm64' });
+   * ```
+   */
+  addOutputs(api: ApiOutput, extra: Readonly<Record<string, string>> = {}): void {
+    const stack = Stack.of(this);
+    new CfnOutput(stack, 'ApiUrl', { value: api.url, description: api.description });
+    new CfnOutput(stack, 'BucketName', { value: this.bucket.bucketName });
+    new CfnOutput(stack, 'QueueUrl', { value: this.queue.queueUrl });
+    new CfnOutput(stack, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(stack, 'Variant', { value: this.variant });
+    for (const [id, value] of Object.entries(extra)) new CfnOutput(stack, id, { value });
   }
 }

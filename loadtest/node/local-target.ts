@@ -29,17 +29,14 @@ import {
   artifactDirs,
   ensureBuilt,
   VARIANT_NAMES,
-  variantFiles,
   variantSources,
+  variantTemplates,
 } from '../../local-cloud/variants';
 import type { LogMark, Target, VariantEndpoint } from '../target';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-/** The templates the local cloud runs today; the other variants join with their topologies. */
 /** The template each variant the local cloud hosts is read from (local-cloud/variants.ts). */
-export const LOCAL_TEMPLATES: Readonly<Record<string, string>> = Object.fromEntries(
-  VARIANT_NAMES.map((name) => [name, variantFiles(name).template]),
-);
+export const LOCAL_TEMPLATES: Readonly<Record<string, string>> = variantTemplates();
 export const TRIVIAL = 'trivial';
 const BASELINE_DIR = path.join(ROOT, 'loadtest', 'baseline');
 const BOOTSTRAP = path.join(ROOT, 'local-cloud', 'runtime', 'bootstrap.cjs');
@@ -159,15 +156,6 @@ async function startBaseline(dir: string, idleTimeoutMs: number): Promise<Baseli
       await new Promise((r) => log.end(r));
     },
   };
-}
-
-async function waitUntil(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
 }
 
 /**
@@ -291,7 +279,7 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
             how: 'not reaped: this local cloud was not started by the load test, so its environments may be warm',
           };
         }
-        const reaped = await waitUntil(() => pool.size === 0, options.idleTimeoutMs + 5000);
+        const reaped = await pool.whenEmpty(options.idleTimeoutMs + 5000);
         return reaped
           ? { cold: true, how: `every environment reaped after ${options.idleTimeoutMs} ms idle` }
           : {

@@ -3,17 +3,15 @@
  * small numbers (under two minutes); `--profile full` is the default. Flags given override the
  * profile. A bad flag is a UsageError (the CLI exits 2).
  */
-import { parseArgs } from 'node:util';
 import { STYLE_NAMES } from '@cartoon-compute/core';
+import { VARIANT_NAMES } from '../../local-cloud/variants';
+import { parseFlags, UsageError } from '../../scripts/lib/flags';
 import { SCENARIOS, type ScenarioName } from '../results';
 
-export const ALL_VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
+export { UsageError };
+
 /** The core's own list, so a new style needs no change here. */
 export const STYLES = STYLE_NAMES;
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export interface LoadtestOptions {
   readonly target: 'local' | 'aws';
@@ -169,43 +167,33 @@ function list<T extends string>(name: string, raw: string | undefined, allowed: 
  * @throws {UsageError} on an unknown flag or a bad value.
  */
 export function parseOptions(argv: readonly string[]): LoadtestOptions | undefined {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        target: { type: 'string' },
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        'state-dir': { type: 'string' },
-        profile: { type: 'string' },
-        variants: { type: 'string' },
-        scenarios: { type: 'string' },
-        cold: { type: 'string' },
-        warm: { type: 'string' },
-        rates: { type: 'string' },
-        duration: { type: 'string' },
-        'ramp-steps': { type: 'string' },
-        'ramp-step': { type: 'string' },
-        'saturation-max': { type: 'string' },
-        'saturation-step': { type: 'string' },
-        'p99-bound': { type: 'string' },
-        's3-images': { type: 'string' },
-        style: { type: 'string' },
-        'max-side': { type: 'string' },
-        'image-side': { type: 'string' },
-        'bare-runs': { type: 'string' },
-        'idle-timeout': { type: 'string' },
-        timeout: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const values: Record<string, string | boolean | undefined> = parseFlags(argv, {
+    target: { type: 'string' },
+    stage: { type: 'string' },
+    region: { type: 'string' },
+    'state-dir': { type: 'string' },
+    profile: { type: 'string' },
+    variants: { type: 'string' },
+    scenarios: { type: 'string' },
+    cold: { type: 'string' },
+    warm: { type: 'string' },
+    rates: { type: 'string' },
+    duration: { type: 'string' },
+    'ramp-steps': { type: 'string' },
+    'ramp-step': { type: 'string' },
+    'saturation-max': { type: 'string' },
+    'saturation-step': { type: 'string' },
+    'p99-bound': { type: 'string' },
+    's3-images': { type: 'string' },
+    style: { type: 'string' },
+    'max-side': { type: 'string' },
+    'image-side': { type: 'string' },
+    'bare-runs': { type: 'string' },
+    'idle-timeout': { type: 'string' },
+    timeout: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean' },
+  });
   if (values.help) return undefined;
   const s = (k: string) => values[k] as string | undefined;
   const target = s('target') ?? 'local';
@@ -229,7 +217,7 @@ export function parseOptions(argv: readonly string[]): LoadtestOptions | undefin
     stage: s('stage') ?? 'dev',
     region: s('region') ?? 'us-east-1',
     profile,
-    variants: list('variants', s('variants'), ALL_VARIANTS),
+    variants: list('variants', s('variants'), VARIANT_NAMES),
     scenarios: list('scenarios', s('scenarios'), SCENARIOS),
     coldN: num('cold', s('cold'), p.coldN, 1),
     warmN: num('warm', s('warm'), p.warmN, 1),

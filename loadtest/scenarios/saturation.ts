@@ -4,8 +4,8 @@
  * it (429 throttles, 503 with Retry-After, timeouts).
  */
 
+import { phaseSummary } from '../report-json';
 import type { PhaseResult, SaturationResult } from '../results';
-import { percentile } from '../stats';
 import type { Target, VariantEndpoint } from '../target';
 import type { Workload } from './request';
 import { runPhase } from './steady';
@@ -19,14 +19,14 @@ import { runPhase } from './steady';
  * ```
  */
 export function held(phase: PhaseResult, p99BoundMs: number): boolean {
-  const ok = phase.samples.filter((s) => s.status >= 200 && s.status < 300).length;
-  const latencies = phase.samples.map((s) => s.latencyMs).sort((a, b) => a - b);
+  // The report's own figures: a step the report shows as clean is the step that held.
+  const s = phaseSummary(phase);
   return (
-    phase.samples.length > 0 &&
-    ok === phase.samples.length &&
-    phase.timeouts === 0 &&
-    phase.errors === 0 &&
-    percentile(latencies, 99) < p99BoundMs
+    s.answered > 0 &&
+    s.ok === s.answered &&
+    s.timeouts === 0 &&
+    s.errors === 0 &&
+    s.latency.p99 < p99BoundMs
   );
 }
 
@@ -78,19 +78,15 @@ export async function saturation(
       statusCounts: step.statusCounts,
       timeouts: step.timeouts,
       retryAfter: [...new Set(step.samples.flatMap((s) => (s.retryAfter ? [s.retryAfter] : [])))],
-      p99: percentile(
-        step.samples.map((s) => s.latencyMs).sort((a, b) => a - b),
-        99,
-      ),
+      p99: phaseSummary(step).latency.p99,
     };
     break;
   }
-  const ok = heldStep?.samples.filter((s) => s.status >= 200 && s.status < 300).length ?? 0;
   return {
     variant: variant.name,
     p99BoundMs: options.p99BoundMs,
     heldRatePerS: heldStep?.targetRatePerS ?? null,
-    heldThroughputPerS: heldStep ? ok / heldStep.durationS : null,
+    heldThroughputPerS: heldStep ? phaseSummary(heldStep).throughputPerS : null,
     pastIt,
     steps,
   };

@@ -22,6 +22,8 @@ import { sleep, waitFor } from '../support/poll';
 
 const UPLOADS = 30;
 const KILLS = 9;
+/** Uploads go in this many waves, with a kill after each. */
+const WAVES = 3;
 
 let cloud: RunningCloud;
 
@@ -58,39 +60,53 @@ async function drain(url: string): Promise<string[]> {
 
 it('ends every upload in exactly one terminal state while environments and tasks are killed', async () => {
   // Small photos keep the run short on a 2-core machine; every fixture photo, in turn.
-  const folder = path.join(cloud.dir, 'drop');
-  mkdirSync(folder);
   const names = Array.from({ length: UPLOADS }, (_, i) => `p${String(i).padStart(2, '0')}.jpg`);
-  for (const [i, name] of names.entries()) {
-    const source = photo(PHOTO_NAMES[i % PHOTO_NAMES.length] ?? 'rocket.jpg');
-    writeFileSync(path.join(folder, name), await sharp(source).resize(96).jpeg().toBuffer());
+  const waves = Array.from({ length: WAVES }, (_, w) => names.filter((_, i) => i % WAVES === w));
+  for (const [w, wave] of waves.entries()) {
+    mkdirSync(path.join(cloud.dir, `wave-${w}`));
+    for (const name of wave) {
+      const source = photo(PHOTO_NAMES[names.indexOf(name) % PHOTO_NAMES.length] ?? 'rocket.jpg');
+      const bytes = await sharp(source).resize(96).jpeg().toBuffer();
+      writeFileSync(path.join(cloud.dir, `wave-${w}`, name), bytes);
+    }
   }
 
   const killed: string[] = [];
+  /** Kills one process, of the kind killed least so far; false when there was none to kill. */
+  const killOne = (pick: <T>(items: T[]) => T | undefined): boolean => {
+    const candidates = victims().filter((v) => running(v.pid));
+    const kinds = [...new Set(candidates.map((v) => v.kind))];
+    const times = (kind: string) => killed.filter((k) => k === kind).length;
+    const fewest = Math.min(...kinds.map(times));
+    const kind = pick(kinds.filter((k) => times(k) === fewest));
+    const victim = pick(candidates.filter((v) => v.kind === kind));
+    if (victim === undefined) return false;
+    try {
+      process.kill(victim.pid, 'SIGKILL');
+      killed.push(victim.kind);
+      return true;
+    } catch {
+      return false; // it finished and went away meanwhile
+    }
+  };
+  const atRandom = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
   let dropping = true;
   const killer = (async () => {
-    // Wait for work to start, then kill one process at random about every 400 ms.
+    // Meanwhile, one more process at random about every 400 ms.
     while (dropping && killed.length < KILLS) {
       await sleep(400);
-      // A kind first, then a process of that kind: lambda-zip's many environments would
-      // otherwise take nearly every kill.
-      const candidates = victims().filter((v) => running(v.pid));
-      const kinds = [...new Set(candidates.map((v) => v.kind))];
-      const kind = kinds[Math.floor(Math.random() * kinds.length)];
-      const ofKind = candidates.filter((v) => v.kind === kind);
-      const victim = ofKind[Math.floor(Math.random() * ofKind.length)];
-      if (victim === undefined) continue;
-      try {
-        process.kill(victim.pid, 'SIGKILL');
-        killed.push(victim.kind);
-      } catch {
-        // It finished and went away meanwhile.
-      }
+      killOne(atRandom);
     }
   })();
-  for (const variant of VARIANTS) {
-    const bucket = cloud.endpoints.variants[variant]?.bucket ?? '';
-    cloud.aws('s3', 'cp', '--recursive', '--quiet', folder, `s3://${bucket}/uploads/`);
+  // The AWS CLI blocks this thread while it uploads, so the faults that must happen are
+  // made between waves: each wave's processing is under way when its kill lands.
+  for (const [w] of waves.entries()) {
+    for (const variant of VARIANTS) {
+      const bucket = cloud.endpoints.variants[variant]?.bucket ?? '';
+      const wave = path.join(cloud.dir, `wave-${w}`);
+      cloud.aws('s3', 'cp', '--recursive', '--quiet', wave, `s3://${bucket}/uploads/`);
+    }
+    killOne(atRandom);
   }
 
   const states = new Map<string, string[]>();

@@ -1,0 +1,87 @@
+// The outline stage's WebAssembly kernels (layers/core/src/ink-kernels.wat) must give
+// exactly what the plain TypeScript they replaced gave (test/support/ink-reference.ts), on
+// every size, including widths that are not a multiple of the sixteen-pixel vectors, and
+// the committed binary must be the one the source assembles to.
+import path from 'node:path';
+import { dogCoverage, separableMedian } from '../../layers/core/src/ink';
+import { INK_KERNELS_WASM } from '../../layers/core/src/ink-kernels.generated';
+import { assembleKernels } from '../../scripts/build-wasm';
+import * as reference from '../support/ink-reference';
+
+/** Deterministic noise: every pixel different from its neighbours, the median's worst case. */
+function noise(length: number, seed: number): Buffer {
+  const pixels = Buffer.alloc(length);
+  let state = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    pixels[i] = state >>> 24;
+  }
+  return pixels;
+}
+
+it('layers/core/src/ink-kernels.generated.ts is up to date with ink-kernels.wat (npm run build:wasm)', async () => {
+  const wasm = await assembleKernels(path.resolve(__dirname, '../..'));
+
+  expect(wasm.toString('base64')).toBe(INK_KERNELS_WASM);
+});
+
+describe('separable median', () => {
+  const sizes = [
+    [1, 1],
+    [2, 3],
+    [5, 1],
+    [1, 9],
+    [15, 4],
+    [16, 16],
+    [17, 5],
+    [31, 7],
+    [33, 2],
+    [64, 40],
+    [250, 3],
+  ] as const;
+  test.each(
+    sizes.flatMap(([width, height]) => ([3, 5] as const).map((w) => [width, height, w] as const)),
+  )('%ix%i, window %i, is the reference median', (width, height, window) => {
+    const input = noise(width * height, width * 31 + height);
+    const expected = Buffer.from(input);
+    reference.separableMedian(expected, { width, height }, window);
+
+    const actual = Buffer.from(input);
+    separableMedian(actual, { width, height }, window);
+
+    expect(actual.equals(expected)).toBe(true);
+    // Noise survives no median of five unchanged: the test sees a kernel that does nothing.
+    if (width * height >= 25 && window === 5) expect(actual.equals(input)).toBe(false);
+  });
+
+  test('a large image after a small one (the kernels grow their memory) is still exact', () => {
+    for (const [width, height] of [
+      [20, 20],
+      [1024, 683],
+      [9, 9],
+    ] as const) {
+      const input = noise(width * height, width);
+      const expected = Buffer.from(input);
+      reference.separableMedian(expected, { width, height }, 5);
+      const actual = Buffer.from(input);
+      separableMedian(actual, { width, height }, 5);
+      expect(actual.equals(expected)).toBe(true);
+    }
+  });
+});
+
+it('DoG coverage is the reference for every pair of grey levels', () => {
+  // All 65,536 (narrow, wide) pairs, plus a tail that is not a whole vector.
+  const narrow = Buffer.alloc(65_536 + 7);
+  const wide = Buffer.alloc(65_536 + 7);
+  for (let i = 0; i < narrow.length; i++) {
+    narrow[i] = i & 255;
+    wide[i] = (i >> 8) & 255;
+  }
+
+  const actual = dogCoverage(narrow, wide);
+
+  expect(actual.length).toBe(narrow.length);
+  expect(actual.equals(reference.coverage(narrow, wide, 3, 5))).toBe(true);
+  expect(new Set(actual).size).toBeGreaterThan(2); // paper, solid ink and the ramp between
+});

@@ -117,7 +117,8 @@ export function paintFill(
   const rowBytes = width * 3;
   const out = Buffer.allocUnsafe(rowBytes * output.height);
   const flatRow = new Uint8Array(rowBytes);
-  const borders = new Int32Array(width);
+  // Field columns whose cell is on a border between fill colours, for this pair of rows.
+  const borders = new Int32Array(cw);
   let borderCount = 0;
   let rowPair = -1;
   for (let y = 0; y < output.height; y++) {
@@ -143,50 +144,44 @@ export function paintFill(
             flatRow[o + 2] = b;
           }
         } else {
-          for (let x = start; x < end; x++) borders[borderCount++] = x;
+          borders[borderCount++] = u;
         }
       }
     }
     const row = y * rowBytes;
     out.set(flatRow, row);
-    // Border pixels: the colour field interpolated at this pixel, then its fill colour.
+    // Border pixels: the colour field interpolated at this pixel (bilinear: down the cell's
+    // two columns once, then across for each pixel), then its fill colour.
     const fy = cy.weight[y] as number;
     const gy = 256 - fy;
-    const r0 = c0 * 3;
-    const r1 = c1 * 3;
     for (let k = 0; k < borderCount; k++) {
-      const x = borders[k] as number;
-      const fx = cx.weight[x] as number;
-      const w00 = (256 - fx) * gy;
-      const w01 = fx * gy;
-      const w10 = (256 - fx) * fy;
-      const w11 = fx * fy;
-      const p00 = r0 + (cx.first[x] as number) * 3;
-      const p01 = r0 + (cx.second[x] as number) * 3;
-      const p10 = r1 + (cx.first[x] as number) * 3;
-      const p11 = r1 + (cx.second[x] as number) * 3;
-      const index =
-        lookup(
-          ((colour[p00] as number) * w00 +
-            (colour[p01] as number) * w01 +
-            (colour[p10] as number) * w10 +
-            (colour[p11] as number) * w11) >>
-            16,
-          ((colour[p00 + 1] as number) * w00 +
-            (colour[p01 + 1] as number) * w01 +
-            (colour[p10 + 1] as number) * w10 +
-            (colour[p11 + 1] as number) * w11) >>
-            16,
-          ((colour[p00 + 2] as number) * w00 +
-            (colour[p01 + 2] as number) * w01 +
-            (colour[p10 + 2] as number) * w10 +
-            (colour[p11 + 2] as number) * w11) >>
-            16,
-        ) * 3;
-      const o = row + x * 3;
-      out[o] = colours[index] as number;
-      out[o + 1] = colours[index + 1] as number;
-      out[o + 2] = colours[index + 2] as number;
+      const u = borders[k] as number;
+      const start = colourSpans.start[u] as number;
+      const end = colourSpans.end[u] as number;
+      const p0 = (c0 + u) * 3;
+      const p1 = (c1 + u) * 3;
+      const q0 = (c0 + (cx.second[start] as number)) * 3;
+      const q1 = (c1 + (cx.second[start] as number)) * 3;
+      const leftR = (colour[p0] as number) * gy + (colour[p1] as number) * fy;
+      const leftG = (colour[p0 + 1] as number) * gy + (colour[p1 + 1] as number) * fy;
+      const leftB = (colour[p0 + 2] as number) * gy + (colour[p1 + 2] as number) * fy;
+      const rightR = (colour[q0] as number) * gy + (colour[q1] as number) * fy;
+      const rightG = (colour[q0 + 1] as number) * gy + (colour[q1 + 1] as number) * fy;
+      const rightB = (colour[q0 + 2] as number) * gy + (colour[q1 + 2] as number) * fy;
+      for (let x = start; x < end; x++) {
+        const fx = cx.weight[x] as number;
+        const gx = 256 - fx;
+        const index =
+          lookup(
+            (leftR * gx + rightR * fx) >> 16,
+            (leftG * gx + rightG * fx) >> 16,
+            (leftB * gx + rightB * fx) >> 16,
+          ) * 3;
+        const o = row + x * 3;
+        out[o] = colours[index] as number;
+        out[o + 1] = colours[index + 1] as number;
+        out[o + 2] = colours[index + 2] as number;
+      }
     }
   }
   return out;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { toCartoonError } from './errors';
-import { inkMask } from './ink';
+import { greyscale, outlines } from './ink';
 import { type ImageInput, openImage, type ProbedImage, probeImage, readInput } from './input';
 import {
   type CartoonOptions,
@@ -208,9 +208,9 @@ function inkSizeFor(output: Size): Size {
 }
 
 /**
- * Softened colour, palette and outline mask, from the photo at the ink size. libvips
- * softens the colour and makes the grey image at once; this thread runs the outlines'
- * median as soon as the grey is there, then chooses the palette while libvips blurs.
+ * Softened colour, palette and outline mask, from the photo at the ink size. libvips softens
+ * the colour first, on its own threads; then it makes the grey image while this thread
+ * chooses the palette, and blurs for the outlines while the caller paints.
  */
 async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
   const colourSize = fitInside(size.width, size.height, COLOUR_SIDE);
@@ -220,12 +220,13 @@ async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promi
   let pipeline = sharp(rgb, { raw: { ...size, channels: 3 } });
   if (colourSize.width !== size.width || colourSize.height !== size.height)
     pipeline = pipeline.resize(colourSize.width, colourSize.height, { fit: 'fill' });
-  const softened = pipeline.blur(sigma).raw().toBuffer();
-  const ink = inkMask(rgb, size, options.edgeThickness);
-  ink.catch(() => undefined); // awaited by the caller; this only stops an early failure going unhandled
-  const colour = await softened;
+  const colour = await pipeline.blur(sigma).raw().toBuffer();
+  const grey = greyscale(rgb, size);
+  grey.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
   // The softened colour is what gets quantised, so the palette is chosen from it too.
   const palette = choosePalette(everyNthPixel(colour, PALETTE_SAMPLES), options.colours);
+  const ink = outlines(await grey, size, options.edgeThickness);
+  ink.catch(() => undefined); // awaited by the caller; this only stops an early failure going unhandled
   return { colour: { pixels: colour, size: colourSize }, palette, ink };
 }
 

@@ -114,43 +114,47 @@ export function separableMedian(grey: Uint8Array, size: Size, window: 3 | 5): vo
 }
 
 /**
- * Outline mask (0 = paper, 255 = solid ink) of an RGB image.
+ * The grey image outlines are found in: luminance of an RGB image, by libvips.
  *
- * A separable median first wipes out fine texture (fur, wood grain, hair, sensor noise) while
- * keeping the edges of objects; a difference of Gaussians then puts ink on the dark side of
- * each remaining edge, where the narrow blur is darker than the wide one.
- *
- * @param thickness line width multiplier (the style's `edgeThickness`)
  * @example
  * ```ts
- * const mask = await inkMask(rgb, { width: 640, height: 427 }, 1);
+ * const grey = await greyscale(rgb, { width: 640, height: 427 });
  * ```
  */
-export async function inkMask(
-  rgb: Buffer,
-  size: { readonly width: number; readonly height: number },
-  thickness: number,
-): Promise<Buffer> {
-  const longSide = Math.max(size.width, size.height);
-  const grey = await sharp(rgb, { raw: { ...size, channels: 3 } })
+export function greyscale(rgb: Buffer, size: Size): Promise<Buffer> {
+  return sharp(rgb, { raw: { ...size, channels: 3 } })
     .greyscale()
     .toColourspace('b-w')
     .raw()
     .toBuffer();
+}
+
+/**
+ * Outline mask (0 = paper, 255 = solid ink) of a grey image, which it overwrites.
+ *
+ * A separable median first wipes out fine texture (fur, wood grain, hair, sensor noise) while
+ * keeping the edges of objects; a difference of Gaussians then puts ink on the dark side of
+ * each remaining edge, where the narrow blur is darker than the wide one. The median runs on
+ * the calling thread before this returns; the blurs then run on libvips' threads, so the
+ * caller can work while the promise settles.
+ *
+ * @param thickness line width multiplier (the style's `edgeThickness`)
+ * @example
+ * ```ts
+ * const mask = await outlines(await greyscale(rgb, size), size, 1);
+ * ```
+ */
+export function outlines(grey: Buffer, size: Size, thickness: number): Promise<Buffer> {
+  const longSide = Math.max(size.width, size.height);
   // Fine texture goes before the edges are found (see `separableMedian`): a window of five
   // from 400 px up, of three below, where five would take small features too.
   separableMedian(grey, size, longSide >= 400 ? 5 : 3);
   const sigma = Math.max(0.4, (BASE_SIGMA * thickness * longSide) / REFERENCE_SIDE);
   const raw = { raw: { ...size, channels: 1 as const } };
-  const [narrow, wide] = await Promise.all([
-    sharp(grey, raw).blur(sigma).toColourspace('b-w').raw().toBuffer(),
-    sharp(grey, raw)
-      .blur(sigma * DOG_RATIO)
-      .toColourspace('b-w')
-      .raw()
-      .toBuffer(),
-  ]);
-  return dogCoverage(narrow, wide);
+  const blurred = (by: number) => sharp(grey, raw).blur(by).toColourspace('b-w').raw().toBuffer();
+  return Promise.all([blurred(sigma), blurred(sigma * DOG_RATIO)]).then(([narrow, wide]) =>
+    dogCoverage(narrow, wide),
+  );
 }
 
 /**

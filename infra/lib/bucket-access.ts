@@ -66,11 +66,12 @@ export function bucketStatements(
   }
   if (jobs.includes('process')) {
     statements.push(
-      // Reads uploads, and existing results to skip work already done.
+      // Reads uploads, existing results to skip work already done, and failure records to
+      // count the attempts at an upload.
       new iam.PolicyStatement({
         sid: 'ReadUploadsAndResults',
         actions: ['s3:GetObject'],
-        resources: objects(bucket, [UPLOADS, CARTOONS]),
+        resources: objects(bucket, [UPLOADS, CARTOONS, FAILED]),
       }),
       // Writes results and failure records, never uploads.
       new iam.PolicyStatement({

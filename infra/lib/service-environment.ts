@@ -28,6 +28,9 @@ export function serviceEnvironment(props: ServiceEnvironmentProps): Record<strin
     VARIANT: props.variant,
     APP_VERSION: props.version,
     BUCKET_NAME: props.bucket.bucketName,
+    // SQS hands a notification out maxReceiveCount times before the dead-letter queue takes
+    // it: the attempts the processing gets (services/shared/config.ts).
+    PROCESS_MAX_ATTEMPTS: String(props.settings.maxReceiveCount),
     ...props.settings.serviceEnvironment,
   };
 }

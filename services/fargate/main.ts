@@ -53,6 +53,7 @@ async function main(): Promise<void> {
         logger,
         limits: service.limits,
         maxSide: service.s3MaxSide,
+        maxAttempts: service.processMaxAttempts,
       })
     : undefined;
 

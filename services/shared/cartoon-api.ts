@@ -19,6 +19,7 @@ import {
 import type { ServiceConfig } from './config';
 import { CARTOONS, FAILED, isUploadId, resultKey, SUFFIX_BY_CONTENT_TYPE, UPLOADS } from './keys';
 import type { Presigner } from './presigner';
+import type { FailureRecord } from './process-upload';
 import { WEB_PAGE } from './web-page.generated';
 
 /** An HTTP request as every front door (API Gateway, the Fargate server) hands it over. */
@@ -282,7 +283,17 @@ async function status(id: string, deps: ApiDeps): Promise<ApiResponse> {
   }
   const failed = await store.firstKey(`${FAILED}${id}.`);
   if (failed !== undefined) {
-    const record = JSON.parse((await store.get(failed)).bytes.toString('utf8'));
+    const record: FailureRecord = JSON.parse((await store.get(failed)).bytes.toString('utf8'));
+    if (record.retrying) {
+      // A transient failure with attempts left: the platform is running the upload again.
+      return json(200, {
+        id,
+        status: 'pending',
+        retrying: true,
+        attempts: record.attempts,
+        error: record.error,
+      });
+    }
     return json(200, { id, status: 'failed', error: record.error });
   }
   if ((await store.firstKey(`${UPLOADS}${id}.`)) !== undefined) {

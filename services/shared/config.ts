@@ -18,6 +18,13 @@ export interface ServiceConfig {
   readonly urlTtlSeconds: number;
   /** Long side of results made from S3 uploads. */
   readonly s3MaxSide: number;
+  /**
+   * How many times the platform runs the processing of one upload before it gives up: 1 +
+   * MaximumRetryAttempts for Lambda's asynchronous invocation (lambda-zip), the queue's
+   * maxReceiveCount for SQS (lambda-image, fargate). A transient failure before the last
+   * attempt is recorded as retrying, so GET /cartoons/{id} still says pending.
+   */
+  readonly processMaxAttempts: number;
 }
 
 /**
@@ -85,5 +92,6 @@ export function readConfig(env: Env): ServiceConfig {
     maxUploadBytes: maxBytes,
     urlTtlSeconds: integer(env, 'URL_TTL_SECONDS', 300, 1, 3600),
     s3MaxSide: integer(env, 'S3_MAX_SIDE', 2048, 16, 4096),
+    processMaxAttempts: integer(env, 'PROCESS_MAX_ATTEMPTS', 3, 1, 1000),
   };
 }

@@ -18,7 +18,24 @@ export interface ProcessDeps {
   readonly limits: CartoonLimits;
   /** Long side of the results. */
   readonly maxSide: number;
+  /** Attempts the platform makes at one upload (see `ServiceConfig.processMaxAttempts`). */
+  readonly maxAttempts: number;
   readonly logger: Logger;
+}
+
+/**
+ * What `failed/<name>.json` holds. A transient failure with attempts left is `retrying`: the
+ * platform runs the upload again, and GET /cartoons/{id} says pending until one attempt
+ * succeeds (results win) or the last one fails.
+ */
+export interface FailureRecord {
+  readonly sourceKey: string;
+  readonly sourceEtag: string;
+  readonly error: { readonly code: string; readonly message: string };
+  readonly at: string;
+  /** Failed attempts at this upload (this ETag) so far. */
+  readonly attempts: number;
+  readonly retrying: boolean;
 }
 
 export type ProcessOutcome = 'done' | 'already-done' | 'skipped' | 'failed';
@@ -34,8 +51,9 @@ const SOURCE_ETAG = 'source-etag';
  * - Idempotent: a result already made from the same upload (same ETag) is left alone.
  * - An upload the event says is over the byte limit is refused without being downloaded.
  * - Bad input (a non-image, a corrupt file, a bomb) leaves a `failed/` record saying why
- *   and resolves: retrying cannot help. Anything else leaves a record and throws, so the
- *   caller's retries and on-failure destination take over.
+ *   and resolves: retrying cannot help. Anything else leaves a record, marked retrying
+ *   while attempts are left, and throws, so the caller's retries and on-failure
+ *   destination take over.
  * - The upload is never deleted or overwritten.
  *
  * @example
@@ -89,8 +107,9 @@ export async function processUpload(upload: UploadRef, deps: ProcessDeps): Promi
       return 'skipped';
     }
     const error = toCartoonError(err);
-    await recordFailure(store, key, sourceEtag, error);
-    if (error.statusCode < 500) {
+    const retryable = error.statusCode >= 500;
+    await recordFailure(store, key, sourceEtag, error, retryable ? deps.maxAttempts : 1);
+    if (!retryable) {
       logger.warn('upload rejected', { key, code: error.code, reason: error.message });
       return 'failed';
     }
@@ -108,7 +127,13 @@ export async function processUpload(upload: UploadRef, deps: ProcessDeps): Promi
  * ```
  */
 export function processDeps(config: ServiceConfig, store: ImageStore, logger: Logger): ProcessDeps {
-  return { store, logger, limits: config.limits, maxSide: config.s3MaxSide };
+  return {
+    store,
+    logger,
+    limits: config.limits,
+    maxSide: config.s3MaxSide,
+    maxAttempts: config.processMaxAttempts,
+  };
 }
 
 /**
@@ -150,20 +175,41 @@ async function madeFrom(store: ImageStore, target: string): Promise<string | und
   }
 }
 
+/**
+ * Writes the failure record of an upload, counting this attempt after those already
+ * recorded for the same upload (same ETag): retrying while fewer than `maxAttempts` failed.
+ */
 async function recordFailure(
   store: ImageStore,
   key: string,
   etag: string,
   error: CartoonError,
+  maxAttempts: number,
 ): Promise<void> {
+  const attempts = (await failedAttempts(store, key, etag)) + 1;
   // Only messages meant for users are recorded; internal failures get the generic message.
-  const record = {
+  const record: FailureRecord = {
     sourceKey: key,
     sourceEtag: etag,
     error: { code: error.code, message: error.expose ? error.message : 'Internal error' },
     at: new Date().toISOString(),
+    attempts,
+    retrying: attempts < maxAttempts,
   };
   await store.put(failedKey(key), Buffer.from(JSON.stringify(record, null, 2)), {
     contentType: 'application/json',
   });
+}
+
+/** Failed attempts already recorded for this upload; a record of an earlier upload counts none. */
+async function failedAttempts(store: ImageStore, key: string, etag: string): Promise<number> {
+  try {
+    const previous = JSON.parse((await store.get(failedKey(key))).bytes.toString('utf8'));
+    return previous.sourceEtag === etag && Number.isInteger(previous.attempts)
+      ? previous.attempts
+      : 0;
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof SyntaxError) return 0;
+    throw err;
+  }
 }

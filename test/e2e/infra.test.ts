@@ -708,6 +708,20 @@ describe('CDK app (infra/)', () => {
         const upload = uploadQueue(template(s));
         const redrive = upload.properties.RedrivePolicy;
         expect(redrive?.maxReceiveCount).toBe(count);
+        // The processing knows the attempts it gets, so a failure before the last says retrying.
+        const queueFunction = all<LambdaFunction>(
+          s.template('lambda-image'),
+          'AWS::Lambda::Function',
+        )
+          .map((f) => f.properties)
+          .filter((f) => f.ImageConfig?.Command?.[0] === 'queue/index.handler');
+        const fargateTask = only<TaskDefinition>(s.template('fargate'), 'AWS::ECS::TaskDefinition');
+        expect([
+          ...queueFunction.map((f) => f.Environment.Variables.PROCESS_MAX_ATTEMPTS),
+          ...fargateTask.properties.ContainerDefinitions.flatMap((c) => c.Environment)
+            .filter((e) => e.Name === 'PROCESS_MAX_ATTEMPTS')
+            .map((e) => e.Value),
+        ]).toEqual([String(count), String(count)]);
         const dlq = render(redrive?.deadLetterTargetArn).replace(/^\$\{(.+)\.Arn\}$/, '$1');
         const dead = props<Queue>(template(s), dlq, 'AWS::SQS::Queue');
         expect(dead.RedrivePolicy).toBeUndefined();

@@ -357,6 +357,15 @@ describe('CloudFormation template from serverless package', () => {
         .filter((config) => render(config.FunctionName) === `\${ProcessLambdaFunction}`);
       expect(configs).toHaveLength(1);
       expect(configs[0]).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 });
+      // The function knows the attempts it gets, so a failure before the last says retrying.
+      const fn = props<{ Environment: { Variables: Record<string, unknown> } }>(
+        template,
+        'ProcessLambdaFunction',
+        'AWS::Lambda::Function',
+      );
+      expect(fn.Environment.Variables.PROCESS_MAX_ATTEMPTS).toBe(
+        String((configs[0]?.MaximumRetryAttempts ?? 0) + 1),
+      );
       expect(render(configs[0]?.DestinationConfig?.OnFailure?.Destination)).toBe(
         `\${FailureQueue.Arn}`,
       );

@@ -3,12 +3,13 @@
  * local S3-compatible server on an ephemeral port and real sharp. Nothing is mocked.
  */
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { cartoonize, NotFoundError } from '@cartoon-compute/core';
+import { cartoonize, createLogger, NotFoundError } from '@cartoon-compute/core';
 import { S3ImageStore } from '@cartoon-compute/core/s3';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import sharp from 'sharp';
 import type * as ApiModule from '../../services/api/handler';
 import type * as ProcessModule from '../../services/process/handler';
+import { processUpload } from '../../services/shared/process-upload';
 import { CONTRACT_ENV, type ContractReply, describeHttpContract } from '../support/api-contract';
 import { captureJsonLogs } from '../support/captured-logs';
 import { photo } from '../support/fixtures';
@@ -393,6 +394,57 @@ describe('the S3 path, end to end', () => {
       status: 'failed',
       error: { code: 'INVALID_IMAGE', message: 'Image data is truncated or corrupt' },
     });
+  });
+
+  test('a transient failure says pending while attempts are left, failed after the last', async () => {
+    const id = '7c2f4a1e-3b5d-4e6f-8a9b-0c1d2e3f4a5b';
+    const key = `uploads/${id}.jpg`;
+    await store.put(key, photo('rocket.jpg'), { contentType: 'image/jpeg' });
+    const { etag, contentLength } = await store.head(key);
+    // The real store, except that writing the result fails as an S3 outage would (a 500).
+    const outage = new Proxy(store, {
+      get: (target, name: keyof S3ImageStore) =>
+        name === 'put'
+          ? (...args: Parameters<S3ImageStore['put']>) =>
+              args[0].startsWith('cartoons/')
+                ? Promise.reject(new Error('We encountered an internal error. Please try again.'))
+                : target.put(...args)
+          : target[name].bind(target),
+    });
+    const deps = {
+      store: outage,
+      logger: createLogger({ variant: 'lambda-zip', logLevel: 'SILENT' }),
+      limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
+      maxSide: 256,
+      maxAttempts: 3,
+    };
+    const attempt = () => processUpload({ key, etag, size: contentLength }, deps);
+    const status = async () => json(await call({ method: 'GET', url: `/cartoons/${id}` }));
+    const internal = { code: 'INTERNAL_ERROR', message: 'Internal error' };
+
+    await expect(attempt()).rejects.toThrow('internal error');
+    expect(await status()).toEqual({
+      id,
+      status: 'pending',
+      retrying: true,
+      attempts: 1,
+      error: internal,
+    });
+    await expect(attempt()).rejects.toThrow('internal error');
+    expect(await status()).toMatchObject({ status: 'pending', retrying: true, attempts: 2 });
+    await expect(attempt()).rejects.toThrow('internal error');
+    expect(await status()).toEqual({ id, status: 'failed', error: internal });
+
+    // The same name uploaded again starts a new count; a success then wins over the record.
+    await store.put(key, photo('chelsea.png'), { contentType: 'image/jpeg' });
+    const again = await store.head(key);
+    await expect(
+      processUpload({ key, etag: again.etag, size: again.contentLength }, deps),
+    ).rejects.toThrow('internal error');
+    expect(await status()).toMatchObject({ status: 'pending', retrying: true, attempts: 1 });
+    await processKey(key);
+    expect(await status()).toMatchObject({ id, status: 'done' });
+    expect(await keys(`uploads/${id}`)).toEqual([key]);
   });
 
   test.each([

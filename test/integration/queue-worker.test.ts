@@ -43,6 +43,7 @@ function startWorker(
   queues: LocalQueues,
   settings: Partial<QueueSettings> = {},
   workerStore: ImageStore = store,
+  maxAttempts = 3,
 ): QueueWorker {
   const worker = createQueueWorker({
     sqs: queues.client,
@@ -61,6 +62,7 @@ function startWorker(
     logger,
     limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
     maxSide: 256,
+    maxAttempts,
   });
   workers.push(worker);
   worker.start();
@@ -85,9 +87,10 @@ async function exists(key: string): Promise<boolean | undefined> {
 }
 
 /** The store with `get` replaced, everything else passed through. */
+/** The real store, except that reading an upload goes through `get`. */
 function withGet(get: ImageStore['get']): ImageStore {
   return {
-    get,
+    get: (key) => (key.startsWith('uploads/') ? get(key) : store.get(key)),
     put: (key, bytes, options) => store.put(key, bytes, options),
     head: (key) => store.head(key),
     firstKey: (prefix) => store.firstKey(prefix),
@@ -142,12 +145,16 @@ test('a transient failure is retried and, after maxReceiveCount receives, moved 
     throw new Error('S3 is unreachable');
   });
 
-  const worker = startWorker(queues, {}, broken);
+  // As deployed, the worker's attempts are the queue's maxReceiveCount.
+  const worker = startWorker(queues, {}, broken, 2);
   await drained(queues);
   await worker.stop();
 
   expect(attempts).toBe(2);
   expect(await receiveBodies(queues.client, queues.dlqUrl)).toEqual([body]);
+  // The first failure was recorded as retrying, the last as final.
+  const record = JSON.parse((await store.get('failed/flaky.jpg.json')).bytes.toString('utf8'));
+  expect(record).toMatchObject({ attempts: 2, retrying: false, error: { code: 'INTERNAL_ERROR' } });
   await expect(store.head('cartoons/flaky.jpg.jpg')).rejects.toBeInstanceOf(NotFoundError);
 });
 

@@ -32,10 +32,20 @@ beforeAll(async () => {
   store = new S3ImageStore({ client: s3.client, bucket: s3.bucket });
 }, 30_000);
 
+/** Every queue pair made, so their SQS clients' sockets are closed at the end. */
+const queuePairs: LocalQueues[] = [];
+
 afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.stop()));
+  for (const queues of queuePairs) queues.client.destroy();
   await s3?.close();
 });
+
+async function newQueues(options: Parameters<typeof createQueues>[1]): Promise<LocalQueues> {
+  const queues = await createQueues(s3, options);
+  queuePairs.push(queues);
+  return queues;
+}
 
 const logger = createLogger({ variant: 'fargate', logLevel: 'SILENT' });
 
@@ -98,7 +108,7 @@ function withGet(get: ImageStore['get']): ImageStore {
 }
 
 test('a good image is made into a cartoon and its message deleted', async () => {
-  const queues = await createQueues(s3, { maxReceiveCount: 3, visibilityTimeoutSeconds: 10 });
+  const queues = await newQueues({ maxReceiveCount: 3, visibilityTimeoutSeconds: 10 });
   await store.put('uploads/good.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
   await sendMessage(queues, await s3Notification(store, s3.bucket, 'uploads/good.jpg'));
 
@@ -116,7 +126,7 @@ test('a good image is made into a cartoon and its message deleted', async () => 
 });
 
 test('a non-image ends as a failed/ record and leaves the queue; a test event is acknowledged', async () => {
-  const queues = await createQueues(s3, { maxReceiveCount: 3, visibilityTimeoutSeconds: 10 });
+  const queues = await newQueues({ maxReceiveCount: 3, visibilityTimeoutSeconds: 10 });
   await store.put('uploads/notes.jpg', Buffer.from('not a JPEG'), { contentType: 'image/jpeg' });
   await sendMessage(queues, s3TestEvent(s3.bucket));
   await sendMessage(queues, await s3Notification(store, s3.bucket, 'uploads/notes.jpg'));
@@ -135,7 +145,7 @@ test('a non-image ends as a failed/ record and leaves the queue; a test event is
 });
 
 test('a transient failure is retried and, after maxReceiveCount receives, moved to the DLQ', async () => {
-  const queues = await createQueues(s3, { maxReceiveCount: 2, visibilityTimeoutSeconds: 10 });
+  const queues = await newQueues({ maxReceiveCount: 2, visibilityTimeoutSeconds: 10 });
   await store.put('uploads/flaky.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
   const body = await s3Notification(store, s3.bucket, 'uploads/flaky.jpg');
   await sendMessage(queues, body);
@@ -159,7 +169,7 @@ test('a transient failure is retried and, after maxReceiveCount receives, moved 
 });
 
 test('an image that outlives the visibility timeout is kept hidden by the heartbeat and made once', async () => {
-  const queues = await createQueues(s3, { maxReceiveCount: 5, visibilityTimeoutSeconds: 2 });
+  const queues = await newQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 2 });
   await store.put('uploads/slow.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
   await sendMessage(queues, await s3Notification(store, s3.bucket, 'uploads/slow.jpg'));
   let reads = 0;
@@ -186,7 +196,7 @@ test('an image that outlives the visibility timeout is kept hidden by the heartb
 });
 
 test('a message still in progress when the stop timeout ends goes straight back to the queue', async () => {
-  const queues = await createQueues(s3, { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
+  const queues = await newQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 30 });
   await store.put('uploads/late.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
   const body = await s3Notification(store, s3.bucket, 'uploads/late.jpg');
   await sendMessage(queues, body);

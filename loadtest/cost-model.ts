@@ -313,7 +313,8 @@ export function managedInstanceCount(
   };
 }
 
-const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+/** A count rounded to a whole number, with thousands separators: 1,234,568. */
+export const formatCount = (x: number): string => Math.round(x).toLocaleString('en-US');
 const nx = (x: number, digits = 4) => x.toLocaleString('en-US', { maximumFractionDigits: digits });
 const rate = (p: Price) => `$${p.usd.toPrecision(6).replace(/0+$/, '').replace(/\.$/, '')}`;
 
@@ -340,7 +341,7 @@ function httpApiLine(w: Workload, p: RegionPrices): LineItem {
   return {
     category: 'front door',
     usd: tieredCost(metered, p.httpApi.requests),
-    detail: `HTTP API: ${n0(t.httpImages)} images × ${perImage} (${nx(w.payloadKb)} KB in 512 KB steps)${t.controlRequests ? ` + ${n0(t.controlRequests)} upload/status calls` : ''} = ${n0(metered)} metered requests, $1.00/M to 300M then $0.90/M`,
+    detail: `HTTP API: ${formatCount(t.httpImages)} images × ${perImage} (${nx(w.payloadKb)} KB in 512 KB steps)${t.controlRequests ? ` + ${formatCount(t.controlRequests)} upload/status calls` : ''} = ${formatCount(metered)} metered requests, $1.00/M to 300M then $0.90/M`,
   };
 }
 
@@ -353,7 +354,7 @@ function s3Line(w: Workload, p: RegionPrices): LineItem | null {
   return {
     category: 'S3',
     usd: puts * p.s3.put.usd + gets * p.s3.get.usd,
-    detail: `${n0(puts)} PUT × $0.005/1,000 + ${n0(gets)} GET/HEAD × $0.0004/1,000 (upload, result; read, status, download)`,
+    detail: `${formatCount(puts)} PUT × $0.005/1,000 + ${formatCount(gets)} GET/HEAD × $0.0004/1,000 (upload, result; read, status, download)`,
   };
 }
 
@@ -367,7 +368,7 @@ function queueLine(w: Workload, p: RegionPrices, idlePollers: number, who: strin
   return {
     category: 'queue',
     usd: total * p.sqs.requests.usd,
-    detail: `SQS: ${n0(messageRequests)} message requests (send, receive, delete) + ${n0(idleRequests)} long polls by ${idlePollers} ${who} = ${n0(total)} × $0.40/M`,
+    detail: `SQS: ${formatCount(messageRequests)} message requests (send, receive, delete) + ${formatCount(idleRequests)} long polls by ${idlePollers} ${who} = ${formatCount(total)} × $0.40/M`,
   };
 }
 
@@ -376,7 +377,7 @@ function logsLine(w: Workload, p: RegionPrices): LineItem {
   return {
     category: 'logs',
     usd: gb * p.logs.ingestionGb.usd,
-    detail: `CloudWatch Logs: ${n0(w.requestsPerMonth)} × ${nx(w.logKbPerRequest)} KB = ${nx(gb, 3)} GB × $0.50/GB ingested`,
+    detail: `CloudWatch Logs: ${formatCount(w.requestsPerMonth)} × ${nx(w.logKbPerRequest)} KB = ${nx(gb, 3)} GB × $0.50/GB ingested`,
   };
 }
 
@@ -439,20 +440,20 @@ export function lambdaCost(w: Workload, variant: 'lambda-zip' | 'lambda-image'):
     {
       category: 'compute',
       usd: durationUsd - initUsd,
-      detail: `duration: ${n0(onDemandImages)} × ${nx(seconds)} s × ${nx(memoryGb)} GB = ${n0(invokeGbSeconds)} GB-s${freeTier ? ` (less ${n0(freeGbSeconds)} free, shared with INIT)` : ''}, ${w.arch} tiers from ${firstRate ? rate(firstRate) : '?'}/GB-s`,
+      detail: `duration: ${formatCount(onDemandImages)} × ${nx(seconds)} s × ${nx(memoryGb)} GB = ${formatCount(invokeGbSeconds)} GB-s${freeTier ? ` (less ${formatCount(freeGbSeconds)} free, shared with INIT)` : ''}, ${w.arch} tiers from ${firstRate ? rate(firstRate) : '?'}/GB-s`,
     },
     initGbSeconds > 0
       ? {
           category: 'compute',
           usd: initUsd,
-          detail: `INIT: ${n0(onDemandImages)} × ${nx(w.coldShare)} cold × ${nx(w.initMs / 1000)} s × ${nx(memoryGb)} GB = ${n0(initGbSeconds)} GB-s (billed for ${variant === 'lambda-zip' ? 'zip functions since 2025-08-01' : 'container images always'})`,
+          detail: `INIT: ${formatCount(onDemandImages)} × ${nx(w.coldShare)} cold × ${nx(w.initMs / 1000)} s × ${nx(memoryGb)} GB = ${formatCount(initGbSeconds)} GB-s (billed for ${variant === 'lambda-zip' ? 'zip functions since 2025-08-01' : 'container images always'})`,
         }
       : null,
     w.provisioned > 0
       ? {
           category: 'compute',
           usd: w.provisioned * memoryGb * MONTH_SECONDS * p.lambda.provisioned[w.arch].usd,
-          detail: `provisioned concurrency: ${w.provisioned} × ${nx(memoryGb)} GB × ${n0(MONTH_SECONDS)} s = ${n0(w.provisioned * memoryGb * MONTH_SECONDS)} GB-s × ${rate(p.lambda.provisioned[w.arch])}, busy or idle`,
+          detail: `provisioned concurrency: ${w.provisioned} × ${nx(memoryGb)} GB × ${formatCount(MONTH_SECONDS)} s = ${formatCount(w.provisioned * memoryGb * MONTH_SECONDS)} GB-s × ${rate(p.lambda.provisioned[w.arch])}, busy or idle`,
         }
       : null,
     w.provisioned > 0
@@ -464,13 +465,13 @@ export function lambdaCost(w: Workload, variant: 'lambda-zip' | 'lambda-image'):
             seconds *
             memoryGb *
             p.lambda.provisionedDuration[w.arch].usd,
-          detail: `duration on provisioned environments: ${n0(images * provisionedShare)} × ${nx(seconds)} s × ${nx(memoryGb)} GB = ${n0(images * provisionedShare * seconds * memoryGb)} GB-s × ${rate(p.lambda.provisionedDuration[w.arch])}`,
+          detail: `duration on provisioned environments: ${formatCount(images * provisionedShare)} × ${nx(seconds)} s × ${nx(memoryGb)} GB = ${formatCount(images * provisionedShare * seconds * memoryGb)} GB-s × ${rate(p.lambda.provisionedDuration[w.arch])}`,
         }
       : null,
     {
       category: 'requests',
       usd: Math.max(0, invocations - freeRequests) * p.lambda.requests.usd,
-      detail: `${n0(invocations)} invocations${freeTier ? ` less ${n0(freeRequests)} free` : ''} × $0.20/M`,
+      detail: `${formatCount(invocations)} invocations${freeTier ? ` less ${formatCount(freeRequests)} free` : ''} × $0.20/M`,
     },
     httpApiLine(w, p),
     s3Line(w, p),
@@ -605,7 +606,7 @@ export function managedInstancesCost(w: Workload): VariantCost {
     {
       category: 'requests',
       usd: invocations * lmi.requests.usd,
-      detail: `${n0(invocations)} invocations × $0.20/M (no duration charge)`,
+      detail: `${formatCount(invocations)} invocations × $0.20/M (no duration charge)`,
     },
     httpApiLine(w, p),
     s3Line(w, p),
@@ -644,162 +645,4 @@ export function variantCosts(w: Workload): VariantCost[] {
     fargateCost(w),
     managedInstancesCost(w),
   ];
-}
-
-export interface CurvePoint {
-  readonly requestsPerMonth: number;
-  readonly usd: Readonly<Record<VariantName, number>>;
-}
-
-/**
- * Monthly cost against monthly requests, log-spaced from 10k to 100M (five points a decade),
- * everything else as in `w`.
- *
- * @example
- * ```ts
- * costCurve(w).length; // 21
- * ```
- */
-export function costCurve(w: Workload, from = 1e4, to = 1e8, perDecade = 5): CurvePoint[] {
-  const steps = Math.round(Math.log10(to / from) * perDecade);
-  return Array.from({ length: steps + 1 }, (_, i) => {
-    const requestsPerMonth = Math.round(from * 10 ** (i / perDecade));
-    return { requestsPerMonth, usd: usdAt(w, requestsPerMonth) };
-  });
-}
-
-function usdAt(w: Workload, requestsPerMonth: number): Record<VariantName, number> {
-  const at = { ...w, requestsPerMonth };
-  return Object.fromEntries(variantCosts(at).map((v) => [v.variant, v.monthlyUsd])) as Record<
-    VariantName,
-    number
-  >;
-}
-
-export interface BreakEven {
-  /** Monthly requests from which Fargate is cheaper than `lambda`; null when there is none in range. */
-  readonly requestsPerMonth: number | null;
-  /** The two curve points the crossing lies between. */
-  readonly between: readonly [number, number] | null;
-  readonly lambda: 'lambda-zip' | 'lambda-image';
-  readonly reason: string;
-}
-
-/**
- * Where Fargate becomes cheaper than Lambda: the first curve interval where Fargate minus Lambda
- * turns from positive to zero or negative, narrowed by bisection.
- *
- * @example
- * ```ts
- * breakEven(w).requestsPerMonth; // e.g. 1,2xx,xxx
- * ```
- */
-export function breakEven(
-  w: Workload,
-  lambda: 'lambda-zip' | 'lambda-image' = 'lambda-zip',
-  curve: readonly CurvePoint[] = costCurve(w),
-): BreakEven {
-  const gap = (requests: number) => {
-    const usd = usdAt(w, requests);
-    return usd.fargate - usd[lambda];
-  };
-  const first = curve[0];
-  if (!first) return { requestsPerMonth: null, between: null, lambda, reason: 'empty curve' };
-  if (first.usd.fargate - first.usd[lambda] <= 0) {
-    return {
-      requestsPerMonth: null,
-      between: null,
-      lambda,
-      reason: `Fargate is already cheaper at ${n0(first.requestsPerMonth)} requests a month`,
-    };
-  }
-  for (let i = 1; i < curve.length; i++) {
-    const low = curve[i - 1];
-    const high = curve[i];
-    if (!low || !high) continue;
-    if (high.usd.fargate - high.usd[lambda] > 0) continue;
-    let lo = low.requestsPerMonth;
-    let hi = high.requestsPerMonth;
-    // Down to the request: gap(hi) <= 0 < gap(hi - 1).
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (gap(mid) > 0) lo = mid;
-      else hi = mid;
-    }
-    return {
-      requestsPerMonth: hi,
-      between: [low.requestsPerMonth, high.requestsPerMonth],
-      lambda,
-      reason: `Fargate is cheaper from ${n0(hi)} requests a month`,
-    };
-  }
-  const last = curve[curve.length - 1];
-  return {
-    requestsPerMonth: null,
-    between: null,
-    lambda,
-    reason: `${lambda} stays cheaper up to ${n0(last?.requestsPerMonth ?? 0)} requests a month`,
-  };
-}
-
-export interface BreakEvenScenario {
-  readonly scenario: string;
-  readonly breakEven: BreakEven;
-}
-
-/**
- * The break-even point as given, with the other architecture, and with provisioned concurrency
- * switched (2 environments when none is given, none when some are): how each moves the point.
- *
- * @example
- * ```ts
- * breakEvenScenarios(w).map((s) => [s.scenario, s.breakEven.requestsPerMonth]);
- * ```
- */
-export function breakEvenScenarios(w: Workload): BreakEvenScenario[] {
-  const otherArch: Arch = w.arch === 'arm64' ? 'x86_64' : 'arm64';
-  const provisioned = w.provisioned > 0 ? 0 : 2;
-  return [
-    { scenario: 'as given', breakEven: breakEven(w) },
-    {
-      scenario: `${otherArch} (Lambda and Fargate)`,
-      breakEven: breakEven({ ...w, arch: otherArch }),
-    },
-    {
-      scenario: `provisioned concurrency ${provisioned}`,
-      breakEven: breakEven({ ...w, provisioned }),
-    },
-  ];
-}
-
-export interface CostReport {
-  readonly region: string;
-  readonly pricesChecked: string;
-  readonly measuredWhere: MeasuredWhere;
-  readonly workload: Workload;
-  readonly variants: readonly VariantCost[];
-  readonly curve: readonly CurvePoint[];
-  readonly breakEven: readonly BreakEvenScenario[];
-}
-
-/**
- * Everything the CLI's `--json` and the cost panel show: each variant's month, the cost curve
- * and the break-even points.
- *
- * @example
- * ```ts
- * const report = costReport(workload({ requestsPerMonth: 1e6, durationMs: 500, memoryMb: 1769, arch: 'arm64', payloadKb: 300 }));
- * report.variants[0]?.per1000ImagesUsd;
- * ```
- */
-export function costReport(w: Workload): CostReport {
-  return {
-    region: w.region,
-    pricesChecked: PRICES_CHECKED,
-    measuredWhere: w.measuredWhere,
-    workload: w,
-    variants: variantCosts(w),
-    curve: costCurve(w),
-    breakEven: breakEvenScenarios(w),
-  };
 }

@@ -5,7 +5,8 @@
  */
 import type { Report } from '../local-cloud/report-log';
 import { VARIANT_NAMES } from '../local-cloud/variants';
-import { type CostReport, costReport, type VariantName, workload } from './cost-model';
+import { type VariantName, workload } from './cost-model';
+import { type CostReport, costReport } from './cost-report';
 import { PUBLISHED_COLD_STARTS } from './published';
 import type { ColdBurstResult, PhaseResult, RunInput } from './results';
 import { median, type Summary, summarize } from './stats';

@@ -7,14 +7,8 @@
  * reads flags, checks them and prints. It fetches nothing: prices come from the table in
  * `loadtest/prices.ts`, with the date they were checked. `npm run cost -- --help` lists the flags.
  */
-import {
-  type CostReport,
-  costReport,
-  formatUsd,
-  type MeasuredWhere,
-  type Workload,
-  workload,
-} from '../loadtest/cost-model';
+import { formatUsd, type MeasuredWhere, type Workload, workload } from '../loadtest/cost-model';
+import { type CostReport, costReport } from '../loadtest/cost-report';
 import { PRICES } from '../loadtest/prices';
 import { parseFlags, UsageError } from './lib/flags';
 

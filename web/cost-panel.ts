@@ -2,14 +2,8 @@
  * The cost panel: the same model as `npm run cost` (loadtest/cost-model.ts, bundled, not
  * copied), redrawn on every input, with the cost curves as a small SVG chart.
  */
-import {
-  type CostReport,
-  costReport,
-  formatUsd,
-  VARIANTS,
-  type VariantName,
-  workload,
-} from '../loadtest/cost-model';
+import { formatUsd, VARIANTS, type VariantName, workload } from '../loadtest/cost-model';
+import { type CostReport, costReport } from '../loadtest/cost-report';
 
 export interface CostInputs {
   readonly requestsPerMonth: number;

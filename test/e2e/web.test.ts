@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { costReport, formatUsd, workload } from '../../loadtest/cost-model';
+import { formatUsd, workload } from '../../loadtest/cost-model';
+import { costReport } from '../../loadtest/cost-report';
 import { SYNC_LIMIT_BYTES } from '../../web/describe';
 import { launchChromium } from '../support/chromium';
 import {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { type CostReport, costReport, formatUsd, workload } from '../../loadtest/cost-model';
+import { formatUsd, workload } from '../../loadtest/cost-model';
+import { type CostReport, costReport } from '../../loadtest/cost-report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');

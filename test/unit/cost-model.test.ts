@@ -2,10 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   albLcus,
-  breakEven,
-  breakEvenScenarios,
-  costCurve,
-  costReport,
   type FargateOptions,
   fargateCost,
   fargateTaskCount,
@@ -19,6 +15,7 @@ import {
   type Workload,
   workload,
 } from '../../loadtest/cost-model';
+import { breakEven, breakEvenScenarios, costCurve, costReport } from '../../loadtest/cost-report';
 import { PRICES, pricesFor } from '../../loadtest/prices';
 
 const US_EAST_1 = pricesFor('us-east-1');
@@ -76,7 +73,9 @@ describe('the price table', () => {
     const dir = path.resolve(__dirname, '..', '..', 'loadtest');
     const sources = readdirSync(dir).filter((f) => f.endsWith('.ts'));
 
-    expect(sources).toEqual(expect.arrayContaining(['cost-model.ts', 'prices.ts']));
+    expect(sources).toEqual(
+      expect.arrayContaining(['cost-model.ts', 'cost-report.ts', 'prices.ts']),
+    );
     for (const file of sources) {
       const text = readFileSync(path.join(dir, file), 'utf8');
       expect(text).not.toMatch(/from ['"]node:|require\(|process\./);

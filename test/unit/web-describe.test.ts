@@ -1,6 +1,7 @@
 // The page's words for answers and its parsing of Server-Timing (web/describe.ts), and the cost
 // panel's figures, which must be the CLI's (same model, same formatting).
-import { costReport, formatUsd, workload } from '../../loadtest/cost-model';
+import { formatUsd, workload } from '../../loadtest/cost-model';
+import { costReport } from '../../loadtest/cost-report';
 import { costChartSvg, costRows, panelReport } from '../../web/cost-panel';
 import { describeError, parseServerTiming, pathFor, SYNC_LIMIT_BYTES } from '../../web/describe';
 

@@ -1,4 +1,5 @@
-import { costReport, workload } from '../../../loadtest/cost-model';
+import { workload } from '../../../loadtest/cost-model';
+import { costReport } from '../../../loadtest/cost-report';
 import {
   buildReport,
   COST_AT_REQUESTS,

@@ -14,14 +14,7 @@
  * it (no peaks); one image uses the CPU share Lambda gives its memory size; S3-path uploads
  * cost what the HTTP path costs plus their storage and queue requests.
  */
-import {
-  type Arch,
-  PRICES_CHECKED,
-  type Price,
-  pricesFor,
-  type RegionPrices,
-  type Tier,
-} from './prices';
+import { type Arch, type Price, pricesFor, type RegionPrices, type Tier } from './prices';
 
 /** A 30-day month, the month AWS's own worked examples use. */
 export const MONTH_SECONDS = 30 * 24 * 3600;

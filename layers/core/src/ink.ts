@@ -54,9 +54,9 @@ const wasm = (
 let kernels: Kernels | undefined;
 
 /**
- * The per-pixel kernels, in WebAssembly with SIMD (sixteen pixels an instruction): about a
- * tenth of the time plain JavaScript took for the median here. Compiled on first use, in
- * well under a millisecond (615 bytes).
+ * The per-pixel kernels, in WebAssembly with SIMD (sixteen pixels an instruction): under a
+ * tenth of the time plain JavaScript took for the median here. The 615-byte module is
+ * compiled on first use.
  */
 function loadKernels(): Kernels {
   kernels ??= new wasm.Instance(new wasm.Module(Buffer.from(INK_KERNELS_WASM, 'base64')))

@@ -7,10 +7,11 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Endpoints } from '../../local-cloud/local-cloud';
-import { sleep, waitFor } from './poll';
+import { waitFor } from './poll';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const AWS = '/usr/bin/aws';
@@ -123,7 +124,8 @@ export async function startCloudCli(flags: readonly string[]): Promise<RunningCl
       if (cli.exitCode === null && cli.signalCode === null) {
         const exited = new Promise((resolve) => cli.once('exit', resolve));
         cli.kill('SIGTERM');
-        await Promise.race([exited, sleep(20_000)]);
+        // An unref'd timer: one left pending once the CLI has exited would hold jest open.
+        await Promise.race([exited, delay(20_000, undefined, { ref: false })]);
       }
       rmSync(dir, { recursive: true, force: true });
     },

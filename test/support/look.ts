@@ -2,7 +2,10 @@
  * The inputs and measures of issue 7's look, shared by `test/unit/look.test.ts` (which sets
  * the bars) and `npm run look` (which prints the figures the README quotes).
  */
+import { cartoonize } from '@cartoon-compute/core';
 import sharp from 'sharp';
+import { cameraJpeg, type PhotoName, photo } from './fixtures';
+import { colourFidelity, type FamilyFidelity, flatShare, replicationShare } from './perceptual';
 
 /** Size of the noisy gradient `noisyGradient` draws. */
 export const GRADIENT = { width: 1200, height: 400 } as const;
@@ -96,4 +99,59 @@ export async function outlinedPerimeter(image: Buffer, share: number): Promise<n
     }
   }
   return outlined / directions;
+}
+
+/**
+ * How each colour family of a photo survives a style: the photo cartooned at 512 px with the
+ * ink off (the outlines are a layer of their own, so the metric reads the fills).
+ */
+export async function fidelityOf(name: PhotoName, style: string): Promise<FamilyFidelity[]> {
+  const { data } = await cartoonize(photo(name), {
+    style,
+    edgeStrength: 0,
+    maxSide: 512,
+    format: 'png',
+  });
+  return colourFidelity(photo(name), data);
+}
+
+/** Flat-neighbourhood shares of the painting (autumn.jpg at 1024 px) and of its cartoon. */
+export async function paintingFlatness(): Promise<{ cartoon: number; painting: number }> {
+  const { data, width, height } = await cartoonize(photo('autumn.jpg'), {
+    maxSide: 1024,
+    format: 'png',
+  });
+  const source = await sharp(photo('autumn.jpg')).resize(width, height).png().toBuffer();
+  return { cartoon: await flatShare(data), painting: await flatShare(source) };
+}
+
+/** The noisy gradient in classic style, at its own size. */
+export async function gradientCartoon(): Promise<Buffer> {
+  const { data } = await cartoonize(await noisyGradient(), {
+    style: 'classic',
+    maxSide: GRADIENT.width,
+    format: 'png',
+  });
+  return data;
+}
+
+/** Share of the outline kept around a red disc 1% of a 4096 px frame wide, at `maxSide`. */
+export async function smallSubjectOutline(maxSide: number): Promise<number> {
+  const input = await smallSubject(4096, 2731, 0.01);
+  const { data } = await cartoonize(input, { style: 'classic', maxSide, format: 'png' });
+  return outlinedPerimeter(data, 0.01);
+}
+
+/**
+ * Where colour changes fall in the middle 1024×1024 of a camera photo cartooned at `maxSide`
+ * (see `replicationShare`: 0.5 when drawn at its own size, near 1 when pixels are doubled).
+ */
+export async function replicationAt(maxSide: 2048 | 4096): Promise<number> {
+  const camera = await cameraJpeg('ladybird.jpg', maxSide === 4096 ? 12 : 4);
+  const { data } = await cartoonize(camera, { maxSide, format: 'png' });
+  const middle = await sharp(data)
+    .extract({ left: 512, top: 256, width: 1024, height: 1024 })
+    .png()
+    .toBuffer();
+  return replicationShare(middle);
 }

@@ -6,15 +6,16 @@
 import { cartoonize } from '@cartoon-compute/core';
 import sharp from 'sharp';
 import { srgbToOklab } from '../../layers/core/src/oklab';
-import { cameraJpeg, PHOTO_NAMES, photo } from '../support/fixtures';
+import { PHOTO_NAMES, photo } from '../support/fixtures';
 import {
-  GRADIENT,
+  fidelityOf,
+  gradientCartoon,
   gradientSteps,
-  noisyGradient,
-  outlinedPerimeter,
-  smallSubject,
+  paintingFlatness,
+  replicationAt,
+  smallSubjectOutline,
 } from '../support/look';
-import { colourFidelity, flatShare, oklabDistance, replicationShare } from '../support/perceptual';
+import { colourFidelity, oklabDistance, replicationShare } from '../support/perceptual';
 
 jest.setTimeout(60_000);
 
@@ -31,15 +32,7 @@ describe('colour fidelity (OKLab): every colour family keeps its hue', () => {
   test.each(PHOTO_NAMES.flatMap((name) => COLOUR_STYLES.map((style) => [name, style] as const)))(
     '%s in %s style',
     async (name, style) => {
-      // Ink lines aside: the outlines are a separate layer, so the metric reads the fills.
-      const { data } = await cartoonize(photo(name), {
-        style,
-        edgeStrength: 0,
-        maxSide: 512,
-        format: 'png',
-      });
-
-      const families = await colourFidelity(photo(name), data);
+      const families = await fidelityOf(name, style);
 
       expect(families.length).toBeGreaterThan(0);
       // Listed on failure with their hue, share and how much survived.
@@ -94,25 +87,14 @@ describe('colour fidelity (OKLab): every colour family keeps its hue', () => {
 
 describe('still a cartoon', () => {
   test('a detailed painting becomes flat areas: far more flat neighbourhoods than the source', async () => {
-    const { data, width, height } = await cartoonize(photo('autumn.jpg'), {
-      maxSide: 1024,
-      format: 'png',
-    });
-    const source = await sharp(photo('autumn.jpg')).resize(width, height).png().toBuffer();
-
-    const cartoon = await flatShare(data);
-    const painting = await flatShare(source);
+    const { cartoon, painting } = await paintingFlatness();
 
     expect(cartoon).toBeGreaterThan(0.6);
     expect(cartoon).toBeGreaterThan(painting * 4);
   });
 
   test('a smooth gradient becomes a few clean steps, not speckle and not near-equal bands', async () => {
-    const { data } = await cartoonize(await noisyGradient(), {
-      style: 'classic',
-      maxSide: GRADIENT.width,
-      format: 'png',
-    });
+    const data = await gradientCartoon();
 
     const { runs, uneven } = await gradientSteps(data);
     expect(runs.length).toBeGreaterThanOrEqual(2);
@@ -134,29 +116,17 @@ describe('outlines at a resolution tied to the output', () => {
   test.each([512, 1024, 2048, 4096])(
     'a subject 1%% of the frame wide keeps its outline at maxSide %i',
     async (maxSide) => {
-      const input = await smallSubject(4096, 2731, 0.01);
-
-      const { data } = await cartoonize(input, { style: 'classic', maxSide, format: 'png' });
-
-      expect(await outlinedPerimeter(data, 0.01)).toBeGreaterThanOrEqual(0.9);
+      expect(await smallSubjectOutline(maxSide)).toBeGreaterThanOrEqual(0.9);
     },
   );
 });
 
 describe('every output size drawn at its own resolution', () => {
-  test.each([2048, 4096])('no doubled pixels at maxSide %i', async (maxSide) => {
-    const camera = await cameraJpeg('ladybird.jpg', maxSide === 4096 ? 12 : 4);
-
-    const { data } = await cartoonize(camera, { maxSide, format: 'png' });
-
+  test.each([2048, 4096] as const)('no doubled pixels at maxSide %i', async (maxSide) => {
     // Colour changes between columns 2k|2k+1 and 2k+1|2k+2 are equally likely in a picture
     // drawn at its own size; replicated pixels only ever change at one of the two.
-    // The middle 1024×1024 is plenty of borders, and keeps the test quick.
-    const middle = await sharp(data)
-      .extract({ left: 512, top: 256, width: 1024, height: 1024 })
-      .png()
-      .toBuffer();
-    const share = await replicationShare(middle);
+    const share = await replicationAt(maxSide);
+
     expect(share).toBeGreaterThan(0.4);
     expect(share).toBeLessThan(0.6);
   });

@@ -12,25 +12,21 @@ const RAMP = 5;
 const BASE_SIGMA = 1.0;
 const REFERENCE_SIDE = 512;
 
+/** A median pass from the frame at `src` into the frame at `dst` (see ink-kernels.wat). */
+type MedianPass = (
+  src: number,
+  dst: number,
+  stride: number,
+  width: number,
+  height: number,
+  window: number,
+) => void;
+
 /** The kernels' exports (see ink-kernels.wat). */
 interface Kernels {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  rowMedian(
-    src: number,
-    dst: number,
-    stride: number,
-    width: number,
-    height: number,
-    window: number,
-  ): void;
-  columnMedian(
-    src: number,
-    dst: number,
-    stride: number,
-    width: number,
-    height: number,
-    window: number,
-  ): void;
+  readonly rowMedian: MedianPass;
+  readonly columnMedian: MedianPass;
   coverage(
     narrow: number,
     wide: number,

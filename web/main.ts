@@ -181,15 +181,19 @@ async function viaUpload(base: string, file: File): Promise<Outcome> {
   const { 'content-length': _length, ...headers } = ticket.upload.headers;
   const put = await fetch(ticket.upload.url, { method: ticket.upload.method, headers, body: file });
   if (!put.ok) return fail(put);
-  const deadline = Date.now() + POLL_LIMIT_MS;
+  let deadline = Date.now() + POLL_LIMIT_MS;
   while (Date.now() < deadline) {
     const answer = await fetch(`${base}${ticket.result.status}`);
     if (!answer.ok) return fail(answer);
     const status = (await answer.json()) as {
       status: string;
       url?: string;
+      retryUntil?: string;
       error?: { message?: string };
     };
+    // After a transient failure the variant tries again (Lambda's retries come minutes
+    // apart): wait as long as it says another attempt may come.
+    if (status.retryUntil) deadline = Math.max(deadline, Date.parse(status.retryUntil));
     if (status.status === 'done' && status.url) {
       return {
         ok: true,
@@ -215,7 +219,7 @@ async function viaUpload(base: string, file: File): Promise<Outcome> {
     ms: performance.now() - started,
     path: 'upload',
     timings: [],
-    error: 'No result within two minutes.',
+    error: `No result after ${Math.round((performance.now() - started) / 60_000)} minutes.`,
   };
 }
 

@@ -109,7 +109,13 @@ export class FargateStack extends Stack {
       image,
       portMappings: [{ containerPort: CONTAINER_PORT }],
       environment: {
-        ...serviceEnvironment({ variant: 'fargate', bucket, settings, version: props.version }),
+        ...serviceEnvironment({
+          variant: 'fargate',
+          bucket,
+          settings,
+          version: props.version,
+          queueVisibilitySeconds: settings.queueVisibilitySeconds,
+        }),
         PORT: String(CONTAINER_PORT),
         QUEUE_URL: queue.queueUrl,
         // Set explicitly (config.ts and the SDK read it), whatever the platform injects.

@@ -65,12 +65,12 @@ export class LambdaImageStack extends Stack {
     const { settings } = props;
     const context = dockerContext(props.assetDir);
 
+    const queueVisibilitySeconds =
+      VISIBILITY_TIMEOUT_FACTOR * settings.queueTimeout + settings.maxBatchingWindowSeconds;
     this.storage = new ServiceStorage(this, 'Storage', {
       variant: 'lambda-image',
       settings,
-      visibilityTimeout: Duration.seconds(
-        VISIBILITY_TIMEOUT_FACTOR * settings.queueTimeout + settings.maxBatchingWindowSeconds,
-      ),
+      visibilityTimeout: Duration.seconds(queueVisibilitySeconds),
     });
     const { bucket, queue } = this.storage;
     const environment = serviceEnvironment({
@@ -78,6 +78,7 @@ export class LambdaImageStack extends Stack {
       bucket,
       settings,
       version: props.version,
+      queueVisibilitySeconds,
     });
 
     // One image for both functions: the asset is hashed once and pushed once.

@@ -11,6 +11,8 @@ export interface ServiceEnvironmentProps {
   readonly settings: CommonSettings;
   /** APP_VERSION: the package.json version, reported by GET /health. */
   readonly version: string;
+  /** The upload queue's visibility timeout: how long one receive of a notification lasts. */
+  readonly queueVisibilitySeconds: number;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface ServiceEnvironmentProps {
  *
  * @example
  * ```ts
- * serviceEnvironment({ variant: 'fargate', bucket, settings, version: '0.1.0' }).VARIANT; // 'fargate'
+ * serviceEnvironment({ variant: 'fargate', bucket, settings, version: '0.1.0', queueVisibilitySeconds: 300 }).VARIANT; // 'fargate'
  * ```
  */
 export function serviceEnvironment(props: ServiceEnvironmentProps): Record<string, string> {
@@ -28,9 +30,13 @@ export function serviceEnvironment(props: ServiceEnvironmentProps): Record<strin
     VARIANT: props.variant,
     APP_VERSION: props.version,
     BUCKET_NAME: props.bucket.bucketName,
-    // SQS hands a notification out maxReceiveCount times before the dead-letter queue takes
-    // it: the attempts the processing gets (services/shared/config.ts).
+    // SQS hands a notification out maxReceiveCount times, each for up to the visibility
+    // timeout, before the dead-letter queue takes it: the attempts the processing gets, and
+    // how long after a failure another may still come (services/shared/config.ts).
     PROCESS_MAX_ATTEMPTS: String(props.settings.maxReceiveCount),
+    PROCESS_RETRY_WINDOW_SECONDS: String(
+      props.queueVisibilitySeconds * props.settings.maxReceiveCount,
+    ),
     ...props.settings.serviceEnvironment,
   };
 }

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
         limits: service.limits,
         maxSide: service.s3MaxSide,
         maxAttempts: service.processMaxAttempts,
+        retryWindowSeconds: service.processRetryWindowSeconds,
       })
     : undefined;
 

@@ -19,7 +19,7 @@ import {
 import type { ServiceConfig } from './config';
 import { CARTOONS, FAILED, isUploadId, resultKey, SUFFIX_BY_CONTENT_TYPE, UPLOADS } from './keys';
 import type { Presigner } from './presigner';
-import type { FailureRecord } from './process-upload';
+import { type FailureRecord, stillRetrying } from './process-upload';
 import { WEB_PAGE } from './web-page.generated';
 
 /** An HTTP request as every front door (API Gateway, the Fargate server) hands it over. */
@@ -284,13 +284,14 @@ async function status(id: string, deps: ApiDeps): Promise<ApiResponse> {
   const failed = await store.firstKey(`${FAILED}${id}.`);
   if (failed !== undefined) {
     const record: FailureRecord = JSON.parse((await store.get(failed)).bytes.toString('utf8'));
-    if (record.retrying) {
+    if (stillRetrying(record)) {
       // A transient failure with attempts left: the platform is running the upload again.
       return json(200, {
         id,
         status: 'pending',
         retrying: true,
         attempts: record.attempts,
+        retryUntil: record.retryUntil,
         error: record.error,
       });
     }

@@ -25,6 +25,12 @@ export interface ServiceConfig {
    * attempt is recorded as retrying, so GET /cartoons/{id} still says pending.
    */
   readonly processMaxAttempts: number;
+  /**
+   * How long after a failure the platform may still make another attempt. A record marked
+   * retrying counts as failed once this has passed: attempts that die without a word (a
+   * timeout, a crash) write nothing, so the count alone could say retrying for good.
+   */
+  readonly processRetryWindowSeconds: number;
 }
 
 /**
@@ -93,5 +99,6 @@ export function readConfig(env: Env): ServiceConfig {
     urlTtlSeconds: integer(env, 'URL_TTL_SECONDS', 300, 1, 3600),
     s3MaxSide: integer(env, 'S3_MAX_SIDE', 2048, 16, 4096),
     processMaxAttempts: integer(env, 'PROCESS_MAX_ATTEMPTS', 3, 1, 1000),
+    processRetryWindowSeconds: integer(env, 'PROCESS_RETRY_WINDOW_SECONDS', 900, 1, 86_400),
   };
 }

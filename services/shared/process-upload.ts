@@ -20,6 +20,8 @@ export interface ProcessDeps {
   readonly maxSide: number;
   /** Attempts the platform makes at one upload (see `ServiceConfig.processMaxAttempts`). */
   readonly maxAttempts: number;
+  /** How long after a failure another attempt may come (`processRetryWindowSeconds`). */
+  readonly retryWindowSeconds: number;
   readonly logger: Logger;
 }
 
@@ -36,6 +38,16 @@ export interface FailureRecord {
   /** Failed attempts at this upload (this ETag) so far. */
   readonly attempts: number;
   readonly retrying: boolean;
+  /** While retrying: after this time no attempt is due any more, so the upload has failed. */
+  readonly retryUntil?: string;
+}
+
+/**
+ * Whether a failure record still stands for an upload being retried: marked retrying by an
+ * attempt that had attempts left, within the platform's retry window.
+ */
+export function stillRetrying(record: FailureRecord, now = Date.now()): boolean {
+  return record.retrying && record.retryUntil !== undefined && Date.parse(record.retryUntil) > now;
 }
 
 export type ProcessOutcome = 'done' | 'already-done' | 'skipped' | 'failed';
@@ -107,13 +119,13 @@ export async function processUpload(upload: UploadRef, deps: ProcessDeps): Promi
       return 'skipped';
     }
     const error = toCartoonError(err);
-    const retryable = error.statusCode >= 500;
-    await recordFailure(store, key, sourceEtag, error, retryable ? deps.maxAttempts : 1);
-    if (!retryable) {
+    if (error.statusCode < 500) {
       logger.warn('upload rejected', { key, code: error.code, reason: error.message });
+      await recordFailure(deps, key, sourceEtag, error, false);
       return 'failed';
     }
     logger.error('processing failed', { key, error: err as Error });
+    await recordFailure(deps, key, sourceEtag, error, true);
     throw err;
   }
 }
@@ -133,6 +145,7 @@ export function processDeps(config: ServiceConfig, store: ImageStore, logger: Lo
     limits: config.limits,
     maxSide: config.s3MaxSide,
     maxAttempts: config.processMaxAttempts,
+    retryWindowSeconds: config.processRetryWindowSeconds,
   };
 }
 
@@ -176,40 +189,59 @@ async function madeFrom(store: ImageStore, target: string): Promise<string | und
 }
 
 /**
- * Writes the failure record of an upload, counting this attempt after those already
- * recorded for the same upload (same ETag): retrying while fewer than `maxAttempts` failed.
+ * Writes the failure record of an upload. A retryable failure counts this attempt after
+ * those already recorded for the same upload (same ETag), and is retrying while fewer than
+ * `maxAttempts` failed. Never throws: the failure being recorded is what the caller reports.
  */
 async function recordFailure(
-  store: ImageStore,
+  deps: ProcessDeps,
   key: string,
   etag: string,
   error: CartoonError,
-  maxAttempts: number,
+  retryable: boolean,
 ): Promise<void> {
-  const attempts = (await failedAttempts(store, key, etag)) + 1;
-  // Only messages meant for users are recorded; internal failures get the generic message.
-  const record: FailureRecord = {
-    sourceKey: key,
-    sourceEtag: etag,
-    error: { code: error.code, message: error.expose ? error.message : 'Internal error' },
-    at: new Date().toISOString(),
-    attempts,
-    retrying: attempts < maxAttempts,
-  };
-  await store.put(failedKey(key), Buffer.from(JSON.stringify(record, null, 2)), {
-    contentType: 'application/json',
-  });
+  const { store, logger } = deps;
+  try {
+    const attempts = retryable ? (await failedAttempts(deps, key, etag)) + 1 : 1;
+    const retrying = retryable && attempts < deps.maxAttempts;
+    const now = Date.now();
+    // Only messages meant for users are recorded; internal failures get the generic message.
+    const record: FailureRecord = {
+      sourceKey: key,
+      sourceEtag: etag,
+      error: { code: error.code, message: error.expose ? error.message : 'Internal error' },
+      at: new Date(now).toISOString(),
+      attempts,
+      retrying,
+      ...(retrying
+        ? { retryUntil: new Date(now + deps.retryWindowSeconds * 1000).toISOString() }
+        : {}),
+    };
+    await store.put(failedKey(key), Buffer.from(JSON.stringify(record, null, 2)), {
+      contentType: 'application/json',
+    });
+  } catch (err) {
+    logger.error('could not write the failure record', { key, error: err as Error });
+  }
 }
 
-/** Failed attempts already recorded for this upload; a record of an earlier upload counts none. */
-async function failedAttempts(store: ImageStore, key: string, etag: string): Promise<number> {
+/**
+ * Failed attempts already recorded for this upload. A record of an earlier upload, an older
+ * record without a count, or one that cannot be read counts none.
+ */
+async function failedAttempts(deps: ProcessDeps, key: string, etag: string): Promise<number> {
   try {
-    const previous = JSON.parse((await store.get(failedKey(key))).bytes.toString('utf8'));
+    const previous = JSON.parse((await deps.store.get(failedKey(key))).bytes.toString('utf8'));
     return previous.sourceEtag === etag && Number.isInteger(previous.attempts)
       ? previous.attempts
       : 0;
   } catch (err) {
-    if (err instanceof NotFoundError || err instanceof SyntaxError) return 0;
-    throw err;
+    if (!(err instanceof NotFoundError)) {
+      deps.logger.warn('could not read the failure record; counting from here', {
+        key,
+        error: err as Error,
+      });
+    }
+    return 0;
   }
 }

@@ -716,12 +716,19 @@ describe('CDK app (infra/)', () => {
           .map((f) => f.properties)
           .filter((f) => f.ImageConfig?.Command?.[0] === 'queue/index.handler');
         const fargateTask = only<TaskDefinition>(s.template('fargate'), 'AWS::ECS::TaskDefinition');
-        expect([
-          ...queueFunction.map((f) => f.Environment.Variables.PROCESS_MAX_ATTEMPTS),
+        const setting = (name: string) => [
+          ...queueFunction.map((f) => f.Environment.Variables[name]),
           ...fargateTask.properties.ContainerDefinitions.flatMap((c) => c.Environment)
-            .filter((e) => e.Name === 'PROCESS_MAX_ATTEMPTS')
+            .filter((e) => e.Name === name)
             .map((e) => e.Value),
-        ]).toEqual([String(count), String(count)]);
+        ];
+        expect(setting('PROCESS_MAX_ATTEMPTS')).toEqual([String(count), String(count)]);
+        // Retrying for as long as the remaining receives can take, each up to the visibility.
+        const visibility = (t: Template) => uploadQueue(t).properties.VisibilityTimeout;
+        expect(setting('PROCESS_RETRY_WINDOW_SECONDS')).toEqual([
+          String(Number(visibility(s.template('lambda-image'))) * count),
+          String(Number(visibility(s.template('fargate'))) * count),
+        ]);
         const dlq = render(redrive?.deadLetterTargetArn).replace(/^\$\{(.+)\.Arn\}$/, '$1');
         const dead = props<Queue>(template(s), dlq, 'AWS::SQS::Queue');
         expect(dead.RedrivePolicy).toBeUndefined();

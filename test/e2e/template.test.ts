@@ -358,13 +358,18 @@ describe('CloudFormation template from serverless package', () => {
       expect(configs).toHaveLength(1);
       expect(configs[0]).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 });
       // The function knows the attempts it gets, so a failure before the last says retrying.
-      const fn = props<{ Environment: { Variables: Record<string, unknown> } }>(
+      const fn = props<{ Timeout: number; Environment: { Variables: Record<string, unknown> } }>(
         template,
         'ProcessLambdaFunction',
         'AWS::Lambda::Function',
       );
       expect(fn.Environment.Variables.PROCESS_MAX_ATTEMPTS).toBe(
         String((configs[0]?.MaximumRetryAttempts ?? 0) + 1),
+      );
+      // And a failure stays "retrying" no longer than the retries can take: waits of about
+      // one and two minutes, and every attempt up to the timeout.
+      expect(Number(fn.Environment.Variables.PROCESS_RETRY_WINDOW_SECONDS)).toBeGreaterThanOrEqual(
+        60 + 120 + 3 * fn.Timeout,
       );
       expect(render(configs[0]?.DestinationConfig?.OnFailure?.Destination)).toBe(
         `\${FailureQueue.Arn}`,

@@ -417,6 +417,7 @@ describe('the S3 path, end to end', () => {
       limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
       maxSide: 256,
       maxAttempts: 3,
+      retryWindowSeconds: 600,
     };
     const attempt = () => processUpload({ key, etag, size: contentLength }, deps);
     const status = async () => json(await call({ method: 'GET', url: `/cartoons/${id}` }));
@@ -428,6 +429,7 @@ describe('the S3 path, end to end', () => {
       status: 'pending',
       retrying: true,
       attempts: 1,
+      retryUntil: expect.any(String),
       error: internal,
     });
     await expect(attempt()).rejects.toThrow('internal error');
@@ -445,6 +447,71 @@ describe('the S3 path, end to end', () => {
     await processKey(key);
     expect(await status()).toMatchObject({ id, status: 'done' });
     expect(await keys(`uploads/${id}`)).toEqual([key]);
+  });
+
+  test('a retrying record whose retry window has passed reads as failed', async () => {
+    // An attempt that timed out or crashed writes nothing; the window ends the wait anyway.
+    const id = '8d3a5b2f-4c6e-4f70-9b1c-2d3e4f5a6b7c';
+    await store.put(`uploads/${id}.jpg`, photo('rocket.jpg'), { contentType: 'image/jpeg' });
+    const record = {
+      sourceKey: `uploads/${id}.jpg`,
+      sourceEtag: 'abc',
+      error: { code: 'INTERNAL_ERROR', message: 'Internal error' },
+      at: new Date(Date.now() - 20 * 60_000).toISOString(),
+      attempts: 1,
+      retrying: true,
+      retryUntil: new Date(Date.now() - 10 * 60_000).toISOString(),
+    };
+    await store.put(`failed/${id}.jpg.json`, Buffer.from(JSON.stringify(record)), {
+      contentType: 'application/json',
+    });
+
+    const body = json(await call({ method: 'GET', url: `/cartoons/${id}` }));
+
+    expect(body).toEqual({ id, status: 'failed', error: record.error });
+  });
+
+  test('a failure is still recorded, and the right one reported, when the earlier record cannot be read', async () => {
+    await store.put('uploads/denied.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
+    const { etag, contentLength } = await store.head('uploads/denied.jpg');
+    // Reading failed/ is denied (as S3 answers a role without the permission) and writing
+    // the result fails as in an outage.
+    const denied = new Proxy(store, {
+      get: (target, name: keyof S3ImageStore) => {
+        if (name === 'get') {
+          return (key: string) =>
+            key.startsWith('failed/')
+              ? Promise.reject(new Error('Access Denied'))
+              : target.get(key);
+        }
+        if (name === 'put') {
+          return (...args: Parameters<S3ImageStore['put']>) =>
+            args[0].startsWith('cartoons/')
+              ? Promise.reject(new Error('We encountered an internal error. Please try again.'))
+              : target.put(...args);
+        }
+        return target[name].bind(target);
+      },
+    });
+    const deps = {
+      store: denied,
+      logger: createLogger({ variant: 'lambda-zip', logLevel: 'SILENT' }),
+      limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
+      maxSide: 256,
+      maxAttempts: 3,
+      retryWindowSeconds: 600,
+    };
+
+    // The platform sees the processing's own failure, not the record's trouble.
+    await expect(
+      processUpload({ key: 'uploads/denied.jpg', etag, size: contentLength }, deps),
+    ).rejects.toThrow('internal error');
+    const record = JSON.parse((await store.get('failed/denied.jpg.json')).bytes.toString('utf8'));
+    expect(record).toMatchObject({
+      attempts: 1,
+      retrying: true,
+      error: { code: 'INTERNAL_ERROR' },
+    });
   });
 
   test.each([

@@ -73,6 +73,7 @@ function startWorker(
     limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
     maxSide: 256,
     maxAttempts,
+    retryWindowSeconds: 900,
   });
   workers.push(worker);
   worker.start();

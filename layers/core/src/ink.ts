@@ -8,6 +8,9 @@ const DOG_RATIO = 1.6;
 const THRESHOLD = 3;
 /** Grey levels over the threshold at which ink is solid; the ramp keeps lines anti-aliased. */
 const RAMP = 5;
+/** Coverage per grey level over the threshold. The kernel multiplies in whole numbers. */
+const STEP = 255 / RAMP;
+if (!Number.isInteger(STEP)) throw new Error('ink.ts: RAMP must divide 255');
 /** Line width, as the narrow Gaussian's sigma in pixels of a 512 px analysis image. */
 const BASE_SIGMA = 1.0;
 const REFERENCE_SIDE = 512;
@@ -165,6 +168,6 @@ export function dogCoverage(narrow: Uint8Array, wide: Uint8Array): Buffer {
   const memory = kernelMemory(k, 3 * count);
   memory.set(narrow, 0);
   memory.set(wide, count);
-  k.coverage(0, count, 2 * count, count, THRESHOLD, 255 / RAMP);
+  k.coverage(0, count, 2 * count, count, THRESHOLD, STEP);
   return Buffer.from(memory.subarray(2 * count, 2 * count + narrow.length));
 }

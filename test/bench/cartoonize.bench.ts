@@ -13,7 +13,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import {
   cartoonize,
   configureSharp,
@@ -23,6 +22,7 @@ import {
 } from '@cartoon-compute/core';
 import sharp from 'sharp';
 import { cameraJpeg, PHOTO_NAMES, photo } from '../support/fixtures';
+import { medianMs } from '../support/timing';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 7 : 9;
@@ -33,17 +33,7 @@ const OPENCV_SCRIPT = path.join(__dirname, 'opencv-cartoon.py');
 
 configureSharp();
 
-async function median(run: () => Promise<unknown>): Promise<number> {
-  await run(); // warm-up: JIT and libvips caches
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
-}
+const median = (run: () => Promise<unknown>) => medianMs(run, RUNS);
 
 async function floor(bytes: Buffer, maxSide: number): Promise<Buffer> {
   const { width = 1, height = 1, autoOrient } = await sharp(bytes).metadata();

@@ -11,9 +11,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { configureSharp, openImage, probeImage } from '@cartoon-compute/core';
 import { cameraJpeg } from '../support/fixtures';
+import { medianMs } from '../support/timing';
 
 const RUNS = 5;
 const MAX_PIXELS = 40_000_000;
@@ -21,17 +21,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 configureSharp();
 
-async function median(run: () => Promise<unknown>): Promise<number> {
-  await run(); // warm-up: JIT, and for HEIC the WebAssembly compile
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
-}
+const median = (run: () => Promise<unknown>) => medianMs(run, RUNS);
 
 /** probe + decode to full-size 8-bit pixels: what the pipeline's decode stage starts from. */
 async function decode(bytes: Buffer): Promise<void> {

@@ -110,6 +110,40 @@ async function keys(prefix: string): Promise<string[]> {
   return (response.Contents ?? []).map((object) => object.Key ?? '');
 }
 
+/**
+ * The real store, with its failures of an outage: writing results (`cartoons/`) and reading
+ * failure records (`failed/`, as S3 answers a role without the permission) as asked.
+ */
+function failingStore(fail: { resultWrites?: boolean; recordReads?: boolean }): S3ImageStore {
+  return new Proxy(store, {
+    get: (target, name: keyof S3ImageStore) => {
+      if (name === 'put' && fail.resultWrites) {
+        return (...args: Parameters<S3ImageStore['put']>) =>
+          args[0].startsWith('cartoons/')
+            ? Promise.reject(new Error('We encountered an internal error. Please try again.'))
+            : target.put(...args);
+      }
+      if (name === 'get' && fail.recordReads) {
+        return (key: string) =>
+          key.startsWith('failed/') ? Promise.reject(new Error('Access Denied')) : target.get(key);
+      }
+      return target[name].bind(target);
+    },
+  });
+}
+
+/** What the process function passes processUpload, around `processStore`. */
+function processDepsWith(processStore: S3ImageStore) {
+  return {
+    store: processStore,
+    logger: createLogger({ variant: 'lambda-zip', logLevel: 'SILENT' }),
+    limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
+    maxSide: 256,
+    maxAttempts: 3,
+    retryWindowSeconds: 600,
+  };
+}
+
 async function processKey(key: string): Promise<void> {
   const { etag, contentLength } = await store.head(key);
   await processHandler(
@@ -401,24 +435,8 @@ describe('the S3 path, end to end', () => {
     const key = `uploads/${id}.jpg`;
     await store.put(key, photo('rocket.jpg'), { contentType: 'image/jpeg' });
     const { etag, contentLength } = await store.head(key);
-    // The real store, except that writing the result fails as an S3 outage would (a 500).
-    const outage = new Proxy(store, {
-      get: (target, name: keyof S3ImageStore) =>
-        name === 'put'
-          ? (...args: Parameters<S3ImageStore['put']>) =>
-              args[0].startsWith('cartoons/')
-                ? Promise.reject(new Error('We encountered an internal error. Please try again.'))
-                : target.put(...args)
-          : target[name].bind(target),
-    });
-    const deps = {
-      store: outage,
-      logger: createLogger({ variant: 'lambda-zip', logLevel: 'SILENT' }),
-      limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
-      maxSide: 256,
-      maxAttempts: 3,
-      retryWindowSeconds: 600,
-    };
+    // Writing the result fails as an S3 outage would (a 500).
+    const deps = processDepsWith(failingStore({ resultWrites: true }));
     const attempt = () => processUpload({ key, etag, size: contentLength }, deps);
     const status = async () => json(await call({ method: 'GET', url: `/cartoons/${id}` }));
     const internal = { code: 'INTERNAL_ERROR', message: 'Internal error' };
@@ -474,33 +492,8 @@ describe('the S3 path, end to end', () => {
   test('a failure is still recorded, and the right one reported, when the earlier record cannot be read', async () => {
     await store.put('uploads/denied.jpg', photo('rocket.jpg'), { contentType: 'image/jpeg' });
     const { etag, contentLength } = await store.head('uploads/denied.jpg');
-    // Reading failed/ is denied (as S3 answers a role without the permission) and writing
-    // the result fails as in an outage.
-    const denied = new Proxy(store, {
-      get: (target, name: keyof S3ImageStore) => {
-        if (name === 'get') {
-          return (key: string) =>
-            key.startsWith('failed/')
-              ? Promise.reject(new Error('Access Denied'))
-              : target.get(key);
-        }
-        if (name === 'put') {
-          return (...args: Parameters<S3ImageStore['put']>) =>
-            args[0].startsWith('cartoons/')
-              ? Promise.reject(new Error('We encountered an internal error. Please try again.'))
-              : target.put(...args);
-        }
-        return target[name].bind(target);
-      },
-    });
-    const deps = {
-      store: denied,
-      logger: createLogger({ variant: 'lambda-zip', logLevel: 'SILENT' }),
-      limits: { maxBytes: 32 * 1024 * 1024, maxPixels: 40_000_000 },
-      maxSide: 256,
-      maxAttempts: 3,
-      retryWindowSeconds: 600,
-    };
+    // Reading failed/ is denied and writing the result fails as in an outage.
+    const deps = processDepsWith(failingStore({ resultWrites: true, recordReads: true }));
 
     // The platform sees the processing's own failure, not the record's trouble.
     await expect(

@@ -191,7 +191,7 @@ function splitAlpha(rgba: Buffer): Decoded {
   return { rgb, alpha };
 }
 
-export interface Analysis {
+interface Analysis {
   /** Softened colour at the colour size. */
   readonly colour: Field;
   /** Palette chosen from the photo, before the style's saturation is applied. */

@@ -124,11 +124,14 @@ export interface BreakEvenScenario {
  * breakEvenScenarios(w).map((s) => [s.scenario, s.breakEven.requestsPerMonth]);
  * ```
  */
-export function breakEvenScenarios(w: Workload): BreakEvenScenario[] {
+export function breakEvenScenarios(
+  w: Workload,
+  curve: readonly CurvePoint[] = costCurve(w),
+): BreakEvenScenario[] {
   const otherArch: Arch = w.arch === 'arm64' ? 'x86_64' : 'arm64';
   const provisioned = w.provisioned > 0 ? 0 : 2;
   return [
-    { scenario: 'as given', breakEven: breakEven(w) },
+    { scenario: 'as given', breakEven: breakEven(w, 'lambda-zip', curve) },
     {
       scenario: `${otherArch} (Lambda and Fargate)`,
       breakEven: breakEven({ ...w, arch: otherArch }),
@@ -161,13 +164,14 @@ export interface CostReport {
  * ```
  */
 export function costReport(w: Workload): CostReport {
+  const curve = costCurve(w);
   return {
     region: w.region,
     pricesChecked: PRICES_CHECKED,
     measuredWhere: w.measuredWhere,
     workload: w,
     variants: variantCosts(w),
-    curve: costCurve(w),
-    breakEven: breakEvenScenarios(w),
+    curve,
+    breakEven: breakEvenScenarios(w, curve),
   };
 }

@@ -277,7 +277,7 @@ const US_EAST_1: RegionPrices = {
       },
     },
     instanceChoice:
-      'c7g.large (Graviton3, 2 vCPU, 4 GiB): cartoonizing is CPU-bound, so compute-optimised instances give the most vCPU per dollar; 2 GiB per vCPU is the smallest memory ratio Managed Instances allow and more than one image at a time needs (a peak of about 120–140 MB for a 12 MP photo, npm run bench); arm64 is what lambda-zip already runs. c7i.large is the x86_64 counterpart.',
+      'c7g.large (Graviton3, 2 vCPU, 4 GiB): cartoonizing is CPU-bound, so compute-optimised instances give the most vCPU per dollar; 2 GiB per vCPU is the smallest memory ratio Managed Instances allow and more than one image at a time needs (a peak of about 120 MB for a 12 MP photo, npm run bench); arm64 is what lambda-zip already runs. c7i.large is the x86_64 counterpart.',
   },
   fargate: {
     vcpuHour: {

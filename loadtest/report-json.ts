@@ -5,7 +5,7 @@
  */
 import type { Report } from '../local-cloud/report-log';
 import { VARIANT_NAMES } from '../local-cloud/variants';
-import { type VariantName, workload } from './cost-model';
+import { MB_PER_VCPU, type VariantName, variantCosts, workload } from './cost-model';
 import { type CostReport, costReport } from './cost-report';
 import { PUBLISHED_COLD_STARTS } from './published';
 import type { ColdBurstResult, PhaseResult, RunInput } from './results';
@@ -364,17 +364,17 @@ export function costs(input: RunInput, trivial = 'trivial'): LoadtestReport['cos
     const w = workload({
       requestsPerMonth: COST_AT_REQUESTS,
       durationMs,
-      memoryMb: figures?.memorySizeMb || 1769,
+      memoryMb: figures?.memorySizeMb || MB_PER_VCPU,
       arch: 'arm64',
       payloadKb: input.image.bytes / 1024,
       coldShare: figures ? figures.initDuration.count / figures.invocations : 0,
       initMs: figures && figures.initDuration.count > 0 ? figures.initDuration.p50 : 0,
       measuredWhere: input.where,
     });
-    const report = costReport(w);
-    const own = report.variants.find((v) => v.variant === variant);
+    const own = variantCosts(w).find((v) => v.variant === variant);
     if (own === undefined) continue;
-    if (model === null && variant !== 'fargate') model = report;
+    // The full report (curves, break-even) once, for the first Lambda variant's workload.
+    if (model === null && variant !== 'fargate') model = costReport(w);
     variants.push({
       variant,
       durationMs,

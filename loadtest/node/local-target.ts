@@ -32,6 +32,7 @@ import {
   variantSources,
   variantTemplates,
 } from '../../local-cloud/variants';
+import { MB_PER_VCPU } from '../cost-model';
 import type { LogMark, Target, VariantEndpoint } from '../target';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -122,7 +123,7 @@ async function startBaseline(dir: string, idleTimeoutMs: number): Promise<Baseli
       functionName: name,
       functionArn: `arn:aws:lambda:${LOCAL_ACCOUNT.region}:${LOCAL_ACCOUNT.accountId}:function:${name}`,
       // The cartoon API's memory size, so the two differ only in their code.
-      memoryMb: 1769,
+      memoryMb: MB_PER_VCPU,
       timeoutSeconds: 10,
       handler: 'hello.handler',
       taskRoot: BASELINE_DIR,

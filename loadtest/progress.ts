@@ -52,13 +52,14 @@ export class Progress {
       this.phase = phase;
       this.phaseStarted = this.now();
     }
-    const line = progressLine(scenario, phase, this.now() - this.phaseStarted, requests);
+    // Called for every response: the line is only built when it is drawn.
+    const line = () => progressLine(scenario, phase, this.now() - this.phaseStarted, requests);
     if (this.sink.isTTY) {
       if (!changed && this.now() - this.lastDraw < 100) return;
       this.lastDraw = this.now();
-      this.sink.write(`\r\x1b[2K${line}`);
+      this.sink.write(`\r\x1b[2K${line()}`);
     } else if (changed) {
-      this.sink.write(`${line}\n`);
+      this.sink.write(`${line()}\n`);
     }
   }
 

@@ -23,13 +23,13 @@ import { ServiceStorage } from './service-storage';
 import type { FargateSettings } from './settings';
 
 /** The port the container listens on (its `PORT`). */
-export const CONTAINER_PORT = 8080;
-export const HEALTH_CHECK_PATH = '/health';
+const CONTAINER_PORT = 8080;
+const HEALTH_CHECK_PATH = '/health';
 /**
  * Fargate Spot gives a task two minutes' notice (SIGTERM) before it stops it; 120 s is also
  * ECS's maximum stop timeout on Fargate, the time between SIGTERM and SIGKILL.
  */
-export const STOP_TIMEOUT_SECONDS = 120;
+const STOP_TIMEOUT_SECONDS = 120;
 
 export interface FargateStackProps extends StackProps {
   readonly settings: FargateSettings;
@@ -117,6 +117,9 @@ export class FargateStack extends Stack {
           queueVisibilitySeconds: settings.queueVisibilitySeconds,
         }),
         PORT: String(CONTAINER_PORT),
+        // The server's own deadline after SIGTERM, 10 s inside ECS's, so unfinished messages
+        // go back to the queue before SIGKILL (it would otherwise keep its default, 25 s).
+        STOP_TIMEOUT_SECONDS: String(STOP_TIMEOUT_SECONDS - 10),
         QUEUE_URL: queue.queueUrl,
         // Set explicitly (config.ts and the SDK read it), whatever the platform injects.
         AWS_REGION: this.region,

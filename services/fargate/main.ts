@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { configureSharp, createLogger } from '@cartoon-compute/core';
 import { createS3Client, S3ImageStore } from '@cartoon-compute/core/s3';
 import { s3Presigner } from '../shared/presigner';
+import { processDeps } from '../shared/process-upload';
 import { readFargateConfig } from './config';
 import { createQueueWorker } from './queue-worker';
 import { buildServer } from './server';
@@ -49,12 +50,7 @@ async function main(): Promise<void> {
         settings: config.queue,
         // Leaves time to return an unfinished message before the process's own deadline.
         stopTimeoutMs: Math.max(1_000, config.stopTimeoutMs - 3_000),
-        store,
-        logger,
-        limits: service.limits,
-        maxSide: service.s3MaxSide,
-        maxAttempts: service.processMaxAttempts,
-        retryWindowSeconds: service.processRetryWindowSeconds,
+        ...processDeps(service, store, logger),
       })
     : undefined;
 

@@ -456,6 +456,8 @@ describe('CDK app (infra/)', () => {
     it('gives the container 120 s between SIGTERM and SIGKILL, for Spot’s 2-minute notice', () => {
       expect(container().StopTimeout).toBe(120);
       expect(container(custom).StopTimeout).toBe(120);
+      // The server gives up 10 s before ECS's SIGKILL, not at its own 25 s default.
+      expect(environment().STOP_TIMEOUT_SECONDS).toBe('110');
     });
 
     it('sizes the task from context (1 vCPU, 2 GiB by default)', () => {

@@ -17,9 +17,9 @@ import {
   UnsupportedMediaTypeError,
 } from '@cartoon-compute/core';
 import type { ServiceConfig } from './config';
+import { readFailureRecord, stillRetrying } from './failure-record';
 import { CARTOONS, FAILED, isUploadId, resultKey, SUFFIX_BY_CONTENT_TYPE, UPLOADS } from './keys';
 import type { Presigner } from './presigner';
-import { type FailureRecord, stillRetrying } from './process-upload';
 import { WEB_PAGE } from './web-page.generated';
 
 /** An HTTP request as every front door (API Gateway, the Fargate server) hands it over. */
@@ -283,7 +283,7 @@ async function status(id: string, deps: ApiDeps): Promise<ApiResponse> {
   }
   const failed = await store.firstKey(`${FAILED}${id}.`);
   if (failed !== undefined) {
-    const record: FailureRecord = JSON.parse((await store.get(failed)).bytes.toString('utf8'));
+    const record = await readFailureRecord(store, failed);
     if (stillRetrying(record)) {
       // A transient failure with attempts left: the platform is running the upload again.
       return json(200, {

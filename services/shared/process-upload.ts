@@ -10,6 +10,7 @@ import {
   toCartoonError,
 } from '@cartoon-compute/core';
 import type { ServiceConfig } from './config';
+import { type FailureRecord, readFailureRecord, writeFailureRecord } from './failure-record';
 import { failedKey, isProcessableUpload, resultKey } from './keys';
 import { parseS3Notification, type UploadRef } from './s3-events';
 
@@ -23,31 +24,6 @@ export interface ProcessDeps {
   /** How long after a failure another attempt may come (`processRetryWindowSeconds`). */
   readonly retryWindowSeconds: number;
   readonly logger: Logger;
-}
-
-/**
- * What `failed/<name>.json` holds. A transient failure with attempts left is `retrying`: the
- * platform runs the upload again, and GET /cartoons/{id} says pending until one attempt
- * succeeds (results win) or the last one fails.
- */
-export interface FailureRecord {
-  readonly sourceKey: string;
-  readonly sourceEtag: string;
-  readonly error: { readonly code: string; readonly message: string };
-  readonly at: string;
-  /** Failed attempts at this upload (this ETag) so far. */
-  readonly attempts: number;
-  readonly retrying: boolean;
-  /** While retrying: after this time no attempt is due any more, so the upload has failed. */
-  readonly retryUntil?: string;
-}
-
-/**
- * Whether a failure record still stands for an upload being retried: marked retrying by an
- * attempt that had attempts left, within the platform's retry window.
- */
-export function stillRetrying(record: FailureRecord, now = Date.now()): boolean {
-  return record.retrying && record.retryUntil !== undefined && Date.parse(record.retryUntil) > now;
 }
 
 export type ProcessOutcome = 'done' | 'already-done' | 'skipped' | 'failed';
@@ -217,9 +193,7 @@ async function recordFailure(
         ? { retryUntil: new Date(now + deps.retryWindowSeconds * 1000).toISOString() }
         : {}),
     };
-    await store.put(failedKey(key), Buffer.from(JSON.stringify(record, null, 2)), {
-      contentType: 'application/json',
-    });
+    await writeFailureRecord(store, key, record);
   } catch (err) {
     logger.error('could not write the failure record', { key, error: err as Error });
   }
@@ -231,7 +205,7 @@ async function recordFailure(
  */
 async function failedAttempts(deps: ProcessDeps, key: string, etag: string): Promise<number> {
   try {
-    const previous = JSON.parse((await deps.store.get(failedKey(key))).bytes.toString('utf8'));
+    const previous = await readFailureRecord(deps.store, failedKey(key));
     return previous.sourceEtag === etag && Number.isInteger(previous.attempts)
       ? previous.attempts
       : 0;

@@ -120,7 +120,7 @@ export class AsyncInvoker {
  * destinationRecord(arn, id, 'RetriesExhausted', 3, payload, lastResult).requestContext.condition;
  * ```
  */
-export function destinationRecord(
+function destinationRecord(
   functionArn: string,
   requestId: string,
   condition: string,

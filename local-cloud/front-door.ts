@@ -27,9 +27,9 @@ import {
 import { listen } from './listen';
 
 /** API Gateway HTTP API's payload quota. */
-export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /** Lambda's synchronous invocation payload limit. */
-export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 
 export interface FrontDoorRoute {
   readonly routeKey: string;

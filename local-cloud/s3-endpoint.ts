@@ -243,7 +243,7 @@ interface Classified {
 }
 
 /** Whether a request creates an object, and how, from its method, path-style URL and headers. */
-export function classify(req: {
+function classify(req: {
   method?: string | undefined;
   url?: string | undefined;
   headers: Record<string, string | string[] | undefined>;
@@ -280,7 +280,7 @@ const FILENAME_VARIABLE = ['$', '{filename}'].join('');
 const FORM_HEAD_BYTES = 64 * 1024;
 
 /** The key a form POST created: its `key` field, with the file name put in as S3 does. */
-export function formKey(
+function formKey(
   classified: Classified,
   contentType: string,
   head: Buffer,

@@ -161,7 +161,7 @@ function workerTimes(scale: number): Record<string, string> {
  * console.log(endpointTable(cloud.endpoints));
  * ```
  */
-export function endpointTable(endpoints: Endpoints): string {
+function endpointTable(endpoints: Endpoints): string {
   const rows = Object.entries(endpoints.variants).map(([name, v]) => [
     name,
     v.url ?? '-',

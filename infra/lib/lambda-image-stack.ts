@@ -20,7 +20,7 @@ import { ServiceStorage } from './service-storage';
 import type { LambdaImageSettings } from './settings';
 
 /** The HTTP contract's routes (docs: DESIGN.md), the same list lambda-zip's serverless.yml has. */
-export const HTTP_ROUTES = [
+const HTTP_ROUTES = [
   { method: apigw.HttpMethod.POST, path: '/cartoon' },
   { method: apigw.HttpMethod.POST, path: '/uploads' },
   { method: apigw.HttpMethod.GET, path: '/cartoons/{id}' },
@@ -36,7 +36,7 @@ export const HTTP_ROUTES = [
  * read 2026-11), so a batch retried after a throttle is not received twice; the batching
  * window is added because records wait that long before the function even starts.
  */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
+const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export interface LambdaImageStackProps extends StackProps {
   readonly settings: LambdaImageSettings;

@@ -61,7 +61,7 @@ export interface FargateSettings extends CommonSettings {
 }
 
 /** The services/shared/config.ts variables the app passes through when set in context. */
-export const SERVICE_ENVIRONMENT_KEYS = {
+const SERVICE_ENVIRONMENT_KEYS = {
   maxUploadBytes: 'MAX_UPLOAD_BYTES',
   maxPixels: 'MAX_PIXELS',
   maxSyncBytes: 'MAX_SYNC_BYTES',

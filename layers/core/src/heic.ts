@@ -9,7 +9,8 @@
  * The boxes read (ISO/IEC 14496-12 and 23008-12): `ftyp` for the brands; `meta` with `pitm`
  * (the primary item), `iinf` (item types), `iloc` (where each item's data lies), `iref`
  * (auxiliary images such as alpha) and `iprp` (`ipco` properties, `ipma` which item has which):
- * `ispe` (size), `irot` (rotation), `imir` (mirror), `auxC` (what an auxiliary image is).
+ * `ispe` (size), `irot` (rotation), `auxC` (what an auxiliary image is). libheif applies
+ * `imir` (mirror) itself, so it is not read here.
  */
 import { ImageTooLargeError, InvalidImageError, UnsupportedMediaTypeError } from './errors';
 
@@ -24,7 +25,7 @@ const HEIF_BRANDS = new Set(['mif1', 'msf1', 'mif2', 'miaf']);
 export type HeifKind = 'hevc' | 'avif' | 'heif';
 
 /** What a user sees when a HEIC cannot be read (a detail after a colon when the header says why). */
-export const HEIC_CORRUPT = 'HEIC image data is truncated or corrupt';
+const HEIC_CORRUPT = 'HEIC image data is truncated or corrupt';
 
 interface Box {
   readonly type: string;
@@ -66,9 +67,8 @@ export interface HeifHeader {
   /** Size as displayed: `ispe` with `irot` applied (a quarter turn swaps the sides). */
   readonly width: number;
   readonly height: number;
-  /** Quarter turns anticlockwise (`irot`), and the mirror axis (`imir`) if any. */
+  /** Quarter turns anticlockwise (`irot`). */
   readonly rotation: 0 | 1 | 2 | 3;
-  readonly mirror?: 'vertical' | 'horizontal';
   /** Whether an auxiliary alpha image belongs to the primary image. */
   readonly hasAlpha: boolean;
   /** The largest `ispe` of any item (tiles, thumbnails, alpha), which the decoder may allocate. */
@@ -139,12 +139,6 @@ function parseHeader(bytes: Buffer): HeifHeader {
   const ispeHeight = bytes.readUInt32BE(ispe.start + 8);
   const irot = own.find((box) => box.type === 'irot');
   const rotation = (irot ? (bytes[irot.start] as number) & 0x03 : 0) as 0 | 1 | 2 | 3;
-  const imir = own.find((box) => box.type === 'imir');
-  const mirror = imir
-    ? ((bytes[imir.start] as number) & 0x01) === 0
-      ? ('vertical' as const)
-      : ('horizontal' as const)
-    : undefined;
 
   // What the decoder will allocate: every declared size (tiles, thumbnails, alpha), and the
   // coded size in each HEVC sequence parameter set, which libde265 trusts over `ispe`.
@@ -182,7 +176,6 @@ function parseHeader(bytes: Buffer): HeifHeader {
     width: quarter ? ispeHeight : ispeWidth,
     height: quarter ? ispeWidth : ispeHeight,
     rotation,
-    ...(mirror ? { mirror } : {}),
     hasAlpha,
     largestItemPixels,
   };

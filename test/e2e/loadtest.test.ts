@@ -118,6 +118,7 @@ describe('a smoke load test against the local cloud', () => {
       expect(c.initDuration.count).toBe(c.n);
       // Warm requests after the burst reuse those environments: no Init Duration for them.
       const raw = report.raw.cold.find((r) => r.variant === c.variant);
+      expect(raw?.warmSamples.length).toBeGreaterThan(0);
       expect(raw?.warmSamples.every((s) => s.coldHeader === false)).toBe(true);
       expect(raw?.reports.length).toBe(c.n + (raw?.warmSamples.length ?? 0));
     }

@@ -53,6 +53,7 @@ describe('npm run cost', () => {
     const expected = costReport(
       workload({ ...REQUIRED_WORKLOAD, coldShare: 0.05, initMs: 900, measuredWhere: 'local' }),
     );
+    expect(expected.variants).toHaveLength(4);
     for (const v of expected.variants) {
       const per1000 = formatUsd(v.per1000ImagesUsd ?? Number.NaN, 4);
       expect(run.stdout).toContain(`${v.variant}`);

@@ -360,6 +360,7 @@ describe('the report', () => {
   test('gives each variant its cost per 1,000 images', () => {
     const report = costReport(oneGb());
 
+    expect(report.variants).toHaveLength(4);
     for (const v of report.variants) {
       // 1,000,000 images: the month divided by 1,000
       expect(v.per1000ImagesUsd).toBeCloseTo(v.monthlyUsd / 1000, 9);

@@ -192,6 +192,8 @@ describe('what it sends', () => {
     };
     expect(update.FunctionName).toBe('cartoon-compute-dev-api');
     expect(update.Environment.Variables.BUCKET).toBe('cartoon-compute-dev-123456789012-us-east-1');
+    // A new value, not the old one and not dropped: a changed configuration is what forces cold.
+    expect(update.Environment.Variables[COLD_VARIABLE]).toEqual(expect.any(String));
     expect(update.Environment.Variables[COLD_VARIABLE]).not.toBe('2026-11-27T18:00:00.000Z');
 
     sent.length = 0;

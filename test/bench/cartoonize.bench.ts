@@ -21,7 +21,9 @@ import {
   withFormat,
 } from '@cartoon-compute/core';
 import sharp from 'sharp';
+import { separableMedian } from '../../layers/core/src/ink';
 import { cameraJpeg, PHOTO_NAMES, photo } from '../support/fixtures';
+import * as reference from '../support/ink-reference';
 import { medianMs } from '../support/timing';
 
 const quick = process.argv.includes('--quick');
@@ -118,6 +120,42 @@ async function jpegCoding(bytes: Buffer): Promise<string> {
   return cells.join('; ');
 }
 
+/**
+ * Where the time of one cartoon goes: the median of each stage `cartoonize` reports. The
+ * stages overlap on libvips' threads, so they add up to about the total, not exactly.
+ */
+async function stages(bytes: Buffer): Promise<string> {
+  const runs: Array<Record<string, number>> = [];
+  await cartoonize(bytes, { maxSide: 2048, quality: QUALITY });
+  for (let i = 0; i < RUNS; i++) {
+    runs.push((await cartoonize(bytes, { maxSide: 2048, quality: QUALITY })).timings);
+  }
+  return Object.keys(runs[0] ?? {})
+    .map((stage) => {
+      const times = runs.map((t) => t[stage] as number).sort((a, b) => a - b);
+      return `${stage} ${(times[Math.floor(times.length / 2)] as number).toFixed(1)}`;
+    })
+    .join(', ');
+}
+
+/**
+ * The outline median in WebAssembly against the TypeScript it replaced
+ * (test/support/ink-reference.ts), on the grey ink field of a 2048 px cartoon.
+ */
+async function medianKernel(bytes: Buffer): Promise<string> {
+  const size = { width: 1024, height: 683 };
+  const grey = await sharp(bytes)
+    .resize(size.width, size.height, { fit: 'fill' })
+    .greyscale()
+    .raw()
+    .toBuffer();
+  const typescript = await median(async () =>
+    reference.separableMedian(Buffer.from(grey), size, 5),
+  );
+  const wasm = await median(async () => separableMedian(Buffer.from(grey), size, 5));
+  return `TypeScript ${typescript.toFixed(1)} ms, WebAssembly SIMD ${wasm.toFixed(2)} ms`;
+}
+
 async function main() {
   // Camera sizes: an older or cropped photo, a 12 MP phone photo, and the 24 MP that recent
   // phones save by default.
@@ -159,6 +197,10 @@ async function main() {
     }
   }
 
+  for (const [label, bytes] of cameraInputs.slice(0, 2)) {
+    console.log(`${label} to 2048 px, classic, median ms per stage: ${await stages(bytes)}`);
+  }
+  console.log(`outline median of a 1024x683 ink field: ${await medianKernel(fourMp)}`);
   console.log(`jpeg encode of a 2048 px cartoon (from 4 MP): ${await jpegCoding(fourMp)}`);
   console.log(`peak RSS, one 12 MP cartoonize to 2048 px in a fresh process: ${peakRss(twelveMp)}`);
   const fortyMp = await cameraJpeg('coffee.png', 39.9);

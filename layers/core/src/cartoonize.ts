@@ -10,7 +10,7 @@ import {
   resolveOptions,
 } from './options';
 import { encodeImage } from './output';
-import { type Field, layInk, paintFill } from './paint';
+import { type Field, Painting } from './paint';
 import { choosePalette } from './palette';
 import { fitInside, type Size } from './size';
 
@@ -127,12 +127,16 @@ async function draw(
   mark('analyse');
 
   // The flat colours are painted while libvips finishes the outlines' blurs.
-  const painted = paintFill(colour, output, palette, resolved);
-  layInk(painted, output, { pixels: await ink, size: inkSize }, resolved);
-  mark('paint');
-
-  const encoded = await encodeImage(painted, output, await alpha, resolved);
-  mark('encode');
+  const painting = Painting.fill(colour, output, palette, resolved);
+  let encoded: Awaited<ReturnType<typeof encodeImage>>;
+  try {
+    painting.layInk({ pixels: await ink, size: inkSize }, resolved);
+    mark('paint');
+    encoded = await encodeImage(painting.pixels, output, await alpha, resolved);
+    mark('encode');
+  } finally {
+    painting.release();
+  }
 
   return {
     data: encoded.data,

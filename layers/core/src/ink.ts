@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { INK_KERNELS_WASM } from './ink-kernels.generated';
 import type { Size } from './size';
+import { growTo, kernelModule, type WasmMemory } from './wasm';
 
 /** Ratio of the two Gaussians of the difference-of-Gaussians (Marr–Hildreth's 1.6). */
 const DOG_RATIO = 1.6;
@@ -27,7 +28,7 @@ type MedianPass = (
 
 /** The kernels' exports (see ink-kernels.wat). */
 interface Kernels {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly memory: WasmMemory;
   readonly rowMedian: MedianPass;
   readonly columnMedian: MedianPass;
   coverage(
@@ -40,33 +41,23 @@ interface Kernels {
   ): void;
 }
 
-/** The part of the WebAssembly API used here, which Node's type declarations leave out. */
-const wasm = (
-  globalThis as unknown as {
-    WebAssembly: {
-      Module: new (bytes: Uint8Array) => object;
-      Instance: new (module: object) => { exports: unknown };
-    };
-  }
-).WebAssembly;
-
+const instantiate = kernelModule<Kernels>(INK_KERNELS_WASM);
 let kernels: Kernels | undefined;
 
 /**
  * The per-pixel kernels, in WebAssembly with SIMD (sixteen pixels an instruction): under a
  * tenth of the time plain JavaScript took for the median here. The 615-byte module is
- * compiled on first use.
+ * compiled on first use. One instance serves every call: each uses the memory only while it
+ * runs, synchronously.
  */
 function loadKernels(): Kernels {
-  kernels ??= new wasm.Instance(new wasm.Module(Buffer.from(INK_KERNELS_WASM, 'base64')))
-    .exports as Kernels;
+  kernels ??= instantiate();
   return kernels;
 }
 
 /** The kernels' memory, grown to at least `bytes`; a view made after any growth. */
 function kernelMemory(k: Kernels, bytes: number): Uint8Array {
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65_536));
+  growTo(k.memory, bytes);
   return new Uint8Array(k.memory.buffer);
 }
 

@@ -1,22 +1,31 @@
 import type { ResolvedOptions } from './options';
+import { PAINT_KERNELS_WASM } from './paint-kernels.generated';
 import { type ColourLookup, paletteLookup, saturatePalette } from './palette';
 import type { Size } from './size';
+import { growTo, kernelModule, type WasmMemory } from './wasm';
 
 /** Colour of the paper under the `sketch` style's pencil. */
 const PAPER: readonly [number, number, number] = [250, 247, 240];
 /** How dark the darkest pencil tone is, as a fraction of the paper's brightness. */
 const DARKEST_PENCIL_TONE = 0.8;
 
-/** The colour each flat area is painted with: palette colours, or pencil tones of grey. */
-function fillColours(
-  palette: Uint8Array,
-  options: ResolvedOptions,
-): { lookup: ColourLookup; colours: Uint8Array } {
+/**
+ * The colour each flat area is painted with, and how a colour finds its fill: the nearest
+ * palette colour (`nearest`, through the kernels' cache), or for pencil the tone of its
+ * luminance, min(tones - 1, floor(luma × scale)), which the kernels work out themselves.
+ */
+interface Fill {
+  readonly colours: Uint8Array;
+  readonly nearest?: ColourLookup;
+  readonly tones: number;
+  /** Tones per unit of luma (299r + 587g + 114b); 0 for a palette. */
+  readonly scale: number;
+}
+
+function fillColours(palette: Uint8Array, options: ResolvedOptions): Fill {
   if (options.style.fill === 'palette') {
-    return {
-      lookup: paletteLookup(palette),
-      colours: saturatePalette(palette, options.saturation),
-    };
+    const colours = saturatePalette(palette, options.saturation);
+    return { colours, nearest: paletteLookup(palette), tones: colours.length / 3, scale: 0 };
   }
   // Pencil: `colours` tones by luminance, from the darkest shading up to bare paper.
   const tones = options.colours;
@@ -27,11 +36,7 @@ function fillColours(
       colours[tone * 3 + channel] = Math.round((PAPER[channel] as number) * shade);
     }
   }
-  const scale = tones / (256 * 1000);
-  return {
-    lookup: (r, g, b) => Math.min(tones - 1, Math.floor((299 * r + 587 * g + 114 * b) * scale)),
-    colours,
-  };
+  return { colours, tones, scale: tones / (256 * 1000) };
 }
 
 /** Ink coverage below this is dropped and above it is doubled, so scaled-up lines stay crisp. */
@@ -43,217 +48,309 @@ export interface Field {
   readonly size: Size;
 }
 
+/** The painter's kernels (see paint-kernels.wat, which documents every table). */
+interface Kernels {
+  readonly memory: WasmMemory;
+  label(
+    colour: number,
+    labels: number,
+    count: number,
+    cache: number,
+    tones: number,
+    scale: number,
+  ): void;
+  fill(
+    colour: number,
+    labels: number,
+    cw: number,
+    cache: number,
+    tones: number,
+    scale: number,
+    colours: number,
+    cx: number,
+    cy: number,
+    spans: number,
+    borders: number,
+    flatRow: number,
+    out: number,
+    width: number,
+    height: number,
+    from: number,
+    to: number,
+  ): void;
+  inkedRows(ink: number, iw: number, ih: number, rows: number, floor: number): void;
+  ink(
+    ink: number,
+    iw: number,
+    rows: number,
+    active: number,
+    ix: number,
+    iy: number,
+    spans: number,
+    out: number,
+    width: number,
+    height: number,
+    inkR: number,
+    inkG: number,
+    inkB: number,
+    strength: number,
+    from: number,
+    to: number,
+  ): void;
+}
+
 /**
- * Where each output column (or row) samples a smaller field: the two neighbours and the
- * weight of the second, in 1/256ths, for bilinear interpolation at pixel centres.
+ * Output rows the kernels paint per call. A call runs to its end in the tier it started in,
+ * so one call a picture would paint the whole of a process's first picture with the
+ * engine's baseline compiler; bands let the optimised code take over after a few.
  */
-function axis(outLength: number, fieldLength: number) {
-  const first = new Int32Array(outLength);
-  const second = new Int32Array(outLength);
-  const weight = new Int32Array(outLength);
+const BAND = 32;
+
+/** Calls `paint(from, to)` over rows 0 to `height`, a band at a time, in order. */
+function inBands(height: number, paint: (from: number, to: number) => void): void {
+  for (let from = 0; from < height; from += BAND) paint(from, Math.min(height, from + BAND));
+}
+
+const instantiate = kernelModule<Kernels>(PAINT_KERNELS_WASM);
+
+/** An instance of the kernels, and the colour search its cache misses go to. */
+interface Painter {
+  readonly kernels: Kernels;
+  nearest: ColourLookup;
+}
+
+const noPalette: ColourLookup = () => {
+  throw new Error('paint-kernels: a pencil fill asked for a palette colour');
+};
+
+/**
+ * Painters not painting, with the memory they grew. A fresh memory costs its first touch:
+ * about 5 ms of page faults for the 8 MB of a 2048 px picture, as much as the fill itself,
+ * so a process keeps a few (one is enough for Lambda, which paints one picture at a time).
+ */
+const idle: Painter[] = [];
+const MAX_IDLE = 2;
+
+function takePainter(nearest: ColourLookup): Painter {
+  const painter = idle.pop();
+  if (painter) {
+    painter.nearest = nearest;
+    return painter;
+  }
+  const fresh: Painter = {
+    nearest,
+    kernels: instantiate({
+      paint: { nearest: (r: number, g: number, b: number) => fresh.nearest(r, g, b) },
+    }),
+  };
+  return fresh;
+}
+
+/** Cells of the colour cache: 5 bits a channel. */
+const CACHE_CELLS = 32 * 32 * 32;
+
+/**
+ * Where each output column (or row) samples a smaller field, written into `into` (three
+ * times `outLength` long): the two neighbours, then the weight of the second in 1/256ths,
+ * for bilinear interpolation at pixel centres.
+ */
+function axis(into: Int32Array, outLength: number, fieldLength: number): void {
   const scale = fieldLength / outLength;
   for (let x = 0; x < outLength; x++) {
     const at = Math.min(fieldLength - 1, Math.max(0, (x + 0.5) * scale - 0.5));
     const i = Math.floor(at);
-    first[x] = i;
-    second[x] = Math.min(fieldLength - 1, i + 1);
-    weight[x] = Math.round((at - i) * 256);
+    into[x] = i;
+    into[outLength + x] = Math.min(fieldLength - 1, i + 1);
+    into[2 * outLength + x] = Math.round((at - i) * 256);
   }
-  return { first, second, weight };
-}
-
-/** For each field column, the output columns that sample it first: [start, end). */
-function spans(first: Int32Array, fieldLength: number) {
-  const start = new Int32Array(fieldLength);
-  const end = new Int32Array(fieldLength);
-  for (let x = first.length - 1; x >= 0; x--) start[first[x] as number] = x;
-  for (let x = 0; x < first.length; x++) end[first[x] as number] = x + 1;
-  return { start, end };
-}
-
-/** Whether each row of the ink field has a pixel above INK_FLOOR, so can show ink. */
-function inkedRows(ink: Buffer, size: Size): Uint8Array {
-  const rows = new Uint8Array(size.height);
-  for (let y = 0, p = 0; y < size.height; y++) {
-    for (const end = p + size.width; p < end; p++) {
-      if ((ink[p] as number) > INK_FLOOR) {
-        rows[y] = 1;
-        p = end;
-        break;
-      }
-    }
-  }
-  return rows;
 }
 
 /**
- * Paints the flat colours at the output size itself, never at a fraction scaled up: every
- * output pixel interpolates the softened colour field (bilinear, at its own position) and
- * takes its nearest fill colour. Returns packed RGB; `layInk` then draws the outlines on it.
+ * For each field column, the output columns that sample it first, [start, end), written into
+ * `into` (twice `fieldLength` long) from an axis of `outLength` output columns. A column no
+ * output pixel samples first (the output is smaller than the field) gets the empty [0, 0).
+ */
+function spans(into: Int32Array, axisOf: Int32Array, outLength: number, fieldLength: number) {
+  into.fill(0);
+  for (let x = outLength - 1; x >= 0; x--) into[axisOf[x] as number] = x;
+  for (let x = 0; x < outLength; x++) into[fieldLength + (axisOf[x] as number)] = x + 1;
+}
+
+/**
+ * A picture being painted: an instance of the kernels of its own, whose memory holds the
+ * pixels and every table, handed out front to back. Pictures painted at the same time (the
+ * Fargate server's concurrent requests) never share an instance, and the pixels go to the
+ * encoder as they are, without a copy; `release` then lends the instance to the next one.
  *
- * Most of a cartoon is flat, so most pixels need no interpolation: where the four colour
- * field pixels around an output pixel already agree, that is its colour. Output rows that
- * sample the same two field rows share those flat pixels, so each such row starts as a copy
- * (a memcpy) of the flat row, and only the pixels on a border between two fill colours are
- * worked out one by one.
+ * @example
+ * ```ts
+ * const painting = Painting.fill(colour, output, palette, options);
+ * painting.layInk(ink, options);
+ * await sharp(painting.pixels, { raw: { ...output, channels: 3 } }).png().toBuffer();
+ * painting.release();
+ * ```
  */
-export function paintFill(
-  field: Field,
-  output: Size,
-  palette: Uint8Array,
-  options: ResolvedOptions,
-): Buffer {
-  const { pixels: colour, size: colourSize } = field;
-  const { lookup, colours } = fillColours(palette, options);
-  const cw = colourSize.width;
-  const labels = new Uint8Array(cw * colourSize.height);
-  for (let p = 0, i = 0; p < labels.length; p++, i += 3) {
-    labels[p] = lookup(colour[i] as number, colour[i + 1] as number, colour[i + 2] as number);
-  }
-  const cx = axis(output.width, cw);
-  const cy = axis(output.height, colourSize.height);
-  const colourSpans = spans(cx.first, cw);
-  const width = output.width;
-  const rowBytes = width * 3;
-  const out = Buffer.allocUnsafe(rowBytes * output.height);
-  const flatRow = new Uint8Array(rowBytes);
-  // Field columns whose cell is on a border between fill colours, for this pair of rows.
-  const borders = new Int32Array(cw);
-  let borderCount = 0;
-  let rowPair = -1;
-  for (let y = 0; y < output.height; y++) {
-    const c0 = (cy.first[y] as number) * cw;
-    const c1 = (cy.second[y] as number) * cw;
-    if (c0 * 65536 + c1 !== rowPair) {
-      // A new pair of colour-field rows: find its flat pixels and its borders once.
-      rowPair = c0 * 65536 + c1;
-      borderCount = 0;
-      for (let u = 0; u < cw; u++) {
-        const start = colourSpans.start[u] as number;
-        const end = colourSpans.end[u] as number;
-        if (start === end) continue;
-        const u1 = cx.second[start] as number;
-        const l = labels[c0 + u] as number;
-        if (l === labels[c0 + u1] && l === labels[c1 + u] && l === labels[c1 + u1]) {
-          const r = colours[l * 3] as number;
-          const g = colours[l * 3 + 1] as number;
-          const b = colours[l * 3 + 2] as number;
-          for (let o = start * 3, stop = end * 3; o < stop; o += 3) {
-            flatRow[o] = r;
-            flatRow[o + 1] = g;
-            flatRow[o + 2] = b;
-          }
-        } else {
-          borders[borderCount++] = u;
-        }
-      }
-    }
-    const row = y * rowBytes;
-    out.set(flatRow, row);
-    // Border pixels: the colour field interpolated at this pixel (bilinear: down the cell's
-    // two columns once, then across for each pixel), then its fill colour.
-    const fy = cy.weight[y] as number;
-    const gy = 256 - fy;
-    for (let k = 0; k < borderCount; k++) {
-      const u = borders[k] as number;
-      const start = colourSpans.start[u] as number;
-      const end = colourSpans.end[u] as number;
-      const p0 = (c0 + u) * 3;
-      const p1 = (c1 + u) * 3;
-      const q0 = (c0 + (cx.second[start] as number)) * 3;
-      const q1 = (c1 + (cx.second[start] as number)) * 3;
-      const leftR = (colour[p0] as number) * gy + (colour[p1] as number) * fy;
-      const leftG = (colour[p0 + 1] as number) * gy + (colour[p1 + 1] as number) * fy;
-      const leftB = (colour[p0 + 2] as number) * gy + (colour[p1 + 2] as number) * fy;
-      const rightR = (colour[q0] as number) * gy + (colour[q1] as number) * fy;
-      const rightG = (colour[q0 + 1] as number) * gy + (colour[q1 + 1] as number) * fy;
-      const rightB = (colour[q0 + 2] as number) * gy + (colour[q1 + 2] as number) * fy;
-      for (let x = start; x < end; x++) {
-        const fx = cx.weight[x] as number;
-        const gx = 256 - fx;
-        const index =
-          lookup(
-            (leftR * gx + rightR * fx) >> 16,
-            (leftG * gx + rightG * fx) >> 16,
-            (leftB * gx + rightB * fx) >> 16,
-          ) * 3;
-        const o = row + x * 3;
-        out[o] = colours[index] as number;
-        out[o + 1] = colours[index + 1] as number;
-        out[o + 2] = colours[index + 2] as number;
-      }
-    }
-  }
-  return out;
-}
+export class Painting {
+  readonly size: Size;
+  readonly #painter: Painter;
+  readonly #kernels: Kernels;
+  readonly #pixels: number;
+  #top = 0;
+  #released = false;
 
-/**
- * Lays the ink over painted pixels, in place: the ink field (coverage 0–255) interpolated at
- * each output pixel (bilinear), its coverage above INK_FLOOR doubled, and blended in with
- * the style's ink colour and strength. Only field cells with a corner above the floor are
- * visited, so the cost follows the length of the outlines.
- */
-export function layInk(out: Buffer, output: Size, field: Field, options: ResolvedOptions): void {
-  if (options.edgeStrength === 0) return;
-  const { pixels: ink, size: inkSize } = field;
-  const iw = inkSize.width;
-  const rowsWithInk = inkedRows(ink, inkSize);
-  const ix = axis(output.width, iw);
-  const iy = axis(output.height, inkSize.height);
-  const inkSpans = spans(ix.first, iw);
-  const [inkR, inkG, inkB] = options.style.ink;
-  const strength = Math.round(options.edgeStrength * 256);
-  const rowBytes = output.width * 3;
-  // Field columns with a corner above the floor, found once per pair of field rows and
-  // shared by the output rows between them.
-  const active = new Int32Array(iw);
-  let activeCount = 0;
-  let rowPair = -1;
-  for (let y = 0; y < output.height; y++) {
-    const inkRow0 = iy.first[y] as number;
-    const inkRow1 = iy.second[y] as number;
-    if (!rowsWithInk[inkRow0] && !rowsWithInk[inkRow1]) continue;
-    const i0 = inkRow0 * iw;
-    const i1 = inkRow1 * iw;
-    if (i0 * 65536 + inkRow1 !== rowPair) {
-      rowPair = i0 * 65536 + inkRow1;
-      activeCount = 0;
-      for (let u = 0; u < iw; u++) {
-        const u1 = u + 1 < iw ? u + 1 : u;
-        if (
-          (ink[i0 + u] as number) > INK_FLOOR ||
-          (ink[i0 + u1] as number) > INK_FLOOR ||
-          (ink[i1 + u] as number) > INK_FLOOR ||
-          (ink[i1 + u1] as number) > INK_FLOOR
-        )
-          active[activeCount++] = u;
-      }
-    }
-    const fy = iy.weight[y] as number;
-    const gy = 256 - fy;
-    const row = y * rowBytes;
-    for (let k = 0; k < activeCount; k++) {
-      const u = active[k] as number;
-      const u1 = u + 1 < iw ? u + 1 : u;
-      const v00 = ink[i0 + u] as number;
-      const v01 = ink[i0 + u1] as number;
-      const v10 = ink[i1 + u] as number;
-      const v11 = ink[i1 + u1] as number;
-      // Down the column first, once per field cell; then across, once per output pixel.
-      const left = v00 * gy + v10 * fy;
-      const right = v01 * gy + v11 * fy;
-      for (let x = inkSpans.start[u] as number, end = inkSpans.end[u] as number; x < end; x++) {
-        const fx = ix.weight[x] as number;
-        const coverage = (((left * (256 - fx) + right * fx) >> 16) - INK_FLOOR) * 2;
-        if (coverage <= 0) continue;
-        const a = (Math.min(coverage, 255) * strength) >> 8;
-        const keep = 255 - a;
-        const o = row + x * 3;
-        // (x * 257 + 257) >> 16 is x / 255 to within one level, without a float division.
-        out[o] = (((out[o] as number) * keep + inkR * a) * 257 + 257) >> 16;
-        out[o + 1] = (((out[o + 1] as number) * keep + inkG * a) * 257 + 257) >> 16;
-        out[o + 2] = (((out[o + 2] as number) * keep + inkB * a) * 257 + 257) >> 16;
-      }
-    }
+  private constructor(size: Size, nearest: ColourLookup | undefined) {
+    this.size = size;
+    this.#painter = takePainter(nearest ?? noPalette);
+    this.#kernels = this.#painter.kernels;
+    this.#pixels = this.#reserve(size.width * size.height * 3);
+  }
+
+  /** The painted pixels, packed RGB at `size`: a view of the kernels' memory. */
+  get pixels(): Buffer {
+    if (this.#released) throw new Error('Painting: pixels asked for after release()');
+    const { width, height } = this.size;
+    return Buffer.from(this.#kernels.memory.buffer, this.#pixels, width * height * 3);
+  }
+
+  /**
+   * Hands the memory on to the next picture, once nothing reads the pixels any more (the
+   * encoder has finished). A painting never released is simply collected.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#painter.nearest = noPalette;
+    if (idle.length < MAX_IDLE) idle.push(this.#painter);
+  }
+
+  /**
+   * Paints the flat colours at the output size itself, never at a fraction scaled up: every
+   * output pixel interpolates the softened colour field (bilinear, at its own position) and
+   * takes its nearest fill colour. `layInk` then draws the outlines on the result.
+   *
+   * Most of a cartoon is flat, so most pixels need no interpolation: where the four colour
+   * field pixels around an output pixel already agree, that is its colour. Output rows that
+   * sample the same two field rows share those flat pixels, so each such row starts as a
+   * copy of the flat row, and only the pixels on a border between two fill colours are
+   * worked out one by one. The loops run in WebAssembly (paint-kernels.wat) and give the
+   * bytes the TypeScript they replaced gave (test/support/paint-reference.ts).
+   */
+  static fill(field: Field, output: Size, palette: Uint8Array, options: ResolvedOptions): Painting {
+    const { pixels: colour, size: colourSize } = field;
+    const fill = fillColours(palette, options);
+    const painting = new Painting(output, fill.nearest);
+    const { width, height } = output;
+    const cw = colourSize.width;
+    const fieldPixels = cw * colourSize.height;
+    const at = {
+      colour: painting.#reserve(fieldPixels * 3),
+      labels: painting.#reserve(fieldPixels),
+      cache: painting.#reserve(CACHE_CELLS),
+      colours: painting.#reserve(fill.colours.length),
+      cx: painting.#reserve(12 * width),
+      cy: painting.#reserve(12 * height),
+      spans: painting.#reserve(8 * cw),
+      borders: painting.#reserve(4 * cw),
+      flatRow: painting.#reserve(3 * width),
+    };
+    painting.#bytes(at.colour, fieldPixels * 3).set(colour);
+    painting.#bytes(at.cache, CACHE_CELLS).fill(255);
+    painting.#bytes(at.colours, fill.colours.length).set(fill.colours);
+    const cx = painting.#ints(at.cx, 3 * width);
+    axis(cx, width, cw);
+    axis(painting.#ints(at.cy, 3 * height), height, colourSize.height);
+    spans(painting.#ints(at.spans, 2 * cw), cx, width, cw);
+    const k = painting.#kernels;
+    k.label(at.colour, at.labels, fieldPixels, at.cache, fill.tones, fill.scale);
+    inBands(height, (from, to) =>
+      k.fill(
+        at.colour,
+        at.labels,
+        cw,
+        at.cache,
+        fill.tones,
+        fill.scale,
+        at.colours,
+        at.cx,
+        at.cy,
+        at.spans,
+        at.borders,
+        at.flatRow,
+        painting.#pixels,
+        width,
+        height,
+        from,
+        to,
+      ),
+    );
+    return painting;
+  }
+
+  /**
+   * Lays the ink over the painted pixels, in place: the ink field (coverage 0–255)
+   * interpolated at each output pixel (bilinear), its coverage above INK_FLOOR doubled, and
+   * blended in with the style's ink colour and strength. Only field cells with a corner
+   * above the floor are visited, so the cost follows the length of the outlines.
+   */
+  layInk(field: Field, options: ResolvedOptions): void {
+    if (options.edgeStrength === 0) return;
+    const { pixels: ink, size: inkSize } = field;
+    const { width, height } = this.size;
+    const iw = inkSize.width;
+    const at = {
+      ink: this.#reserve(ink.length),
+      rows: this.#reserve(inkSize.height),
+      active: this.#reserve(4 * iw),
+      ix: this.#reserve(12 * width),
+      iy: this.#reserve(12 * height),
+      spans: this.#reserve(8 * iw),
+    };
+    this.#bytes(at.ink, ink.length).set(ink);
+    const ix = this.#ints(at.ix, 3 * width);
+    axis(ix, width, iw);
+    axis(this.#ints(at.iy, 3 * height), height, inkSize.height);
+    spans(this.#ints(at.spans, 2 * iw), ix, width, iw);
+    const [inkR, inkG, inkB] = options.style.ink;
+    const strength = Math.round(options.edgeStrength * 256);
+    const k = this.#kernels;
+    k.inkedRows(at.ink, iw, inkSize.height, at.rows, INK_FLOOR);
+    inBands(height, (from, to) =>
+      k.ink(
+        at.ink,
+        iw,
+        at.rows,
+        at.active,
+        at.ix,
+        at.iy,
+        at.spans,
+        this.#pixels,
+        width,
+        height,
+        inkR,
+        inkG,
+        inkB,
+        strength,
+        from,
+        to,
+      ),
+    );
+  }
+
+  /** Reserves `bytes` of the kernels' memory (16-byte aligned), growing it; their offset. */
+  #reserve(bytes: number): number {
+    const offset = this.#top;
+    this.#top += Math.ceil(bytes / 16) * 16;
+    growTo(this.#kernels.memory, this.#top);
+    return offset;
+  }
+
+  /** A view of `length` bytes at `offset`: made after the last `#reserve`, which detaches. */
+  #bytes(offset: number, length: number): Uint8Array {
+    return new Uint8Array(this.#kernels.memory.buffer, offset, length);
+  }
+
+  /** A view of `length` i32s at `offset`: made after the last `#reserve`, which detaches. */
+  #ints(offset: number, length: number): Int32Array {
+    return new Int32Array(this.#kernels.memory.buffer, offset, length);
   }
 }

@@ -3,7 +3,7 @@
 // every size, including widths that are not a multiple of the sixteen-pixel vectors, and
 // the committed binary must be the one the source assembles to.
 import path from 'node:path';
-import { dogCoverage, separableMedian } from '../../layers/core/src/ink';
+import { dogCoverage, medianGrey, separableMedian } from '../../layers/core/src/ink';
 import { INK_KERNELS_WASM } from '../../layers/core/src/ink-kernels.generated';
 import { assembleKernels, INK_KERNELS } from '../../scripts/build-wasm';
 import * as reference from '../support/ink-reference';
@@ -84,4 +84,46 @@ it('DoG coverage is the reference for every pair of grey levels', () => {
   expect(actual.length).toBe(narrow.length);
   expect(actual.equals(reference.coverage(narrow, wide, 3, 5))).toBe(true);
   expect(new Set(actual).size).toBeGreaterThan(2); // paper, solid ink and the ramp between
+});
+
+describe('grey image for the outlines', () => {
+  /** Rec. 601 luma in 256ths, as the kernel documents it. */
+  const luma = (rgb: Buffer) =>
+    Buffer.from(
+      Array.from({ length: rgb.length / 3 }, (_, p) =>
+        Math.floor(
+          (77 * (rgb[3 * p] as number) +
+            150 * (rgb[3 * p + 1] as number) +
+            29 * (rgb[3 * p + 2] as number) +
+            128) /
+            256,
+        ),
+      ),
+    );
+
+  test.each([
+    [1, 1],
+    [3, 2],
+    [15, 3],
+    [16, 4],
+    [17, 9],
+    [33, 5],
+    [250, 3],
+  ] as const)('%ix%i: the luma, then the reference median, whatever the width', (width, height) => {
+    const rgb = noise(width * height * 3, width * 7 + height);
+    const expected = luma(rgb);
+    const window = 3;
+    reference.separableMedian(expected, { width, height }, window);
+
+    expect(medianGrey(rgb, { width, height }, window).equals(expected)).toBe(true);
+  });
+
+  test('white is 255, black 0, and pure red, green and blue read 77, 149 and 29', () => {
+    const rgb = Buffer.from([255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]);
+    // One row, window 3: the median of three mixes neighbours, so each colour stands alone here.
+    const alone = (pixel: number) =>
+      medianGrey(rgb.subarray(pixel * 3, pixel * 3 + 3), { width: 1, height: 1 }, 3)[0];
+
+    expect([0, 1, 2, 3, 4].map(alone)).toEqual([255, 0, 77, 149, 29]);
+  });
 });

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fitInside, STYLE_NAMES } from '@cartoon-compute/core';
 import sharp from 'sharp';
-import { greyscale, outlines } from '../../layers/core/src/ink';
+import { outlines } from '../../layers/core/src/ink';
 import { resolveOptions } from '../../layers/core/src/options';
 import { type Field, Painting } from '../../layers/core/src/paint';
 import { PAINT_KERNELS_WASM } from '../../layers/core/src/paint-kernels.generated';
@@ -35,11 +35,14 @@ function referencePixels(scene: Scene): Buffer {
 
 /** What the kernels paint for a scene, copied out before the painter is lent on. */
 function kernelPixels(scene: Scene): Buffer {
-  const painting = Painting.fill(scene.colour, scene.output, scene.palette, scene.options);
-  painting.layInk(scene.ink, scene.options);
+  const painting = paint(scene);
   const pixels = Buffer.from(painting.pixels);
   painting.release();
   return pixels;
+}
+
+function paint(scene: Scene): Painting {
+  return Painting.paint(scene.colour, scene.ink, scene.output, scene.palette, scene.options);
 }
 
 /** A photo decoded at the ink size for an output size, once per photo and size. */
@@ -78,7 +81,7 @@ async function photoScene(name: PhotoName, style: string, maxSide: number): Prom
     .blur(2)
     .raw()
     .toBuffer();
-  const ink = await outlines(await greyscale(rgb, inkSize), inkSize, options.edgeThickness);
+  const ink = await outlines(rgb, inkSize, options.edgeThickness);
   return {
     output,
     colour: { pixels: colour, size: colourSize },
@@ -198,7 +201,7 @@ describe('on noise at small and odd sizes', () => {
     expect(kernelPixels(scene).equals(referencePixels(scene))).toBe(true);
   });
 
-  test('no ink at all (every coverage at or below the floor) leaves the fill as it was', () => {
+  test('no ink (every coverage at or below the floor, or edgeStrength 0) leaves the fill as it was', () => {
     const scene = noiseScene(
       { width: 8, height: 8 },
       { width: 8, height: 8 },
@@ -209,7 +212,10 @@ describe('on noise at small and odd sizes', () => {
     const bare = { ...scene, ink: { ...scene.ink, pixels: Buffer.alloc(64, 40) } };
     const fillOnly = reference.paintFill(scene.colour, scene.output, scene.palette, scene.options);
 
+    const noStrength = { ...scene, options: { ...scene.options, edgeStrength: 0 } };
+
     expect(kernelPixels(bare).equals(fillOnly)).toBe(true);
+    expect(kernelPixels(noStrength).equals(fillOnly)).toBe(true);
     expect(kernelPixels(scene).equals(fillOnly)).toBe(false);
   });
 });
@@ -233,18 +239,15 @@ describe('painters lent from one picture to the next', () => {
     );
     kernelPixels(large); // leaves a grown, painted memory in the pool
 
-    // Three paintings open at once, inked in another order than they were filled.
-    const open = [small, large, pencil].map((scene) => ({
-      scene,
-      painting: Painting.fill(scene.colour, scene.output, scene.palette, scene.options),
-    }));
-    for (const { scene, painting } of [...open].reverse())
-      painting.layInk(scene.ink, scene.options);
+    // Three paintings open at once (as while the encoder reads them), released in another
+    // order than they were painted.
+    const open = [small, large, pencil].map((scene) => ({ scene, painting: paint(scene) }));
 
     for (const { scene, painting } of open) {
       expect(painting.pixels.equals(referencePixels(scene))).toBe(true);
     }
-    for (const { painting } of open) painting.release();
+    for (const { painting } of [...open].reverse()) painting.release();
+    expect(kernelPixels(pencil).equals(referencePixels(pencil))).toBe(true);
     expect(kernelPixels(small).equals(referencePixels(small))).toBe(true);
   });
 
@@ -256,7 +259,7 @@ describe('painters lent from one picture to the next', () => {
       'classic',
       9,
     );
-    const painting = Painting.fill(scene.colour, scene.output, scene.palette, scene.options);
+    const painting = paint(scene);
     painting.release();
 
     expect(() => painting.pixels).toThrow('pixels asked for after release()');

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { toCartoonError } from './errors';
-import { greyscale, outlines } from './ink';
+import { outlines } from './ink';
 import { type ImageInput, openImage, type ProbedImage, probeImage, readInput } from './input';
 import {
   type CartoonOptions,
@@ -43,15 +43,47 @@ const COLOUR_SIDE = 640;
  */
 const INK_FULL_SIDE = 1024;
 
-/** Enough pixels, spread evenly over the image, for k-means to find the palette. */
-const PALETTE_SAMPLES = 8192;
+/** Enough samples, spread evenly over the image, for k-means to find the palette. */
+const PALETTE_SAMPLES = 4096;
+/** Each palette sample averages this many points across and down (see `softSamples`). */
+const SAMPLE_TAPS = 5;
 
-/** About `count` pixels of a packed RGB image, taken at a fixed stride. */
-function everyNthPixel(rgb: Buffer, count: number): Buffer {
-  const pixels = rgb.length / 3;
-  const step = Math.max(1, Math.floor(pixels / count));
-  const sample = Buffer.allocUnsafe(Math.ceil(pixels / step) * 3);
-  for (let p = 0, o = 0; p < pixels; p += step, o += 3) rgb.copy(sample, o, p * 3, p * 3 + 3);
+/**
+ * About `count` colours of a packed RGB image, on an even grid, each the mean of a
+ * `SAMPLE_TAPS`-square of points spaced to span about ±1.6 `sigma`: softened about as the
+ * colour field is by its Gaussian of `sigma`, so the palette is chosen from colours the
+ * painting will hold, but read straight from the decoded image while libvips softens it.
+ */
+function softSamples(rgb: Buffer, size: Size, sigma: number, count: number): Buffer {
+  const { width, height } = size;
+  const columns = Math.max(1, Math.round(Math.sqrt((count * width) / height)));
+  const rows = Math.max(1, Math.round(count / columns));
+  const spacing = Math.max(1, Math.round((sigma * 3.2) / (SAMPLE_TAPS - 1)));
+  const reach = (spacing * (SAMPLE_TAPS - 1)) / 2;
+  const taps = SAMPLE_TAPS * SAMPLE_TAPS;
+  const sample = Buffer.allocUnsafe(columns * rows * 3);
+  for (let j = 0, o = 0; j < rows; j++) {
+    const y0 = Math.floor(((j + 0.5) * height) / rows) - reach;
+    for (let i = 0; i < columns; i++, o += 3) {
+      const x0 = Math.floor(((i + 0.5) * width) / columns) - reach;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let ty = 0; ty < SAMPLE_TAPS; ty++) {
+        const y = Math.min(height - 1, Math.max(0, y0 + ty * spacing));
+        for (let tx = 0; tx < SAMPLE_TAPS; tx++) {
+          const x = Math.min(width - 1, Math.max(0, x0 + tx * spacing));
+          const p = (y * width + x) * 3;
+          r += rgb[p] as number;
+          g += rgb[p + 1] as number;
+          b += rgb[p + 2] as number;
+        }
+      }
+      sample[o] = Math.round(r / taps);
+      sample[o + 1] = Math.round(g / taps);
+      sample[o + 2] = Math.round(b / taps);
+    }
+  }
   return sample;
 }
 
@@ -127,11 +159,11 @@ async function draw(
   mark('analyse');
 
   // The flat colours are painted while libvips finishes the outlines' blurs.
-  const painting = Painting.fill(colour, output, palette, resolved);
+  const inkField = { pixels: await ink, size: inkSize };
+  const painting = Painting.paint(colour, inkField, output, palette, resolved);
+  mark('paint');
   let encoded: Awaited<ReturnType<typeof encodeImage>>;
   try {
-    painting.layInk({ pixels: await ink, size: inkSize }, resolved);
-    mark('paint');
     encoded = await encodeImage(painting.pixels, output, await alpha, resolved);
     mark('encode');
   } finally {
@@ -212,9 +244,9 @@ function inkSizeFor(output: Size): Size {
 }
 
 /**
- * Softened colour, palette and outline mask, from the photo at the ink size. libvips softens
- * the colour first, on its own threads; then it makes the grey image while this thread
- * chooses the palette, and blurs for the outlines while the caller paints.
+ * Softened colour, palette and outline mask, from the photo at the ink size. libvips
+ * softens the colour on its own threads while this one makes the grey image and takes its
+ * median; libvips then blurs for the outlines while this thread chooses the palette.
  */
 async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
   const colourSize = fitInside(size.width, size.height, COLOUR_SIDE);
@@ -222,16 +254,20 @@ async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promi
   // Smoothing is specified in pixels of a 512 px image, so the look does not depend on size.
   const sigma = Math.max(0.3, (options.smoothing * long) / 512);
   let pipeline = sharp(rgb, { raw: { ...size, channels: 3 } });
+  // Bilinear is enough on the way down: the blur that follows is wider than its kernel.
   if (colourSize.width !== size.width || colourSize.height !== size.height)
-    pipeline = pipeline.resize(colourSize.width, colourSize.height, { fit: 'fill' });
-  const colour = await pipeline.blur(sigma).raw().toBuffer();
-  const grey = greyscale(rgb, size);
-  grey.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
-  // The softened colour is what gets quantised, so the palette is chosen from it too.
-  const palette = choosePalette(everyNthPixel(colour, PALETTE_SAMPLES), options.colours);
-  const ink = outlines(await grey, size, options.edgeThickness);
+    pipeline = pipeline.resize(colourSize.width, colourSize.height, {
+      fit: 'fill',
+      kernel: 'linear',
+    });
+  const colour = pipeline.blur(sigma).raw().toBuffer();
+  colour.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
+  const ink = outlines(rgb, size, options.edgeThickness);
   ink.catch(() => undefined); // awaited by the caller; this only stops an early failure going unhandled
-  return { colour: { pixels: colour, size: colourSize }, palette, ink };
+  // The softened colour is what gets quantised, so the samples are softened alike.
+  const inkSigma = (sigma * Math.max(size.width, size.height)) / long;
+  const palette = choosePalette(softSamples(rgb, size, inkSigma, PALETTE_SAMPLES), options.colours);
+  return { colour: { pixels: await colour, size: colourSize }, palette, ink };
 }
 
 async function resizeRaw(pixels: Buffer, from: Size, channels: 1 | 3, to: Size): Promise<Buffer> {

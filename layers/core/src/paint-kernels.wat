@@ -24,10 +24,6 @@
   (global $rowPair (mut i32) (i32.const -1))
   (global $borderCount (mut i32) (i32.const 0))
 
-  ;; Element `i` of the i32 array at `base`.
-  (func $at (param $base i32) (param $i i32) (result i32)
-    (i32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
-
   ;; The fill colour of (r, g, b). Pencil tones by luminance when `scale` is above zero:
   ;; min(tones - 1, floor((299r + 587g + 114b) * scale)), in doubles as in TypeScript.
   ;; Otherwise the palette colour, through the cache. The loops below inline the cache's hit.
@@ -120,12 +116,12 @@
 
     (local.set $y (local.get $from))
     (loop $rows
-      (local.set $c0 (i32.mul (call $at (local.get $cy) (local.get $y)) (local.get $cw)))
-      (local.set $c1 (i32.mul (call $at (local.get $cySecond) (local.get $y)) (local.get $cw)))
+      (local.set $c0 (i32.mul (i32.load (i32.add (local.get $cy) (i32.shl (local.get $y) (i32.const 2)))) (local.get $cw)))
+      (local.set $c1 (i32.mul (i32.load (i32.add (local.get $cySecond) (i32.shl (local.get $y) (i32.const 2)))) (local.get $cw)))
       (local.set $pair
         (i32.or
-          (i32.shl (call $at (local.get $cy) (local.get $y)) (i32.const 16))
-          (call $at (local.get $cySecond) (local.get $y))))
+          (i32.shl (i32.load (i32.add (local.get $cy) (i32.shl (local.get $y) (i32.const 2)))) (i32.const 16))
+          (i32.load (i32.add (local.get $cySecond) (i32.shl (local.get $y) (i32.const 2))))))
       (if (i32.ne (local.get $pair) (global.get $rowPair))
         (then
           ;; A new pair of field rows: paint its flat row and list its border cells once.
@@ -133,11 +129,11 @@
           (global.set $borderCount (i32.const 0))
           (local.set $u (i32.const 0))
           (loop $cells
-            (local.set $start (call $at (local.get $spans) (local.get $u)))
-            (local.set $stop (call $at (local.get $spanEnd) (local.get $u)))
+            (local.set $start (i32.load (i32.add (local.get $spans) (i32.shl (local.get $u) (i32.const 2)))))
+            (local.set $stop (i32.load (i32.add (local.get $spanEnd) (i32.shl (local.get $u) (i32.const 2)))))
             (if (i32.lt_s (local.get $start) (local.get $stop))
               (then
-                (local.set $u1 (call $at (local.get $cxSecond) (local.get $start)))
+                (local.set $u1 (i32.load (i32.add (local.get $cxSecond) (i32.shl (local.get $start) (i32.const 2)))))
                 (local.set $l
                   (i32.load8_u (i32.add (local.get $labels) (i32.add (local.get $c0) (local.get $u)))))
                 (if (i32.and
@@ -173,16 +169,16 @@
 
       ;; Border pixels: the colour field interpolated at this pixel (down the cell's two
       ;; columns once, then across for each pixel), then its fill colour.
-      (local.set $fy (call $at (local.get $cyWeight) (local.get $y)))
+      (local.set $fy (i32.load (i32.add (local.get $cyWeight) (i32.shl (local.get $y) (i32.const 2)))))
       (local.set $gy (i32.sub (i32.const 256) (local.get $fy)))
       (local.set $k (i32.const 0))
       (block $noBorders
         (br_if $noBorders (i32.eqz (global.get $borderCount)))
         (loop $border
-          (local.set $u (call $at (local.get $borders) (local.get $k)))
-          (local.set $start (call $at (local.get $spans) (local.get $u)))
-          (local.set $stop (call $at (local.get $spanEnd) (local.get $u)))
-          (local.set $u1 (call $at (local.get $cxSecond) (local.get $start)))
+          (local.set $u (i32.load (i32.add (local.get $borders) (i32.shl (local.get $k) (i32.const 2)))))
+          (local.set $start (i32.load (i32.add (local.get $spans) (i32.shl (local.get $u) (i32.const 2)))))
+          (local.set $stop (i32.load (i32.add (local.get $spanEnd) (i32.shl (local.get $u) (i32.const 2)))))
+          (local.set $u1 (i32.load (i32.add (local.get $cxSecond) (i32.shl (local.get $start) (i32.const 2)))))
           (local.set $p0 (i32.add (local.get $colour) (i32.mul (i32.add (local.get $c0) (local.get $u)) (i32.const 3))))
           (local.set $p1 (i32.add (local.get $colour) (i32.mul (i32.add (local.get $c1) (local.get $u)) (i32.const 3))))
           (local.set $q0 (i32.add (local.get $colour) (i32.mul (i32.add (local.get $c0) (local.get $u1)) (i32.const 3))))
@@ -255,6 +251,12 @@
   (global $inkPair (mut i32) (i32.const -1))
   (global $activeCount (mut i32) (i32.const 0))
 
+;; A mask of the lowest `n` of sixteen bits: all sixteen from 16 up, none below 1.
+  (func $firstBits (param $n i32) (result i32)
+    (if (i32.ge_s (local.get $n) (i32.const 16)) (then (return (i32.const 0xffff))))
+    (if (i32.le_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
+    (i32.sub (i32.shl (i32.const 1) (local.get $n)) (i32.const 1)))
+
   ;; Marks in `rows` (ih bytes) which rows of the ink field at `ink` (iw x ih, coverage
   ;; 0-255) have a pixel above `floor`, so can show ink.
   (func (export "inkedRows")
@@ -280,7 +282,8 @@
   ;; Lays the ink field at `ink` over output rows `from` to `to` of `out`, in place (see
   ;; Painting.layInk in paint.ts): coverage interpolated at each output pixel, above the
   ;; floor doubled, blended in with the ink colour at `strength` (1/256ths). Only field cells
-  ;; with a corner above the floor are visited. Call `inkedRows` first; `active` (iw i32s)
+  ;; with a corner above the floor are visited. The ink field needs 17 bytes of room after
+  ;; it (see the chunks below). Call `inkedRows` first; `active` (iw i32s)
   ;; carries over from one call to the next, so rows go in order, a band at a time.
   (func (export "ink")
     (param $ink i32) (param $iw i32) (param $rows i32) (param $active i32)
@@ -294,7 +297,7 @@
     (local $left i32) (local $right i32) (local $coverage i32) (local $a i32) (local $keep i32)
     (local $ixWeight i32) (local $iySecond i32) (local $iyWeight i32)
     (local $spanEnd i32) (local $stop i32) (local $rowBytes i32) (local $weights i32)
-    (local $floor i32) (local $last i32)
+    (local $floor i32) (local $last i32) (local $bits i32) (local $floors v128)
     (local.set $ixWeight (i32.add (local.get $ix) (i32.shl (local.get $width) (i32.const 3))))
     (local.set $iySecond (i32.add (local.get $iy) (i32.shl (local.get $height) (i32.const 2))))
     (local.set $iyWeight (i32.add (local.get $iySecond) (i32.shl (local.get $height) (i32.const 2))))
@@ -302,11 +305,12 @@
     (local.set $rowBytes (i32.mul (local.get $width) (i32.const 3)))
     (local.set $floor (global.get $inkFloor))
     (local.set $last (i32.sub (local.get $iw) (i32.const 1)))
+    (local.set $floors (i8x16.splat (local.get $floor)))
 
     (local.set $y (local.get $from))
     (loop $outRows
-      (local.set $r0 (call $at (local.get $iy) (local.get $y)))
-      (local.set $r1 (call $at (local.get $iySecond) (local.get $y)))
+      (local.set $r0 (i32.load (i32.add (local.get $iy) (i32.shl (local.get $y) (i32.const 2)))))
+      (local.set $r1 (i32.load (i32.add (local.get $iySecond) (i32.shl (local.get $y) (i32.const 2)))))
       (block $skip
         (br_if $skip
           (i32.eqz
@@ -318,35 +322,52 @@
         (local.set $pair (i32.or (i32.shl (local.get $r0) (i32.const 16)) (local.get $r1)))
         (if (i32.ne (local.get $pair) (global.get $inkPair))
           (then
-            ;; Field columns with a corner above the floor, once per pair of field rows.
+;; Field columns with a corner above the floor, once per pair of field rows,
+            ;; sixteen at a time: a bit per column whose own pixel (in either row) is above
+            ;; the floor, or whose right neighbour's is, then each set bit in turn. The last
+            ;; column has no right neighbour (it pairs with itself), and the last vector of a
+            ;; row reads past it, so those bits are masked off.
             (global.set $inkPair (local.get $pair))
             (global.set $activeCount (i32.const 0))
             (local.set $u (i32.const 0))
-            (loop $cells
-              (local.set $u1
-                (select (i32.add (local.get $u) (i32.const 1)) (local.get $u)
-                  (i32.lt_u (local.get $u) (local.get $last))))
-              (if (i32.or
-                    (i32.or
-                      (i32.gt_u (i32.load8_u (i32.add (local.get $i0) (local.get $u))) (local.get $floor))
-                      (i32.gt_u (i32.load8_u (i32.add (local.get $i0) (local.get $u1))) (local.get $floor)))
-                    (i32.or
-                      (i32.gt_u (i32.load8_u (i32.add (local.get $i1) (local.get $u))) (local.get $floor))
-                      (i32.gt_u (i32.load8_u (i32.add (local.get $i1) (local.get $u1))) (local.get $floor))))
-                (then
+            (loop $chunks
+              (local.set $bits
+                (i32.and
+                  (i32.or
+                    (i8x16.bitmask
+                      (i8x16.gt_u
+                        (i8x16.max_u
+                          (v128.load align=1 (i32.add (local.get $i0) (local.get $u)))
+                          (v128.load align=1 (i32.add (local.get $i1) (local.get $u))))
+                        (local.get $floors)))
+                    (i32.and
+                      (i8x16.bitmask
+                        (i8x16.gt_u
+                          (i8x16.max_u
+                            (v128.load offset=1 align=1 (i32.add (local.get $i0) (local.get $u)))
+                            (v128.load offset=1 align=1 (i32.add (local.get $i1) (local.get $u))))
+                          (local.get $floors)))
+                      (call $firstBits (i32.sub (local.get $last) (local.get $u)))))
+                  (call $firstBits (i32.sub (local.get $iw) (local.get $u)))))
+              (block $listed
+                (loop $columns
+                  (br_if $listed (i32.eqz (local.get $bits)))
                   (i32.store
                     (i32.add (local.get $active) (i32.shl (global.get $activeCount) (i32.const 2)))
-                    (local.get $u))
-                  (global.set $activeCount (i32.add (global.get $activeCount) (i32.const 1)))))
-              (local.set $u (i32.add (local.get $u) (i32.const 1)))
-              (br_if $cells (i32.lt_u (local.get $u) (local.get $iw))))))
+                    (i32.add (local.get $u) (i32.ctz (local.get $bits))))
+                  (global.set $activeCount (i32.add (global.get $activeCount) (i32.const 1)))
+                  (local.set $bits
+                    (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
+                  (br $columns)))
+              (local.set $u (i32.add (local.get $u) (i32.const 16)))
+              (br_if $chunks (i32.lt_u (local.get $u) (local.get $iw))))))
         (br_if $skip (i32.eqz (global.get $activeCount)))
-        (local.set $fy (call $at (local.get $iyWeight) (local.get $y)))
+        (local.set $fy (i32.load (i32.add (local.get $iyWeight) (i32.shl (local.get $y) (i32.const 2)))))
         (local.set $gy (i32.sub (i32.const 256) (local.get $fy)))
         (local.set $row (i32.add (local.get $out) (i32.mul (local.get $y) (local.get $rowBytes))))
         (local.set $k (i32.const 0))
         (loop $cell
-          (local.set $u (call $at (local.get $active) (local.get $k)))
+          (local.set $u (i32.load (i32.add (local.get $active) (i32.shl (local.get $k) (i32.const 2)))))
           (local.set $u1
             (select (i32.add (local.get $u) (i32.const 1)) (local.get $u)
               (i32.lt_u (local.get $u) (local.get $last))))
@@ -359,8 +380,8 @@
             (i32.add
               (i32.mul (i32.load8_u (i32.add (local.get $i0) (local.get $u1))) (local.get $gy))
               (i32.mul (i32.load8_u (i32.add (local.get $i1) (local.get $u1))) (local.get $fy))))
-          (local.set $x (call $at (local.get $spans) (local.get $u)))
-          (local.set $stop (call $at (local.get $spanEnd) (local.get $u)))
+          (local.set $x (i32.load (i32.add (local.get $spans) (i32.shl (local.get $u) (i32.const 2)))))
+          (local.set $stop (i32.load (i32.add (local.get $spanEnd) (i32.shl (local.get $u) (i32.const 2)))))
           (block $done
             (br_if $done (i32.ge_s (local.get $x) (local.get $stop)))
             (local.set $weights (i32.add (local.get $ixWeight) (i32.shl (local.get $x) (i32.const 2))))

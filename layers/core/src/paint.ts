@@ -100,16 +100,12 @@ interface Kernels {
 }
 
 /**
- * Output rows the kernels paint per call. A call runs to its end in the tier it started in,
- * so one call a picture would paint the whole of a process's first picture with the
- * engine's baseline compiler; bands let the optimised code take over after a few.
+ * Output rows the kernels paint per call: 8 rows of a 2048 px picture (48 KB) are still in
+ * the processor's cache when the ink goes over them. And a call runs to its end in the tier
+ * it started in, so one call a picture would paint the whole of a process's first picture
+ * with the engine's baseline compiler; bands let the optimised code take over after a few.
  */
-const BAND = 32;
-
-/** Calls `paint(from, to)` over rows 0 to `height`, a band at a time, in order. */
-function inBands(height: number, paint: (from: number, to: number) => void): void {
-  for (let from = 0; from < height; from += BAND) paint(from, Math.min(height, from + BAND));
-}
+const BAND = 8;
 
 const instantiate = kernelModule<Kernels>(PAINT_KERNELS_WASM);
 
@@ -184,8 +180,7 @@ function spans(into: Int32Array, axisOf: Int32Array, outLength: number, fieldLen
  *
  * @example
  * ```ts
- * const painting = Painting.fill(colour, output, palette, options);
- * painting.layInk(ink, options);
+ * const painting = Painting.paint(colour, ink, output, palette, options);
  * await sharp(painting.pixels, { raw: { ...output, channels: 3 } }).png().toBuffer();
  * painting.release();
  * ```
@@ -224,24 +219,40 @@ export class Painting {
   }
 
   /**
-   * Paints the flat colours at the output size itself, never at a fraction scaled up: every
-   * output pixel interpolates the softened colour field (bilinear, at its own position) and
-   * takes its nearest fill colour. `layInk` then draws the outlines on the result.
+   * Paints a cartoon at the output size itself, never at a fraction scaled up: every output
+   * pixel interpolates the softened colour field (bilinear, at its own position) and takes
+   * its nearest fill colour, then the ink field, interpolated alike, is laid over it.
    *
    * Most of a cartoon is flat, so most pixels need no interpolation: where the four colour
    * field pixels around an output pixel already agree, that is its colour. Output rows that
    * sample the same two field rows share those flat pixels, so each such row starts as a
    * copy of the flat row, and only the pixels on a border between two fill colours are
-   * worked out one by one. The loops run in WebAssembly (paint-kernels.wat) and give the
-   * bytes the TypeScript they replaced gave (test/support/paint-reference.ts).
+   * worked out one by one. Ink coverage above INK_FLOOR is doubled, so scaled-up lines stay
+   * crisp, and blended in with the style's ink colour and strength; only ink field cells
+   * with a corner above the floor are visited, so its cost follows the length of the
+   * outlines. Both go a band of rows at a time, the ink while the band's freshly painted
+   * rows are still in the processor's cache (laid afterwards over the whole picture, the
+   * ink took twice as long).
+   *
+   * The loops run in WebAssembly (paint-kernels.wat) and give the bytes the TypeScript they
+   * replaced gave (test/support/paint-reference.ts).
    */
-  static fill(field: Field, output: Size, palette: Uint8Array, options: ResolvedOptions): Painting {
-    const { pixels: colour, size: colourSize } = field;
+  static paint(
+    colourField: Field,
+    inkField: Field,
+    output: Size,
+    palette: Uint8Array,
+    options: ResolvedOptions,
+  ): Painting {
+    const { pixels: colour, size: colourSize } = colourField;
+    const { pixels: ink, size: inkSize } = inkField;
     const fill = fillColours(palette, options);
     const painting = new Painting(output, fill.nearest);
     const { width, height } = output;
     const cw = colourSize.width;
+    const iw = inkSize.width;
     const fieldPixels = cw * colourSize.height;
+    // Every region first: growing the memory detaches the views made before.
     const at = {
       colour: painting.#reserve(fieldPixels * 3),
       labels: painting.#reserve(fieldPixels),
@@ -252,6 +263,13 @@ export class Painting {
       spans: painting.#reserve(8 * cw),
       borders: painting.#reserve(4 * cw),
       flatRow: painting.#reserve(3 * width),
+      // Room after the field for the kernel's last sixteen-column read (see paint-kernels.wat).
+      ink: painting.#reserve(ink.length + 32),
+      inkedRows: painting.#reserve(inkSize.height),
+      active: painting.#reserve(4 * iw),
+      ix: painting.#reserve(12 * width),
+      iy: painting.#reserve(12 * height),
+      inkSpans: painting.#reserve(8 * iw),
     };
     painting.#bytes(at.colour, fieldPixels * 3).set(colour);
     painting.#bytes(at.cache, CACHE_CELLS).fill(255);
@@ -260,9 +278,21 @@ export class Painting {
     axis(cx, width, cw);
     axis(painting.#ints(at.cy, 3 * height), height, colourSize.height);
     spans(painting.#ints(at.spans, 2 * cw), cx, width, cw);
+    painting.#bytes(at.ink, ink.length).set(ink);
+    const ix = painting.#ints(at.ix, 3 * width);
+    axis(ix, width, iw);
+    axis(painting.#ints(at.iy, 3 * height), height, inkSize.height);
+    spans(painting.#ints(at.inkSpans, 2 * iw), ix, width, iw);
+
     const k = painting.#kernels;
+    const out = painting.#pixels;
+    const inked = options.edgeStrength > 0;
+    const [inkR, inkG, inkB] = options.style.ink;
+    const strength = Math.round(options.edgeStrength * 256);
     k.label(at.colour, at.labels, fieldPixels, at.cache, fill.tones, fill.scale);
-    inBands(height, (from, to) =>
+    if (inked) k.inkedRows(at.ink, iw, inkSize.height, at.inkedRows, INK_FLOOR);
+    for (let from = 0; from < height; from += BAND) {
+      const to = Math.min(height, from + BAND);
       k.fill(
         at.colour,
         at.labels,
@@ -276,64 +306,34 @@ export class Painting {
         at.spans,
         at.borders,
         at.flatRow,
-        painting.#pixels,
+        out,
         width,
         height,
         from,
         to,
-      ),
-    );
+      );
+      if (inked) {
+        k.ink(
+          at.ink,
+          iw,
+          at.inkedRows,
+          at.active,
+          at.ix,
+          at.iy,
+          at.inkSpans,
+          out,
+          width,
+          height,
+          inkR,
+          inkG,
+          inkB,
+          strength,
+          from,
+          to,
+        );
+      }
+    }
     return painting;
-  }
-
-  /**
-   * Lays the ink over the painted pixels, in place: the ink field (coverage 0–255)
-   * interpolated at each output pixel (bilinear), its coverage above INK_FLOOR doubled, and
-   * blended in with the style's ink colour and strength. Only field cells with a corner
-   * above the floor are visited, so the cost follows the length of the outlines.
-   */
-  layInk(field: Field, options: ResolvedOptions): void {
-    if (options.edgeStrength === 0) return;
-    const { pixels: ink, size: inkSize } = field;
-    const { width, height } = this.size;
-    const iw = inkSize.width;
-    const at = {
-      ink: this.#reserve(ink.length),
-      rows: this.#reserve(inkSize.height),
-      active: this.#reserve(4 * iw),
-      ix: this.#reserve(12 * width),
-      iy: this.#reserve(12 * height),
-      spans: this.#reserve(8 * iw),
-    };
-    this.#bytes(at.ink, ink.length).set(ink);
-    const ix = this.#ints(at.ix, 3 * width);
-    axis(ix, width, iw);
-    axis(this.#ints(at.iy, 3 * height), height, inkSize.height);
-    spans(this.#ints(at.spans, 2 * iw), ix, width, iw);
-    const [inkR, inkG, inkB] = options.style.ink;
-    const strength = Math.round(options.edgeStrength * 256);
-    const k = this.#kernels;
-    k.inkedRows(at.ink, iw, inkSize.height, at.rows, INK_FLOOR);
-    inBands(height, (from, to) =>
-      k.ink(
-        at.ink,
-        iw,
-        at.rows,
-        at.active,
-        at.ix,
-        at.iy,
-        at.spans,
-        this.#pixels,
-        width,
-        height,
-        inkR,
-        inkG,
-        inkB,
-        strength,
-        from,
-        to,
-      ),
-    );
   }
 
   /** Reserves `bytes` of the kernels' memory (16-byte aligned), growing it; their offset. */

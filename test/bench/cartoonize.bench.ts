@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: how much the cartoon costs over the floor, the same decode, resize and
- * encode with no effect, measured in the same run on the same inputs.
+ * encode with no effect, measured in the same run on the same inputs, the floor and each
+ * style taking turns.
  *
  *   npm run bench                  # every input, maxSide 1024 and 2048
- *   npm run bench -- --quick       # camera-sized inputs only (4, 12 and 24 MP), fewer runs
+ *   npm run bench -- --quick       # camera-sized inputs only (4, 12 and 24 MP)
  *
  * Then the classic OpenCV recipe (`opencv-cartoon.py`, Debian's python3-opencv, installed
  * here when missing and run as root) on the same camera-sized inputs, and the peak RSS of a
@@ -24,10 +25,10 @@ import sharp from 'sharp';
 import { separableMedian } from '../../layers/core/src/ink';
 import { cameraJpeg, PHOTO_NAMES, photo } from '../support/fixtures';
 import * as reference from '../support/ink-reference';
-import { medianMs } from '../support/timing';
+import { interleavedMedians, medianMs } from '../support/timing';
 
 const quick = process.argv.includes('--quick');
-const RUNS = quick ? 7 : 9;
+const RUNS = 11;
 const QUALITY = 82;
 /** Debian's python3-opencv runs the classic recipe; Debian's own Python has it, not a venv's. */
 const PYTHON = '/usr/bin/python3';
@@ -175,11 +176,17 @@ async function main() {
   console.log(['input', 'maxSide', 'floor', ...STYLE_NAMES.map((s) => `${s} (ratio)`)].join(' | '));
   for (const maxSide of [1024, 2048]) {
     for (const [label, bytes] of inputs) {
-      const floorMs = await median(() => floor(bytes, maxSide));
+      // The floor and the styles take turns, so a drift in the machine's speed touches all.
+      const runs: Record<string, () => Promise<unknown>> = { floor: () => floor(bytes, maxSide) };
+      for (const style of STYLE_NAMES) {
+        runs[style] = () => cartoonize(bytes, { style, maxSide, quality: QUALITY });
+      }
+      const ms = await interleavedMedians(runs, RUNS);
+      const floorMs = ms.floor as number;
       const cells = [label, String(maxSide), floorMs.toFixed(0)];
       for (const style of STYLE_NAMES) {
-        const ms = await median(() => cartoonize(bytes, { style, maxSide, quality: QUALITY }));
-        cells.push(`${ms.toFixed(0)} (${(ms / floorMs).toFixed(2)}x)`);
+        const styleMs = ms[style] as number;
+        cells.push(`${styleMs.toFixed(0)} (${(styleMs / floorMs).toFixed(2)}x)`);
       }
       console.log(cells.join(' | '));
     }

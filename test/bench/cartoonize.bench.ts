@@ -22,9 +22,13 @@ import {
   withFormat,
 } from '@cartoon-compute/core';
 import sharp from 'sharp';
-import { separableMedian } from '../../layers/core/src/ink';
+import { outlines, separableMedian } from '../../layers/core/src/ink';
+import { resolveOptions } from '../../layers/core/src/options';
+import { Painting } from '../../layers/core/src/paint';
+import { choosePalette } from '../../layers/core/src/palette';
 import { cameraJpeg, PHOTO_NAMES, photo } from '../support/fixtures';
 import * as reference from '../support/ink-reference';
+import * as paintReference from '../support/paint-reference';
 import { interleavedMedians, medianMs } from '../support/timing';
 
 const quick = process.argv.includes('--quick');
@@ -157,6 +161,38 @@ async function medianKernel(bytes: Buffer): Promise<string> {
   return `TypeScript ${typescript.toFixed(1)} ms, WebAssembly SIMD ${wasm.toFixed(2)} ms`;
 }
 
+/**
+ * The painting in WebAssembly against the TypeScript it replaced
+ * (test/support/paint-reference.ts): the flat colours and the ink of a 2048 px cartoon, from
+ * fields made as cartoonize makes them.
+ */
+async function paintKernels(bytes: Buffer): Promise<string> {
+  const output = { width: 2048, height: 1365 };
+  const inkSize = { width: 1024, height: 683 };
+  const colourSize = fitInside(inkSize.width, inkSize.height, 640);
+  const options = resolveOptions({ maxSide: 2048 });
+  const rgb = await sharp(bytes)
+    .resize(inkSize.width, inkSize.height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  const colour = await sharp(rgb, { raw: { ...inkSize, channels: 3 } })
+    .resize(colourSize.width, colourSize.height, { fit: 'fill' })
+    .blur(3)
+    .raw()
+    .toBuffer();
+  const palette = choosePalette(colour.subarray(0, 4096 * 3), options.colours);
+  const colourField = { pixels: colour, size: colourSize };
+  const inkField = { pixels: Buffer.from(await outlines(rgb, inkSize, 1.2)), size: inkSize };
+  const typescript = await median(async () => {
+    const out = paintReference.paintFill(colourField, output, palette, options);
+    paintReference.layInk(out, output, inkField, options);
+  });
+  const wasm = await median(async () =>
+    Painting.paint(colourField, inkField, output, palette, options).release(),
+  );
+  return `TypeScript ${typescript.toFixed(1)} ms, WebAssembly ${wasm.toFixed(1)} ms`;
+}
+
 async function main() {
   // Camera sizes: an older or cropped photo, a 12 MP phone photo, and the 24 MP that recent
   // phones save by default.
@@ -208,6 +244,7 @@ async function main() {
     console.log(`${label} to 2048 px, classic, median ms per stage: ${await stages(bytes)}`);
   }
   console.log(`outline median of a 1024x683 ink field: ${await medianKernel(fourMp)}`);
+  console.log(`painting a 2048x1365 cartoon, fill and ink: ${await paintKernels(fourMp)}`);
   console.log(`jpeg encode of a 2048 px cartoon (from 4 MP): ${await jpegCoding(fourMp)}`);
   console.log(`peak RSS, one 12 MP cartoonize to 2048 px in a fresh process: ${peakRss(twelveMp)}`);
   const fortyMp = await cameraJpeg('coffee.png', 39.9);

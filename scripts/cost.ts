@@ -7,12 +7,15 @@
  * reads flags, checks them and prints. It fetches nothing: prices come from the table in
  * `loadtest/prices.ts`, with the date they were checked. `npm run cost -- --help` lists the flags.
  */
+
+import { FARGATE_TASK_MEMORY } from '../infra/lib/fargate-task-sizes';
 import { formatUsd, type MeasuredWhere, type Workload, workload } from '../loadtest/cost-model';
 import { type CostReport, costReport } from '../loadtest/cost-report';
 import { PRICES } from '../loadtest/prices';
-import { parseFlags, UsageError } from './lib/flags';
+import { type NumberRange, numberFlag, parseFlags, UsageError } from './lib/flags';
 
-const FARGATE_VCPUS = [0.25, 0.5, 1, 2, 4, 8, 16];
+/** The vCPU values Fargate offers: 0.25 to 16. */
+const FARGATE_VCPUS = Object.keys(FARGATE_TASK_MEMORY).map((units) => Number(units) / 1024);
 const WHERE: readonly MeasuredWhere[] = ['local', 'aws', 'assumed'];
 
 const USAGE = `usage: npm run cost -- --requests N --duration-ms MS --memory-mb MB --arch arm64|x86_64 --payload-kb KB [options]
@@ -40,7 +43,7 @@ options:
   --s3-share F          share of images that arrive as S3 uploads, 0..1 (default 0)
   --log-kb KB           CloudWatch Logs written per image (default 1)
   --task-vcpu V         Fargate task vCPU: ${FARGATE_VCPUS.join(', ')} (default 1)
-  --task-memory-gb GB   Fargate task memory (default 2)
+  --task-memory-gb GB   Fargate task memory, as Fargate allows it for the vCPU (default 2)
   --min-tasks N         Fargate service minimum (default 1)
   --target-cpu F        CPU target of Fargate and managed-instance scaling, (0, 1] (default 0.75)
   --spot                run Fargate on Spot (x86_64 only; the price varies)
@@ -50,30 +53,23 @@ options:
 function number(
   values: Record<string, unknown>,
   name: string,
-  range: { min: number; max: number; integer?: boolean; above?: boolean },
+  range: NumberRange,
   fallback?: number,
 ): number {
-  const raw = values[name];
-  if (raw === undefined) {
-    if (fallback === undefined) throw new UsageError(`Missing --${name}`);
-    return fallback;
-  }
-  const value = Number(raw);
-  const kind = range.integer ? 'integer' : 'number';
-  const low = range.above ? `above ${range.min} and at most` : `between ${range.min} and`;
-  const ok =
-    typeof raw === 'string' &&
-    raw.trim() !== '' &&
-    Number.isFinite(value) &&
-    (range.integer ? Number.isInteger(value) : true) &&
-    (range.above ? value > range.min : value >= range.min) &&
-    value <= range.max;
-  if (!ok) {
+  return numberFlag(name, values[name], range, fallback);
+}
+
+/** --task-memory-gb, in the range and steps Fargate allows with `vcpu` (FARGATE_TASK_MEMORY). */
+function taskMemory(values: Record<string, unknown>, vcpu: number): number {
+  const gb = number(values, 'task-memory-gb', { min: 0.5, max: 120 }, 2);
+  const [min, max, step] = FARGATE_TASK_MEMORY[vcpu * 1024] as readonly [number, number, number];
+  const mib = gb * 1024;
+  if (mib < min || mib > max || mib % step !== 0) {
     throw new UsageError(
-      `Expected ${kind} ${low} ${range.max} for --${name} but received ${String(raw)}`,
+      `Fargate takes ${min / 1024} to ${max / 1024} GB in steps of ${step / 1024} GB with ${vcpu} vCPU; received ${values['task-memory-gb'] ?? '2 (the default)'} for --task-memory-gb`,
     );
   }
-  return value;
+  return gb;
 }
 
 function oneOf<T extends string>(
@@ -128,7 +124,7 @@ function workloadFromArgs(argv: readonly string[]): { w: Workload; json: boolean
     measuredWhere: oneOf(values, 'measured-where', WHERE, 'assumed'),
     fargate: {
       taskVcpu,
-      taskMemoryGb: number(values, 'task-memory-gb', { min: 0.5, max: 120 }, 2),
+      taskMemoryGb: taskMemory(values, taskVcpu),
       minTasks: number(values, 'min-tasks', { min: 0, max: 10_000, integer: true }, 1),
       targetCpu: number(values, 'target-cpu', { min: 0, max: 1, above: true }, 0.75),
       spot: values.spot ?? false,

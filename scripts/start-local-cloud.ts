@@ -24,7 +24,7 @@ import {
   variantSources,
   variantTemplates,
 } from '../local-cloud/variants';
-import { parseFlags, UsageError } from './lib/flags';
+import { type NumberRange, numberFlag, parseFlags, UsageError } from './lib/flags';
 
 const TEMPLATES: Readonly<Record<string, string>> = variantTemplates();
 const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
@@ -77,12 +77,8 @@ interface Flags {
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
-function number(name: string, raw: string, min: number): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min)
-    throw new UsageError(`--${name} must be a number ≥ ${min}`);
-  return value;
-}
+/** A TCP port: 0 asks the system for a free one. */
+const PORT: NumberRange = { min: 0, max: 65_535, integer: true };
 
 function readFlags(argv: string[]): Flags | undefined {
   const values = parseFlags(argv, {
@@ -116,23 +112,26 @@ function readFlags(argv: string[]): Flags | undefined {
   if (logLevel === undefined) throw new UsageError(`--log-level must be one of ${LOG_LEVELS}`);
   return {
     variants,
-    tasks: values.tasks === undefined ? undefined : number('tasks', values.tasks, 1),
+    tasks:
+      values.tasks === undefined
+        ? undefined
+        : numberFlag('tasks', values.tasks, { min: 1, integer: true }),
     build: !values['no-build'],
     host: values.host,
-    s3Port: number('s3-port', values['s3-port'], 0),
-    port: number('port', values.port, 0),
+    s3Port: numberFlag('s3-port', values['s3-port'], PORT),
+    port: numberFlag('port', values.port, PORT),
     // Ephemeral variants (tests) get an ephemeral console too, so parallel clouds never clash.
-    consolePort: number(
+    consolePort: numberFlag(
       'console-port',
       values['console-port'] ?? (values.port === '0' ? '0' : '8000'),
-      0,
+      PORT,
     ),
     stateDir: path.resolve(values['state-dir']),
     persist: !values['no-persist'],
-    idleTimeoutMs: number('idle-timeout', values['idle-timeout'], 0) * 1000,
-    concurrency: number('concurrency', values.concurrency, 1),
-    retryScale: number('retry-scale', values['retry-scale'], 0),
-    visibilityScale: number('visibility-scale', values['visibility-scale'], 0.001),
+    idleTimeoutMs: numberFlag('idle-timeout', values['idle-timeout'], { min: 0 }) * 1000,
+    concurrency: numberFlag('concurrency', values.concurrency, { min: 1, integer: true }),
+    retryScale: numberFlag('retry-scale', values['retry-scale'], { min: 0 }),
+    visibilityScale: numberFlag('visibility-scale', values['visibility-scale'], { min: 0.001 }),
     throttle: !values['no-throttle'],
     logLevel,
   };
@@ -271,6 +270,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`local cloud: ${err.message}\nnpm start -- --help lists the flags`);
+    process.exitCode = 2;
+    return;
+  }
   console.error(`local cloud: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 });

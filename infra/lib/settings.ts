@@ -6,6 +6,8 @@
  * Defaults mirror serverless.yml's `params.default`, so the three variants are sized alike.
  */
 
+import { FARGATE_TASK_MEMORY } from './fargate-task-sizes';
+
 /** Reads one context key; `node.tryGetContext` in the app, a plain object in tests. */
 export type ContextReader = (key: string) => unknown;
 
@@ -74,18 +76,6 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ];
-
-/** Fargate's CPU units and the memory (MiB) each allows: Amazon ECS developer guide, task size. */
-const FARGATE_MEMORY: Readonly<Record<number, readonly [number, number, number]>> = {
-  // cpu: [min, max, step]
-  256: [512, 2048, 512],
-  512: [1024, 4096, 1024],
-  1024: [2048, 8192, 1024],
-  2048: [4096, 16384, 1024],
-  4096: [8192, 30720, 1024],
-  8192: [16384, 61440, 4096],
-  16384: [32768, 122880, 8192],
-};
 
 function integer(get: ContextReader, key: string, fallback: number, min: number, max: number) {
   const raw = get(key);
@@ -192,10 +182,10 @@ export function readLambdaImageSettings(get: ContextReader): LambdaImageSettings
  */
 export function readFargateSettings(get: ContextReader): FargateSettings {
   const cpu = integer(get, 'cpu', 1024, 256, 16384);
-  const sizes = FARGATE_MEMORY[cpu];
+  const sizes = FARGATE_TASK_MEMORY[cpu];
   if (sizes === undefined) {
     throw new Error(
-      `context cpu must be one of ${Object.keys(FARGATE_MEMORY).join(', ')}; got '${cpu}'`,
+      `context cpu must be one of ${Object.keys(FARGATE_TASK_MEMORY).join(', ')}; got '${cpu}'`,
     );
   }
   const [minMemory, maxMemory, step] = sizes;

@@ -5,7 +5,7 @@
  */
 import { STYLE_NAMES } from '@cartoon-compute/core';
 import { VARIANT_NAMES } from '../../local-cloud/variants';
-import { parseFlags, UsageError } from '../../scripts/lib/flags';
+import { numberFlag, parseFlags, UsageError } from '../../scripts/lib/flags';
 import { SCENARIOS, type ScenarioName } from '../results';
 
 export { UsageError };
@@ -125,6 +125,7 @@ How much (each overrides the profile):
   --out <dir>              reports folder (default reports)
   --help                   this text`;
 
+/** A number flag (see `numberFlag`): `fallback` when absent, an integer unless `integer` is false. */
 function num(
   name: string,
   raw: string | undefined,
@@ -132,14 +133,7 @@ function num(
   min: number,
   integer = true,
 ): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new UsageError(
-      `--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`,
-    );
-  }
-  return value;
+  return numberFlag(name, raw, { min, integer }, fallback);
 }
 
 function list<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] {

@@ -24,7 +24,7 @@ describe('npm run loadtest', () => {
   it.each([
     [['--nope'], "Unknown option '--nope'"],
     [['--target', 'azure'], '--target must be local or aws'],
-    [['--cold=-1'], '--cold must be an integer ≥ 1'],
+    [['--cold=-1'], 'Expected integer of at least 1 for --cold but received -1'],
   ])(
     'refuses %j with exit code 2',
     (args, message) => {

@@ -3,7 +3,7 @@
 // HTTP path of each, uploads dropped in with the real AWS CLI v2, failures, lambda-image's
 // dead-letter queue, fargate's task replacement, and a shutdown that leaves no process behind.
 // The CLI builds whatever is missing first. Redelivery is shortened with --visibility-scale.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -59,6 +59,24 @@ describe('npm start: the local cloud with all three variants', () => {
     for (const flag of ['--variants', '--tasks', '--s3-port', '--port', '--no-build']) {
       expect(help).toContain(flag);
     }
+  });
+
+  it.each([
+    [['--tasks', '1.5'], 'Expected integer of at least 1 for --tasks but received 1.5'],
+    [['--port', '70000'], 'Expected integer between 0 and 65535 for --port but received 70000'],
+    [['--idle-timeout', ''], "Expected number of at least 0 for --idle-timeout but received ''"],
+    [['--tasks'], "Option '--tasks <value>' argument missing"],
+  ])('refuses %j with exit code 2 before building or starting anything', (args, message) => {
+    const run = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['--tsconfig', 'tsconfig.json', 'scripts/start-local-cloud.ts', ...args],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain('npm start -- --help lists the flags');
+    expect(run.stdout).toBe('');
   });
 
   it('writes every variant, the queues and the logs folder to endpoints.json', () => {

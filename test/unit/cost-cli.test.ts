@@ -130,6 +130,13 @@ describe('npm run cost', () => {
     }
   });
 
+  test('a task size Fargate offers is priced as given: 0.25 vCPU with 1.5 GB', () => {
+    const run = cost(...REQUIRED, '--task-vcpu', '0.25', '--task-memory-gb', '1.5');
+
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('(0.25 vCPU × $0.03238 + 1.5 GB × $0.00356)');
+  });
+
   test.each([
     [['--bogus'], "Unknown option '--bogus'"],
     [REQUIRED.slice(2), 'Missing --requests'],
@@ -144,6 +151,18 @@ describe('npm run cost', () => {
     [
       [...REQUIRED, '--task-vcpu', '3'],
       'Expected one of 0.25, 0.5, 1, 2, 4, 8, 16 for --task-vcpu but received 3',
+    ],
+    [
+      [...REQUIRED, '--task-vcpu', '16'],
+      'Fargate takes 32 to 120 GB in steps of 8 GB with 16 vCPU; received 2 (the default) for --task-memory-gb',
+    ],
+    [
+      [...REQUIRED, '--task-vcpu', '1', '--task-memory-gb', '1.5'],
+      'Fargate takes 2 to 8 GB in steps of 1 GB with 1 vCPU; received 1.5 for --task-memory-gb',
+    ],
+    [
+      [...REQUIRED, '--task-vcpu', '2', '--task-memory-gb', '17'],
+      'Fargate takes 4 to 16 GB in steps of 1 GB with 2 vCPU; received 17 for --task-memory-gb',
     ],
     [
       [...REQUIRED, '--region', 'eu-west-1'],

@@ -59,9 +59,12 @@ describe('parseOptions', () => {
     [['--profile', 'huge'], /--profile must be smoke or full/],
     [['--variants', 'lambda-zip,ec2'], /--variants: unknown "ec2"/],
     [['--scenarios', 'soak'], /--scenarios: unknown "soak"/],
-    [['--cold', '0'], /--cold must be an integer ≥ 1, got "0"/],
-    [['--cold', 'x'], /--cold must be an integer/],
-    [['--rates', '1,-2'], /--rates must be a number ≥ 0.1/],
+    [['--cold', '0'], /^Expected integer of at least 1 for --cold but received 0$/],
+    [['--cold', 'x'], /^Expected integer of at least 1 for --cold but received x$/],
+    [['--cold', ''], /^Expected integer of at least 1 for --cold but received ''$/],
+    [['--warm', '2.5'], /^Expected integer of at least 1 for --warm but received 2.5$/],
+    [['--rates', '1,-2'], /^Expected number of at least 0.1 for --rates but received -2$/],
+    [['--rates', '1,,2'], /^Expected number of at least 0.1 for --rates but received ''$/],
     [['--style', 'oil'], /--style: unknown "oil"/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(UsageError);

@@ -21,7 +21,13 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type FunctionLayout, findArtifact, removeLayout, unpackFunction } from './artifacts';
+import {
+  type FunctionLayout,
+  findArtifact,
+  removeLayout,
+  unpackFunction,
+  unpackLayers,
+} from './artifacts';
 import { AsyncInvoker, AWS_RETRY_DELAYS_MS } from './async-invoke';
 import { startConsole } from './console';
 import { type ContainerImage, imageEnv, layOutImage, readImage } from './container-image';
@@ -208,7 +214,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const logFiles: WriteStream[] = [];
     closers.push(() => Promise.all(logFiles.map((f) => new Promise((r) => f.end(r)))).then());
     const layouts: FunctionLayout[] = [];
-    closers.push(() => layouts.forEach(removeLayout));
+    // Folders functions share (a layer set's /opt, an image's file system), removed with the
+    // layouts, after the functions have stopped.
+    const sharedRoots: string[] = [];
+    closers.push(() => {
+      layouts.forEach(removeLayout);
+      for (const root of sharedRoots) rmSync(root, { recursive: true, force: true });
+    });
     closers.push(async () => {
       for (const invoker of invokers.values()) invoker.stop();
       await Promise.all([...pollers.values()].map((poller) => poller.stop()));
@@ -231,6 +243,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       AWS_EC2_METADATA_DISABLED: 'true',
     });
 
+    // Functions with the same layers share one /opt, unpacked once.
+    const optDirs = new Map<string, Promise<string>>();
+    const sharedOpt = (layers: readonly string[]) => {
+      const key = layers.join('\n');
+      let optDir = optDirs.get(key);
+      if (optDir === undefined) {
+        optDir = unpackLayers(layers).then(({ root, optDir }) => {
+          sharedRoots.push(root);
+          return optDir;
+        });
+        optDirs.set(key, optDir);
+      }
+      return optDir;
+    };
+
     for (const [index, topology] of topologies.entries()) {
       const source = options.variants[index];
       let image: { image: ContainerImage; root: string } | undefined;
@@ -247,7 +274,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           if (image === undefined) {
             // One layout per image, shared by its functions, as they share the image.
             const root = mkdtempSync(path.join(tmpdir(), 'local-cloud-image-'));
-            closers.push(() => rmSync(root, { recursive: true, force: true }));
+            sharedRoots.push(root);
             const read = readImage(source.imageContext);
             layOutImage(read, root, source.imageReplace);
             image = { image: read, root };
@@ -266,7 +293,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               ? findArtifact(fn.codeArtifact, options.artifactDirs)
               : undefined;
           const layers = fn.layerArtifacts.map((l) => findArtifact(l, options.artifactDirs));
-          layout = await unpackFunction(codeZip, layers, codeDir ? { codeDir } : {});
+          const optDir = layers.length === 0 ? undefined : await sharedOpt(layers);
+          layout = await unpackFunction(codeZip, layers, {
+            ...(codeDir ? { codeDir } : {}),
+            ...(optDir ? { optDir } : {}),
+          });
           layouts.push(layout);
         }
         const file = createWriteStream(path.join(logsDir, `${fn.name}.log`), { flags: 'a' });

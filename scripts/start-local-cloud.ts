@@ -208,7 +208,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(flags.stateDir, { recursive: true });
   const started = performance.now();
-  const cloud: LocalCloud = await startLocalCloud({
+  const starting: Promise<LocalCloud> = startLocalCloud({
     stateDir: flags.stateDir,
     host: flags.host,
     s3Port: flags.s3Port,
@@ -239,14 +239,9 @@ async function main(): Promise<void> {
           },
         }),
   });
-  if (flags.logLevel !== 'quiet') {
-    console.log(endpointTable(cloud.endpoints));
-    console.log(
-      `\nlocal cloud ready in ${Math.round(performance.now() - started)} ms ` +
-        `(${path.join(flags.stateDir, 'endpoints.json')}); Ctrl-C stops it`,
-    );
-  }
   let stopping = false;
+  // Ctrl-C while the cloud is still starting waits for it to finish starting and then stops
+  // it, so its temporary folders and processes go with it; a second one exits at once.
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -255,13 +250,23 @@ async function main(): Promise<void> {
     // may take their stop timeout to drain (ECS's SIGTERM-to-SIGKILL wait, 120 s here).
     setTimeout(() => process.exit(1), 130_000).unref();
     process.once(signal as NodeJS.Signals, () => process.exit(1));
-    cloud.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    starting
+      .then((cloud) => cloud.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  const cloud = await starting;
+  if (flags.logLevel !== 'quiet' && !stopping) {
+    console.log(endpointTable(cloud.endpoints));
+    console.log(
+      `\nlocal cloud ready in ${Math.round(performance.now() - started)} ms ` +
+        `(${path.join(flags.stateDir, 'endpoints.json')}); Ctrl-C stops it`,
+    );
+  }
   // A bug must not leave environments and tasks running without their local cloud.
   process.on('uncaughtException', (err) => {
     console.error(`local cloud: ${err.stack ?? err.message}`);

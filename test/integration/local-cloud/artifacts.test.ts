@@ -11,7 +11,12 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ZipFile } from 'yazl';
-import { findArtifact, removeLayout, unpackFunction } from '../../../local-cloud/artifacts';
+import {
+  findArtifact,
+  removeLayout,
+  unpackFunction,
+  unpackLayers,
+} from '../../../local-cloud/artifacts';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 let dir: string;
@@ -78,5 +83,40 @@ describe('artifacts', () => {
       removeLayout(layout);
     }
     expect(existsSync(layout.root)).toBe(false);
+  });
+
+  it('unpacks a layer set once into an opt that functions share, with code of their own', async () => {
+    await zip(path.join(dir, 'a.zip'), { 'index.js': 'exports.handler = "a";' });
+    await zip(path.join(dir, 'b.zip'), { 'index.js': 'exports.handler = "b";' });
+    await zip(path.join(dir, 'base.zip'), { 'nodejs/node_modules/lib/index.js': 'base' });
+    await zip(path.join(dir, 'over.zip'), { 'nodejs/node_modules/lib/index.js': 'over' });
+    const layers = [path.join(dir, 'base.zip'), path.join(dir, 'over.zip')];
+
+    const shared = await unpackLayers(layers);
+    const a = await unpackFunction(path.join(dir, 'a.zip'), layers, { optDir: shared.optDir });
+    const b = await unpackFunction(path.join(dir, 'b.zip'), layers, { optDir: shared.optDir });
+
+    try {
+      expect(shared.root.startsWith(ROOT)).toBe(false);
+      expect([a.optDir, b.optDir]).toEqual([shared.optDir, shared.optDir]);
+      // Later layers win, in order, as Lambda lays them over each other.
+      expect(
+        readFileSync(path.join(shared.optDir, 'nodejs/node_modules/lib/index.js'), 'utf8'),
+      ).toBe('over');
+      expect(readFileSync(path.join(a.taskRoot, 'index.js'), 'utf8')).toBe(
+        'exports.handler = "a";',
+      );
+      expect(readFileSync(path.join(b.taskRoot, 'index.js'), 'utf8')).toBe(
+        'exports.handler = "b";',
+      );
+      // A function's own folder holds no copy of the layers.
+      expect(existsSync(path.join(a.root, 'opt'))).toBe(false);
+    } finally {
+      removeLayout(a);
+      removeLayout(b);
+    }
+    // Removing the functions leaves the shared opt to its owner.
+    expect(existsSync(shared.optDir)).toBe(true);
+    rmSync(shared.root, { recursive: true, force: true });
   });
 });

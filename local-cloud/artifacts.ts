@@ -1,8 +1,9 @@
 /**
  * A function's deployment artifacts laid out as Lambda lays them out: the function zip
  * unpacked as the task root (/var/task), its layers unpacked in order into /opt, and the
- * runtime client beside them (/var/runtime). Each function gets a fresh folder under the
- * system temp dir, outside the repo, so nothing resolves from the repo's node_modules.
+ * runtime client beside them (/var/runtime). Each function gets a fresh folder in its local
+ * cloud's run folder under the system temp dir (`makeRunDir`), outside the repo, so nothing
+ * resolves from the repo's node_modules.
  *
  * The template names artifacts by their S3 keys; they are found locally by file name. Layers
  * are built for arm64 (Lambda's architecture here): on another CPU the same layer built for
@@ -15,6 +16,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,9 +74,9 @@ export function findArtifact(
 export async function unpackFunction(
   codeZip: string | undefined,
   layerZips: readonly string[],
-  options: { readonly codeDir?: string; readonly optDir?: string } = {},
+  options: { readonly codeDir?: string; readonly optDir?: string; readonly parent?: string } = {},
 ): Promise<FunctionLayout> {
-  const root = mkdtempSync(path.join(tmpdir(), 'local-cloud-fn-'));
+  const root = mkdtempSync(path.join(options.parent ?? tmpdir(), 'local-cloud-fn-'));
   const taskRoot = options.codeDir ?? path.join(root, 'task');
   const optDir = options.optDir ?? path.join(root, 'opt');
   const runtimeDir = path.join(root, 'runtime');
@@ -101,12 +103,56 @@ export async function unpackFunction(
  */
 export async function unpackLayers(
   layerZips: readonly string[],
+  parent: string = tmpdir(),
 ): Promise<{ root: string; optDir: string }> {
-  const root = mkdtempSync(path.join(tmpdir(), 'local-cloud-opt-'));
+  const root = mkdtempSync(path.join(parent, 'local-cloud-opt-'));
   const optDir = path.join(root, 'opt');
   mkdirSync(optDir, { recursive: true });
   for (const layer of layerZips) await unzip(layer, optDir);
   return { root, optDir };
+}
+
+/** A run folder's name: `local-cloud-<pid>-` and mkdtemp's six characters. */
+const RUN_DIR = /^local-cloud-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * A fresh folder under the system temp dir for one local cloud's unpacked functions, layers
+ * and images, named after this process, so that a later start can tell one whose process
+ * died without removing it (SIGKILL, a Ctrl-C that also took its servers) and remove it
+ * (`sweepDeadRuns`).
+ */
+export function makeRunDir(): string {
+  return mkdtempSync(path.join(tmpdir(), `local-cloud-${process.pid}-`));
+}
+
+/** Whether a process with this pid is running (one of another user's counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the run folders (`makeRunDir`) of processes no longer running, and returns them.
+ * A folder whose pid is running is left alone, even if the pid now belongs to something else.
+ *
+ * @example
+ * ```ts
+ * sweepDeadRuns(); // ['/tmp/local-cloud-4242-a1B2c3'] after a run was killed
+ * ```
+ */
+export function sweepDeadRuns(dir: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const pid = RUN_DIR.exec(name)?.[1];
+    if (pid === undefined || alive(Number(pid))) continue;
+    rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(path.join(dir, name));
+  }
+  return removed;
 }
 
 /** Removes a layout made by unpackFunction. */

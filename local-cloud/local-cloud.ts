@@ -18,13 +18,13 @@ import {
   type WriteStream,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type FunctionLayout,
   findArtifact,
-  removeLayout,
+  makeRunDir,
+  sweepDeadRuns,
   unpackFunction,
   unpackLayers,
 } from './artifacts';
@@ -213,14 +213,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     const logFiles: WriteStream[] = [];
     closers.push(() => Promise.all(logFiles.map((f) => new Promise((r) => f.end(r)))).then());
-    const layouts: FunctionLayout[] = [];
-    // Folders functions share (a layer set's /opt, an image's file system), removed with the
-    // layouts, after the functions have stopped.
-    const sharedRoots: string[] = [];
-    closers.push(() => {
-      layouts.forEach(removeLayout);
-      for (const root of sharedRoots) rmSync(root, { recursive: true, force: true });
-    });
+    // Every unpacked function, layer set and image lives in this run's folder, removed after
+    // the functions have stopped; one left by a run that died is removed by the next start.
+    sweepDeadRuns();
+    const runDir = makeRunDir();
+    closers.push(() => rmSync(runDir, { recursive: true, force: true }));
     closers.push(async () => {
       for (const invoker of invokers.values()) invoker.stop();
       await Promise.all([...pollers.values()].map((poller) => poller.stop()));
@@ -249,10 +246,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const key = layers.join('\n');
       let optDir = optDirs.get(key);
       if (optDir === undefined) {
-        optDir = unpackLayers(layers).then(({ root, optDir }) => {
-          sharedRoots.push(root);
-          return optDir;
-        });
+        optDir = unpackLayers(layers, runDir).then(({ optDir }) => optDir);
         optDirs.set(key, optDir);
       }
       return optDir;
@@ -273,16 +267,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           }
           if (image === undefined) {
             // One layout per image, shared by its functions, as they share the image.
-            const root = mkdtempSync(path.join(tmpdir(), 'local-cloud-image-'));
-            sharedRoots.push(root);
+            const root = mkdtempSync(path.join(runDir, 'local-cloud-image-'));
             const read = readImage(source.imageContext);
             layOutImage(read, root, source.imageReplace);
             image = { image: read, root };
           }
           const base = await unpackFunction(undefined, [], {
             codeDir: path.join(image.root, 'var', 'task'),
+            parent: runDir,
           });
-          layouts.push(base);
           layout = { ...base, optDir: path.join(image.root, 'opt') };
           handler = fn.imageCommand?.[0] ?? image.image.cmd[0] ?? fn.handler;
           imageVariables = imageEnv(image.image, image.root);
@@ -297,8 +290,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           layout = await unpackFunction(codeZip, layers, {
             ...(codeDir ? { codeDir } : {}),
             ...(optDir ? { optDir } : {}),
+            parent: runDir,
           });
-          layouts.push(layout);
         }
         const file = createWriteStream(path.join(logsDir, `${fn.name}.log`), { flags: 'a' });
         logFiles.push(file);

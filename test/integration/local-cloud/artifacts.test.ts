@@ -1,4 +1,5 @@
 // Artifacts found by the names the template gives them and unpacked into a Lambda layout.
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -13,7 +14,9 @@ import path from 'node:path';
 import { ZipFile } from 'yazl';
 import {
   findArtifact,
+  makeRunDir,
   removeLayout,
+  sweepDeadRuns,
   unpackFunction,
   unpackLayers,
 } from '../../../local-cloud/artifacts';
@@ -118,5 +121,35 @@ describe('artifacts', () => {
     // Removing the functions leaves the shared opt to its owner.
     expect(existsSync(shared.optDir)).toBe(true);
     rmSync(shared.root, { recursive: true, force: true });
+  });
+
+  it('removes the run folders of processes that died, and nothing else', () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const names = [
+      `local-cloud-${dead}-a1B2c3`, // its process is gone: removed
+      `local-cloud-${process.pid}-d4E5f6`, // this process, running: kept
+      'local-cloud-fn-g7H8i9', // not a run folder: kept
+      'local-cloud-it-j1K2l3', // a test's folder: kept
+    ];
+    for (const name of names) mkdirSync(path.join(dir, name, 'opt'), { recursive: true });
+
+    expect(sweepDeadRuns(dir)).toEqual([path.join(dir, names[0] as string)]);
+    expect(names.map((name) => existsSync(path.join(dir, name)))).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('makes run folders named after this process, which a sweep leaves alone', () => {
+    const run = makeRunDir();
+    try {
+      expect(path.basename(run)).toMatch(new RegExp(`^local-cloud-${process.pid}-[A-Za-z0-9]{6}$`));
+      expect(sweepDeadRuns()).not.toContain(run);
+      expect(existsSync(run)).toBe(true);
+    } finally {
+      rmSync(run, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,12 @@
  * `loadtest/prices.ts`, with the date they were checked. `npm run cost -- --help` lists the flags.
  */
 
-import { FARGATE_TASK_MEMORY } from '../infra/lib/fargate-task-sizes';
+import {
+  describeFargateMemory,
+  FARGATE_TASK_MEMORY,
+  fargateAllows,
+  fargateMemoryRange,
+} from '../infra/lib/fargate-task-sizes';
 import { formatUsd, type MeasuredWhere, type Workload, workload } from '../loadtest/cost-model';
 import { type CostReport, costReport } from '../loadtest/cost-report';
 import { PRICES } from '../loadtest/prices';
@@ -43,7 +48,8 @@ options:
   --s3-share F          share of images that arrive as S3 uploads, 0..1 (default 0)
   --log-kb KB           CloudWatch Logs written per image (default 1)
   --task-vcpu V         Fargate task vCPU: ${FARGATE_VCPUS.join(', ')} (default 1)
-  --task-memory-gb GB   Fargate task memory, as Fargate allows it for the vCPU (default 2)
+  --task-memory-gb GB   Fargate task memory, as Fargate allows it for the vCPU (default 2,
+                        or the least it allows for the vCPU when that is more)
   --min-tasks N         Fargate service minimum (default 1)
   --target-cpu F        CPU target of Fargate and managed-instance scaling, (0, 1] (default 0.75)
   --spot                run Fargate on Spot (x86_64 only; the price varies)
@@ -59,14 +65,17 @@ function number(
   return numberFlag(name, values[name], range, fallback);
 }
 
-/** --task-memory-gb, in the range and steps Fargate allows with `vcpu` (FARGATE_TASK_MEMORY). */
+/**
+ * --task-memory-gb, as Fargate allows it with `vcpu`; by default 2 GB, or the least Fargate
+ * allows with `vcpu` when that is more.
+ */
 function taskMemory(values: Record<string, unknown>, vcpu: number): number {
-  const gb = number(values, 'task-memory-gb', { min: 0.5, max: 120 }, 2);
-  const [min, max, step] = FARGATE_TASK_MEMORY[vcpu * 1024] as readonly [number, number, number];
-  const mib = gb * 1024;
-  if (mib < min || mib > max || mib % step !== 0) {
+  const units = vcpu * 1024;
+  const fallback = Math.max(2, fargateMemoryRange(units)[0] / 1024);
+  const gb = number(values, 'task-memory-gb', { min: 0.5, max: 120 }, fallback);
+  if (!fargateAllows(units, gb * 1024)) {
     throw new UsageError(
-      `Fargate takes ${min / 1024} to ${max / 1024} GB in steps of ${step / 1024} GB with ${vcpu} vCPU; received ${values['task-memory-gb'] ?? '2 (the default)'} for --task-memory-gb`,
+      `Fargate takes ${describeFargateMemory(units, 'GB')} with ${vcpu} vCPU; received ${String(values['task-memory-gb'])} for --task-memory-gb`,
     );
   }
   return gb;

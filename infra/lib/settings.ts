@@ -6,7 +6,12 @@
  * Defaults mirror serverless.yml's `params.default`, so the three variants are sized alike.
  */
 
-import { FARGATE_TASK_MEMORY } from './fargate-task-sizes';
+import {
+  describeFargateMemory,
+  FARGATE_TASK_MEMORY,
+  fargateAllows,
+  fargateMemoryRange,
+} from './fargate-task-sizes';
 
 /** Reads one context key; `node.tryGetContext` in the app, a plain object in tests. */
 export type ContextReader = (key: string) => unknown;
@@ -182,19 +187,19 @@ export function readLambdaImageSettings(get: ContextReader): LambdaImageSettings
  */
 export function readFargateSettings(get: ContextReader): FargateSettings {
   const cpu = integer(get, 'cpu', 1024, 256, 16384);
-  const sizes = FARGATE_TASK_MEMORY[cpu];
-  if (sizes === undefined) {
+  if (FARGATE_TASK_MEMORY[cpu] === undefined) {
     throw new Error(
       `context cpu must be one of ${Object.keys(FARGATE_TASK_MEMORY).join(', ')}; got '${cpu}'`,
     );
   }
-  const [minMemory, maxMemory, step] = sizes;
+  const [minMemory, maxMemory] = fargateMemoryRange(cpu);
   const memory = integer(get, 'memory', minMemory, minMemory, maxMemory);
-  if (memory % step !== 0) {
+  if (!fargateAllows(cpu, memory)) {
     throw new Error(
-      `context memory must be a multiple of ${step} MiB for cpu ${cpu}; got '${memory}'`,
+      `context memory must be ${describeFargateMemory(cpu, 'MiB')} for cpu ${cpu}; got '${memory}'`,
     );
   }
+
   const minTasks = integer(get, 'minTasks', 1, 1, 100);
   const maxTasks = integer(get, 'maxTasks', 4, 1, 100);
   if (maxTasks < minTasks) {

@@ -919,6 +919,14 @@ describe('CDK app (infra/)', () => {
       expect(() => readFargateSettings((key) => ({ cpu: '1024', memory: '1024' })[key])).toThrow(
         /context memory/,
       );
+      // 0.25 vCPU takes three sizes only, not every 512 MiB between them.
+      expect(() => readFargateSettings((key) => ({ cpu: '256', memory: '1536' })[key])).toThrow(
+        /context memory must be 512, 1024 or 2048 MiB for cpu 256; got '1536'/,
+      );
+      expect(readFargateSettings((key) => ({ cpu: '256', memory: '1024' })[key]).memory).toBe(1024);
+      expect(() => readFargateSettings((key) => ({ cpu: '8192', memory: '18432' })[key])).toThrow(
+        /context memory must be 16384 to 61440 MiB in steps of 4096 MiB for cpu 8192/,
+      );
       expect(() => readFargateSettings((key) => ({ spot: 'yes' })[key])).toThrow(/context spot/);
     });
 

@@ -130,11 +130,18 @@ describe('npm run cost', () => {
     }
   });
 
-  test('a task size Fargate offers is priced as given: 0.25 vCPU with 1.5 GB', () => {
-    const run = cost(...REQUIRED, '--task-vcpu', '0.25', '--task-memory-gb', '1.5');
+  test('a task size Fargate offers is priced as given: 0.25 vCPU with 1 GB', () => {
+    const run = cost(...REQUIRED, '--task-vcpu', '0.25', '--task-memory-gb', '1');
 
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('(0.25 vCPU × $0.03238 + 1.5 GB × $0.00356)');
+    expect(run.stdout).toContain('(0.25 vCPU × $0.03238 + 1 GB × $0.00356)');
+  });
+
+  test('without --task-memory-gb a large task gets the least memory Fargate allows it', () => {
+    const run = cost(...REQUIRED, '--task-vcpu', '16');
+
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('(16 vCPU × $0.03238 + 32 GB × $0.00356)');
   });
 
   test.each([
@@ -153,8 +160,12 @@ describe('npm run cost', () => {
       'Expected one of 0.25, 0.5, 1, 2, 4, 8, 16 for --task-vcpu but received 3',
     ],
     [
-      [...REQUIRED, '--task-vcpu', '16'],
-      'Fargate takes 32 to 120 GB in steps of 8 GB with 16 vCPU; received 2 (the default) for --task-memory-gb',
+      [...REQUIRED, '--task-vcpu', '16', '--task-memory-gb', '2'],
+      'Fargate takes 32 to 120 GB in steps of 8 GB with 16 vCPU; received 2 for --task-memory-gb',
+    ],
+    [
+      [...REQUIRED, '--task-vcpu', '0.25', '--task-memory-gb', '1.5'],
+      'Fargate takes 0.5, 1 or 2 GB with 0.25 vCPU; received 1.5 for --task-memory-gb',
     ],
     [
       [...REQUIRED, '--task-vcpu', '1', '--task-memory-gb', '1.5'],

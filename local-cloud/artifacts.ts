@@ -18,6 +18,7 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -136,8 +137,10 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Removes the run folders (`makeRunDir`) of processes no longer running, and returns them.
- * A folder whose pid is running is left alone, even if the pid now belongs to something else.
+ * Removes the run folders (`makeRunDir`) of this user's processes that are no longer
+ * running, and returns them. A folder whose pid is running is left alone, even if the pid now
+ * belongs to something else; so is another user's. The pid is this machine's (this pid
+ * namespace's): containers sharing one /tmp would need more than a pid to tell runs apart.
  *
  * @example
  * ```ts
@@ -149,8 +152,15 @@ export function sweepDeadRuns(dir: string = tmpdir()): string[] {
   for (const name of readdirSync(dir)) {
     const pid = RUN_DIR.exec(name)?.[1];
     if (pid === undefined || alive(Number(pid))) continue;
-    rmSync(path.join(dir, name), { recursive: true, force: true });
-    removed.push(path.join(dir, name));
+    const folder = path.join(dir, name);
+    try {
+      // Another user's folder is theirs to remove (a shared machine's /tmp).
+      if (statSync(folder).uid !== process.getuid?.()) continue;
+      rmSync(folder, { recursive: true, force: true });
+      removed.push(folder);
+    } catch {
+      // Gone meanwhile, or not ours to remove: a leftover must never stop a start.
+    }
   }
   return removed;
 }

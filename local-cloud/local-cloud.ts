@@ -153,8 +153,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   killLeftovers(pidFile);
 
   const closers: (() => Promise<void> | void)[] = [];
-  const close = async () => {
-    for (const closer of closers.reverse()) await closer();
+  // Every closer runs, the last registered first, each whatever the others do: a server that
+  // fails to close must not leave the run folder, the queues' client or the pid record
+  // behind. Closing twice closes once.
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const errors: unknown[] = [];
+      for (const closer of [...closers].reverse()) {
+        try {
+          await closer();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      if (errors.length === 1) throw errors[0];
+      if (errors.length > 1) throw new AggregateError(errors, 'local cloud: closing failed');
+    })();
+    return closing;
   };
   const pools = new Map<string, FunctionPool>();
   const invokers = new Map<string, AsyncInvoker>();

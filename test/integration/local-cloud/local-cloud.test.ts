@@ -1,6 +1,6 @@
 // The local cloud assembled from a CloudFormation template whose functions are fixtures:
 // front door to a function, and an upload that fails every attempt ending on the failure queue.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -193,4 +193,17 @@ describe('local-cloud', () => {
       sqs.destroy();
     }
   }, 20_000);
+
+  // Last: it closes the cloud (afterAll's close is then the same one).
+  it('keeps what it unpacks in one run folder, removed by close, and closes once however often asked', async () => {
+    const runs = () =>
+      readdirSync(tmpdir()).filter((name) => name.startsWith(`local-cloud-${process.pid}-`));
+    expect(runs()).toHaveLength(1);
+
+    const [first, second] = [cloud.close(), cloud.close()];
+
+    expect(second).toBe(first);
+    await first;
+    expect(runs()).toEqual([]);
+  });
 });

@@ -3,13 +3,9 @@
  * the kernels are tested against (test/unit/paint-kernels.test.ts).
  */
 import type { ResolvedOptions } from '../../layers/core/src/options';
+import { pencilTones } from '../../layers/core/src/paint';
 import { type ColourLookup, paletteLookup, saturatePalette } from '../../layers/core/src/palette';
 import type { Size } from '../../layers/core/src/size';
-
-/** Colour of the paper under the `sketch` style's pencil. */
-const PAPER: readonly [number, number, number] = [250, 247, 240];
-/** How dark the darkest pencil tone is, as a fraction of the paper's brightness. */
-const DARKEST_PENCIL_TONE = 0.8;
 
 /** The colour each flat area is painted with: palette colours, or pencil tones of grey. */
 function fillColours(
@@ -22,15 +18,9 @@ function fillColours(
       colours: saturatePalette(palette, options.saturation),
     };
   }
-  // Pencil: `colours` tones by luminance, from the darkest shading up to bare paper.
+  // Pencil: `colours` tones by luminance (the colours themselves are not the kernels' work).
   const tones = options.colours;
-  const colours = new Uint8Array(tones * 3);
-  for (let tone = 0; tone < tones; tone++) {
-    const shade = 1 - (1 - DARKEST_PENCIL_TONE) * (1 - tone / (tones - 1));
-    for (let channel = 0; channel < 3; channel++) {
-      colours[tone * 3 + channel] = Math.round((PAPER[channel] as number) * shade);
-    }
-  }
+  const colours = pencilTones(tones);
   const scale = tones / (256 * 1000);
   return {
     lookup: (r, g, b) => Math.min(tones - 1, Math.floor((299 * r + 587 * g + 114 * b) * scale)),

@@ -27,8 +27,15 @@ function fillColours(palette: Uint8Array, options: ResolvedOptions): Fill {
     const colours = saturatePalette(palette, options.saturation);
     return { colours, nearest: paletteLookup(palette), tones: colours.length / 3, scale: 0 };
   }
-  // Pencil: `colours` tones by luminance, from the darkest shading up to bare paper.
   const tones = options.colours;
+  return { colours: pencilTones(tones), tones, scale: tones / (256 * 1000) };
+}
+
+/**
+ * The `sketch` style's fill colours: `tones` greys of pencil by luminance, from the darkest
+ * shading up to bare paper, packed RGB.
+ */
+export function pencilTones(tones: number): Uint8Array {
   const colours = new Uint8Array(tones * 3);
   for (let tone = 0; tone < tones; tone++) {
     const shade = 1 - (1 - DARKEST_PENCIL_TONE) * (1 - tone / (tones - 1));
@@ -36,7 +43,7 @@ function fillColours(palette: Uint8Array, options: ResolvedOptions): Fill {
       colours[tone * 3 + channel] = Math.round((PAPER[channel] as number) * shade);
     }
   }
-  return { colours, tones, scale: tones / (256 * 1000) };
+  return colours;
 }
 
 /** Ink coverage below this is dropped and above it is doubled, so scaled-up lines stay crisp. */

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { FIXTURES_DIR, photo } from './fixtures';
+import { noise } from './noise';
 
 /**
  * Builders for inputs the service must refuse, made at run time from the fixture photos so
@@ -12,13 +13,10 @@ import { FIXTURES_DIR, photo } from './fixtures';
 
 /** Bytes from a seeded generator; the first byte is 0x00, which starts no image signature. */
 export function randomBytes(length: number, seed = 42): Buffer {
-  const bytes = Buffer.alloc(length);
-  let state = seed >>> 0;
-  for (let i = 1; i < length; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
+  return Buffer.concat(
+    [Buffer.alloc(1), noise(Math.max(0, length - 1), seed)],
+    Math.max(0, length),
+  );
 }
 
 export function plainText(): Buffer {

@@ -7,17 +7,7 @@ import { dogCoverage, medianGrey, separableMedian } from '../../layers/core/src/
 import { INK_KERNELS_WASM } from '../../layers/core/src/ink-kernels.generated';
 import { assembleKernels, INK_KERNELS } from '../../scripts/build-wasm';
 import * as reference from '../support/ink-reference';
-
-/** Deterministic noise: every pixel different from its neighbours, the median's worst case. */
-function noise(length: number, seed: number): Buffer {
-  const pixels = Buffer.alloc(length);
-  let state = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    pixels[i] = state >>> 24;
-  }
-  return pixels;
-}
+import { noise } from '../support/noise';
 
 it('layers/core/src/ink-kernels.generated.ts is up to date with ink-kernels.wat (npm run build:wasm)', async () => {
   const wasm = await assembleKernels(path.resolve(__dirname, '../..'), INK_KERNELS);

@@ -14,6 +14,7 @@ import { choosePalette } from '../../layers/core/src/palette';
 import type { Size } from '../../layers/core/src/size';
 import { assembleKernels, PAINT_KERNELS } from '../../scripts/build-wasm';
 import { PHOTO_NAMES, type PhotoName, photo } from '../support/fixtures';
+import { noise } from '../support/noise';
 import * as reference from '../support/paint-reference';
 
 type Options = ReturnType<typeof resolveOptions>;
@@ -97,17 +98,6 @@ function everyNth(rgb: Buffer, n: number): Buffer {
   const sample = Buffer.alloc(pixels * 3);
   for (let p = 0; p < pixels; p++) rgb.copy(sample, p * 3, p * n * 3, p * n * 3 + 3);
   return sample;
-}
-
-/** Deterministic bytes: a linear congruential generator, top byte. */
-function noise(length: number, seed: number, low = 0, high = 255): Buffer {
-  const bytes = Buffer.alloc(length);
-  let state = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    bytes[i] = low + ((state >>> 24) % (high - low + 1));
-  }
-  return bytes;
 }
 
 /** A scene of noise: every cell a border, ink everywhere around the floor. */

@@ -158,7 +158,7 @@ async function draw(
   const { colour, palette, ink } = await analyse(decoded.rgb, inkSize, resolved);
   mark('analyse');
 
-  // The flat colours are painted while libvips finishes the outlines' blurs.
+  // The painting waits for the outlines too: fill and ink go band by band together.
   const inkField = { pixels: await ink, size: inkSize };
   const painting = Painting.paint(colour, inkField, output, palette, resolved);
   mark('paint');

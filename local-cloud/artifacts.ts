@@ -63,30 +63,28 @@ export function findArtifact(
 }
 
 /**
- * Unpacks a function zip and its layers into a fresh Lambda-like layout. Functions with the
- * same layers can share one /opt: pass the folder from `unpackLayers` as `optDir`.
+ * Unpacks a function zip into a fresh Lambda-like layout: the code as the task root (or
+ * `codeDir` as it is), the runtime client beside it, and `optDir` as its /opt, a folder from
+ * `unpackLayers` that functions with the same layers share (an image's own /opt for image
+ * functions).
  *
  * @example
  * ```ts
- * const layout = await unpackFunction('build/functions/api.zip', ['build/layer-x64.zip']);
+ * const { optDir } = await unpackLayers(['build/layer-x64.zip']);
+ * const layout = await unpackFunction('build/functions/api.zip', optDir);
  * // layout.taskRoot/index.js, layout.optDir/nodejs/node_modules/…
  * ```
  */
 export async function unpackFunction(
   codeZip: string | undefined,
-  layerZips: readonly string[],
-  options: { readonly codeDir?: string; readonly optDir?: string; readonly parent?: string } = {},
+  optDir: string,
+  options: { readonly codeDir?: string; readonly parent?: string } = {},
 ): Promise<FunctionLayout> {
   const root = mkdtempSync(path.join(options.parent ?? tmpdir(), 'local-cloud-fn-'));
   const taskRoot = options.codeDir ?? path.join(root, 'task');
-  const optDir = options.optDir ?? path.join(root, 'opt');
   const runtimeDir = path.join(root, 'runtime');
   mkdirSync(runtimeDir, { recursive: true });
   if (codeZip !== undefined) await unzip(codeZip, taskRoot);
-  if (options.optDir === undefined) {
-    mkdirSync(optDir, { recursive: true });
-    for (const layer of layerZips) await unzip(layer, optDir);
-  }
   const bootstrap = path.join(runtimeDir, 'bootstrap.cjs');
   copyFileSync(BOOTSTRAP, bootstrap);
   return { root, taskRoot, optDir, bootstrap };

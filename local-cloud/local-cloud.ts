@@ -256,7 +256,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       AWS_EC2_METADATA_DISABLED: 'true',
     });
 
-    // Functions with the same layers share one /opt, unpacked once.
+    // Functions with the same layers (or none) share one /opt, unpacked once.
     const optDirs = new Map<string, Promise<string>>();
     const sharedOpt = (layers: readonly string[]) => {
       const key = layers.join('\n');
@@ -288,11 +288,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             layOutImage(read, root, source.imageReplace);
             image = { image: read, root };
           }
-          const base = await unpackFunction(undefined, [], {
+          layout = await unpackFunction(undefined, path.join(image.root, 'opt'), {
             codeDir: path.join(image.root, 'var', 'task'),
             parent: runDir,
           });
-          layout = { ...base, optDir: path.join(image.root, 'opt') };
           handler = fn.imageCommand?.[0] ?? image.image.cmd[0] ?? fn.handler;
           imageVariables = imageEnv(image.image, image.root);
         } else {
@@ -302,10 +301,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               ? findArtifact(fn.codeArtifact, options.artifactDirs)
               : undefined;
           const layers = fn.layerArtifacts.map((l) => findArtifact(l, options.artifactDirs));
-          const optDir = layers.length === 0 ? undefined : await sharedOpt(layers);
-          layout = await unpackFunction(codeZip, layers, {
+          layout = await unpackFunction(codeZip, await sharedOpt(layers), {
             ...(codeDir ? { codeDir } : {}),
-            ...(optDir ? { optDir } : {}),
             parent: runDir,
           });
         }

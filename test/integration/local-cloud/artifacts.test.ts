@@ -71,7 +71,8 @@ describe('artifacts', () => {
       'nodejs/node_modules/lib/index.js': 'module.exports = 2;',
     });
 
-    const layout = await unpackFunction(path.join(dir, 'fn.zip'), [path.join(dir, 'layer.zip')]);
+    const { root: optRoot, optDir } = await unpackLayers([path.join(dir, 'layer.zip')]);
+    const layout = await unpackFunction(path.join(dir, 'fn.zip'), optDir);
 
     try {
       expect(layout.root.startsWith(ROOT)).toBe(false);
@@ -84,6 +85,7 @@ describe('artifacts', () => {
       expect(statSync(layout.bootstrap).isFile()).toBe(true);
     } finally {
       removeLayout(layout);
+      rmSync(optRoot, { recursive: true, force: true });
     }
     expect(existsSync(layout.root)).toBe(false);
   });
@@ -96,8 +98,8 @@ describe('artifacts', () => {
     const layers = [path.join(dir, 'base.zip'), path.join(dir, 'over.zip')];
 
     const shared = await unpackLayers(layers);
-    const a = await unpackFunction(path.join(dir, 'a.zip'), layers, { optDir: shared.optDir });
-    const b = await unpackFunction(path.join(dir, 'b.zip'), layers, { optDir: shared.optDir });
+    const a = await unpackFunction(path.join(dir, 'a.zip'), shared.optDir);
+    const b = await unpackFunction(path.join(dir, 'b.zip'), shared.optDir);
 
     try {
       expect(shared.root.startsWith(ROOT)).toBe(false);

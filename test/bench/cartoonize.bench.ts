@@ -182,7 +182,7 @@ async function paintKernels(bytes: Buffer): Promise<string> {
     .toBuffer();
   const palette = choosePalette(colour.subarray(0, 4096 * 3), options.colours);
   const colourField = { pixels: colour, size: colourSize };
-  const inkField = { pixels: Buffer.from(await outlines(rgb, inkSize, 1.2)), size: inkSize };
+  const inkField = { pixels: outlines(rgb, inkSize, 1.2), size: inkSize };
   const typescript = await median(async () => {
     const out = paintReference.paintFill(colourField, output, palette, options);
     paintReference.layInk(out, output, inkField, options);

@@ -84,3 +84,38 @@ export function coverage(narrow: Uint8Array, wide: Uint8Array, threshold: number
   }
   return mask;
 }
+
+/**
+ * A Gaussian blur with `taps` (256ths, an odd count, centred), edges repeated: along the
+ * rows, then down the columns, each pass rounded to whole grey levels, as ink.ts documents.
+ */
+export function gaussianBlur(
+  grey: Uint8Array,
+  size: { readonly width: number; readonly height: number },
+  taps: Int16Array,
+): Buffer {
+  const { width, height } = size;
+  const reach = (taps.length - 1) / 2;
+  const clamp = (v: number, last: number) => (v < 0 ? 0 : v > last ? last : v);
+  const rows = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 128;
+      for (let t = 0; t < taps.length; t++) {
+        sum += (taps[t] as number) * (grey[y * width + clamp(x + t - reach, width - 1)] as number);
+      }
+      rows[y * width + x] = sum >> 8;
+    }
+  }
+  const out = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 128;
+      for (let t = 0; t < taps.length; t++) {
+        sum += (taps[t] as number) * (rows[clamp(y + t - reach, height - 1) * width + x] as number);
+      }
+      out[y * width + x] = sum >> 8;
+    }
+  }
+  return out;
+}

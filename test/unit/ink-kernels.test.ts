@@ -3,7 +3,14 @@
 // every size, including widths that are not a multiple of the sixteen-pixel vectors, and
 // the committed binary must be the one the source assembles to.
 import path from 'node:path';
-import { dogCoverage, medianGrey, separableMedian } from '../../layers/core/src/ink';
+import {
+  dogCoverage,
+  gaussianBlur,
+  gaussianTaps,
+  medianGrey,
+  outlines,
+  separableMedian,
+} from '../../layers/core/src/ink';
 import { INK_KERNELS_WASM } from '../../layers/core/src/ink-kernels.generated';
 import { assembleKernels, INK_KERNELS } from '../../scripts/build-wasm';
 import * as reference from '../support/ink-reference';
@@ -116,4 +123,82 @@ describe('grey image for the outlines', () => {
 
     expect([0, 1, 2, 3, 4].map(alone)).toEqual([255, 0, 77, 149, 29]);
   });
+});
+
+describe('Gaussian blur', () => {
+  test.each([0.4, 1, 2, 3.2, 4.8, 25.6])(
+    "the taps of sigma %d sum to 256, are symmetric and reach as far as libvips' mask",
+    (sigma) => {
+      const taps = gaussianTaps(sigma);
+      const reach = (taps.length - 1) / 2;
+
+      expect(taps.reduce((sum, w) => sum + w, 0)).toBe(256);
+      expect(Array.from(taps)).toEqual(Array.from(taps).reverse());
+      // libvips keeps every offset whose weight is at least 0.2 of the centre's, and no more.
+      expect(Math.exp(-(reach * reach) / (2 * sigma * sigma))).toBeGreaterThanOrEqual(0.2);
+      expect(Math.exp(-((reach + 1) ** 2) / (2 * sigma * sigma))).toBeLessThan(0.2);
+      // Weights fall away from the centre.
+      for (let t = 0; t < reach; t++) expect(taps[t]).toBeLessThanOrEqual(taps[t + 1] as number);
+    },
+  );
+
+  test.each([
+    [1, 1, 2],
+    [3, 2, 3.2],
+    [17, 5, 1],
+    [16, 16, 2],
+    [33, 9, 4.8],
+    [64, 40, 3.2],
+    [250, 3, 2],
+    [5, 70, 9.6],
+  ] as const)(
+    '%ix%i, sigma %d, is the reference blur, whatever the size',
+    (width, height, sigma) => {
+      const grey = noise(width * height, width * 13 + height);
+
+      const actual = gaussianBlur(grey, { width, height }, sigma);
+
+      expect(
+        actual.equals(reference.gaussianBlur(grey, { width, height }, gaussianTaps(sigma))),
+      ).toBe(true);
+      // Noise does not survive a blur: the test sees a kernel that does nothing.
+      if (width * height > 4) expect(actual.equals(grey)).toBe(false);
+    },
+  );
+
+  test('a flat image stays flat, at every level', () => {
+    const size = { width: 37, height: 11 };
+    for (const level of [0, 1, 128, 254, 255]) {
+      const blurred = gaussianBlur(Buffer.alloc(37 * 11, level), size, 4.8);
+      expect(new Set(blurred)).toEqual(new Set([level]));
+    }
+  });
+});
+
+it('outlines are the reference median, blurs and coverage of the luma, on a large image after a small one', () => {
+  for (const [width, height, thickness] of [
+    [9, 7, 1],
+    [700, 413, 1.2],
+    [31, 200, 4],
+  ] as const) {
+    // Smooth shapes with edges, so there is ink to find.
+    const rgb = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const inside =
+          (x - width / 2) ** 2 + (y - height / 2) ** 2 < (Math.min(width, height) / 3) ** 2;
+        rgb.fill(inside ? 40 : 220, (y * width + x) * 3, (y * width + x) * 3 + 3);
+      }
+    }
+    const long = Math.max(width, height);
+    const grey = medianGrey(rgb, { width, height }, long >= 400 ? 5 : 3);
+    const sigma = Math.max(0.4, (thickness * long) / 512);
+    const narrow = reference.gaussianBlur(grey, { width, height }, gaussianTaps(sigma));
+    const wide = reference.gaussianBlur(grey, { width, height }, gaussianTaps(sigma * 1.6));
+
+    const actual = outlines(rgb, { width, height }, thickness);
+
+    expect(actual.equals(reference.coverage(narrow, wide, 3, 5))).toBe(true);
+    if (width > 20) expect(actual.some((v) => v === 255)).toBe(true);
+  }
 });

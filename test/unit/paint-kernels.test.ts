@@ -82,7 +82,7 @@ async function photoScene(name: PhotoName, style: string, maxSide: number): Prom
     .blur(2)
     .raw()
     .toBuffer();
-  const ink = await outlines(rgb, inkSize, options.edgeThickness);
+  const ink = outlines(rgb, inkSize, options.edgeThickness);
   return {
     output,
     colour: { pixels: colour, size: colourSize },

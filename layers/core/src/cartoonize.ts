@@ -158,9 +158,7 @@ async function draw(
   const { colour, palette, ink } = await analyse(decoded.rgb, inkSize, resolved);
   mark('analyse');
 
-  // The painting waits for the outlines too: fill and ink go band by band together.
-  const inkField = { pixels: await ink, size: inkSize };
-  const painting = Painting.paint(colour, inkField, output, palette, resolved);
+  const painting = Painting.paint(colour, ink, output, palette, resolved);
   mark('paint');
   let encoded: Awaited<ReturnType<typeof encodeImage>>;
   try {
@@ -232,8 +230,8 @@ interface Analysis {
   readonly colour: Field;
   /** Palette chosen from the photo, before the style's saturation is applied. */
   readonly palette: Uint8Array;
-  /** Outline coverage (0–255) at the ink size, still being finished on libvips' threads. */
-  readonly ink: Promise<Buffer>;
+  /** Outline coverage (0–255) at the ink size. */
+  readonly ink: Field;
 }
 
 /** The size outlines are found at for an output size (see `INK_FULL_SIDE`). */
@@ -245,8 +243,8 @@ function inkSizeFor(output: Size): Size {
 
 /**
  * Softened colour, palette and outline mask, from the photo at the ink size. libvips
- * softens the colour on its own threads while this one makes the grey image and takes its
- * median; libvips then blurs for the outlines while this thread chooses the palette.
+ * softens the colour on its own threads while this one finds the outlines and chooses the
+ * palette.
  */
 async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
   const colourSize = fitInside(size.width, size.height, COLOUR_SIDE);
@@ -262,8 +260,7 @@ async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promi
     });
   const colour = pipeline.blur(sigma).raw().toBuffer();
   colour.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
-  const ink = outlines(rgb, size, options.edgeThickness);
-  ink.catch(() => undefined); // awaited by the caller; this only stops an early failure going unhandled
+  const ink = { pixels: outlines(rgb, size, options.edgeThickness), size };
   // The softened colour is what gets quantised, so the samples are softened alike.
   const inkSigma = (sigma * Math.max(size.width, size.height)) / long;
   const palette = choosePalette(softSamples(rgb, size, inkSigma, PALETTE_SAMPLES), options.colours);

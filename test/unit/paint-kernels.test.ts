@@ -255,3 +255,52 @@ describe('painters lent from one picture to the next', () => {
     expect(() => painting.pixels).toThrow('pixels asked for after release()');
   });
 });
+
+describe('painting a strip at a time (Painting.start, paintTo)', () => {
+  test.each(STYLE_NAMES)(
+    '%s: rows painted in uneven steps are the reference bytes',
+    async (style) => {
+      const scene = await photoScene('kite.jpg', style, 640);
+      const { height } = scene.output;
+      const painting = Painting.start(
+        scene.colour,
+        scene.ink,
+        scene.output,
+        scene.palette,
+        scene.options,
+      );
+
+      // Steps that cut bands (8 rows) and flat rows anywhere, one asked for twice, one too far.
+      for (const row of [1, 9, 9, 100, Math.floor(height / 2) + 3, height + 50])
+        painting.paintTo(row);
+      const actual = Buffer.from(painting.pixels);
+      painting.release();
+
+      expect(actual.equals(referencePixels(scene))).toBe(true);
+    },
+  );
+
+  test('rows not yet painted are left alone', async () => {
+    const scene = await photoScene('kite.jpg', 'classic', 640);
+    const rowBytes = scene.output.width * 3;
+    const painting = Painting.start(
+      scene.colour,
+      scene.ink,
+      scene.output,
+      scene.palette,
+      scene.options,
+    );
+    // A mark no painting makes: a pooled painter may hold this very picture already.
+    painting.pixels.fill(7, 100 * rowBytes);
+
+    painting.paintTo(100);
+    const expected = referencePixels(scene);
+
+    expect(
+      painting.pixels.subarray(0, 100 * rowBytes).equals(expected.subarray(0, 100 * rowBytes)),
+    ).toBe(true);
+    expect(new Set(painting.pixels.subarray(100 * rowBytes))).toEqual(new Set([7]));
+    painting.release();
+    expect(() => painting.paintTo(200)).toThrow('Painting: rows painted after release()');
+  });
+});

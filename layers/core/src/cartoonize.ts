@@ -9,7 +9,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options';
-import { encodePainted } from './output';
+import { encodeImage } from './output';
 import { type Field, Painting } from './paint';
 import { choosePalette } from './palette';
 import { fitInside, type Size } from './size';
@@ -96,11 +96,7 @@ export interface CartoonResult {
   readonly width: number;
   readonly height: number;
   readonly style: string;
-  /**
-   * Wall-clock milliseconds of each stage, in order. A JPEG painted with two libvips threads
-   * or more is encoded in strips while it is painted (see `encodePainted`): `paint` then
-   * ends with its last row, some strips already encoded, and `encode` is what is left.
-   */
+  /** Wall-clock milliseconds of each stage, in order. */
   readonly timings: Readonly<Record<Stage, number>>;
 }
 
@@ -162,13 +158,11 @@ async function draw(
   const { colour, palette, ink } = await analyse(decoded.rgb, inkSize, resolved);
   mark('analyse');
 
-  const painting = Painting.start(colour, ink, output, palette, resolved);
-  let encoded: Awaited<ReturnType<typeof encodePainted>>;
+  const painting = Painting.paint(colour, ink, output, palette, resolved);
+  mark('paint');
+  let encoded: Awaited<ReturnType<typeof encodeImage>>;
   try {
-    // Every row is painted before this returns; a JPEG's first strips are encoding already.
-    const encoding = encodePainted(painting, output, await alpha, resolved);
-    mark('paint');
-    encoded = await encoding;
+    encoded = await encodeImage(painting.pixels, output, await alpha, resolved);
     mark('encode');
   } finally {
     painting.release();

@@ -198,10 +198,7 @@ export class Painting {
   readonly #kernels: Kernels;
   readonly #pixels: number;
   #top = 0;
-  #painted = 0;
   #released = false;
-  /** Fills and inks output rows [from, to) with the tables `start` laid out. */
-  #band: (from: number, to: number) => void = () => undefined;
 
   private constructor(size: Size, nearest: ColourLookup | undefined) {
     this.size = size;
@@ -247,22 +244,6 @@ export class Painting {
    * replaced gave (test/support/paint-reference.ts).
    */
   static paint(
-    colourField: Field,
-    inkField: Field,
-    output: Size,
-    palette: Uint8Array,
-    options: ResolvedOptions,
-  ): Painting {
-    const painting = Painting.start(colourField, inkField, output, palette, options);
-    painting.paintTo(output.height);
-    return painting;
-  }
-
-  /**
-   * Sets a painting up (see `paint`) with no row painted yet: `paintTo` paints them from the
-   * top, so an encoder can take the first rows while the next are painted.
-   */
-  static start(
     colourField: Field,
     inkField: Field,
     output: Size,
@@ -316,7 +297,8 @@ export class Painting {
     const strength = Math.round(options.edgeStrength * 256);
     k.label(at.colour, at.labels, fieldPixels, at.cache, fill.tones, fill.scale);
     if (inked) k.inkedRows(at.ink, iw, inkSize.height, at.inkedRows, INK_FLOOR);
-    painting.#band = (from, to) => {
+    for (let from = 0; from < height; from += BAND) {
+      const to = Math.min(height, from + BAND);
       k.fill(
         at.colour,
         at.labels,
@@ -356,19 +338,8 @@ export class Painting {
           to,
         );
       }
-    };
+    }
     return painting;
-  }
-
-  /**
-   * Paints the rows from the last one painted down to `row` (exclusive), a band (see BAND)
-   * at a time: the kernels carry a row's flat colours on to the next, so rows go in order.
-   */
-  paintTo(row: number): void {
-    if (this.#released) throw new Error('Painting: rows painted after release()');
-    const to = Math.min(row, this.size.height);
-    for (let top = this.#painted; top < to; top += BAND) this.#band(top, Math.min(to, top + BAND));
-    this.#painted = Math.max(this.#painted, to);
   }
 
   /** Reserves `bytes` of the kernels' memory (16-byte aligned), growing it; their offset. */

@@ -4,15 +4,22 @@
 // up and down; the committed binary must be the one the source assembles to; and a painter
 // lent on to the next picture must not carry anything over.
 import path from 'node:path';
-import { fitInside, STYLE_NAMES } from '@cartoon-compute/core';
+import { configureSharp, fitInside, STYLE_NAMES, threadsPerImage } from '@cartoon-compute/core';
 import sharp from 'sharp';
 import { outlines } from '../../layers/core/src/ink';
 import { resolveOptions } from '../../layers/core/src/options';
 import { type Field, Painting } from '../../layers/core/src/paint';
+import {
+  helperReady,
+  picturesShared,
+  shareRows,
+  stopHelper,
+} from '../../layers/core/src/paint-helper';
 import { PAINT_KERNELS_WASM } from '../../layers/core/src/paint-kernels.generated';
+import { PAINT_WORKER_SOURCE } from '../../layers/core/src/paint-worker.generated';
 import { choosePalette } from '../../layers/core/src/palette';
 import type { Size } from '../../layers/core/src/size';
-import { assembleKernels, PAINT_KERNELS } from '../../scripts/build-wasm';
+import { assembleKernels, bundleWorker, PAINT_KERNELS } from '../../scripts/build-wasm';
 import { PHOTO_NAMES, type PhotoName, photo } from '../support/fixtures';
 import { noise } from '../support/noise';
 import * as reference from '../support/paint-reference';
@@ -253,5 +260,83 @@ describe('painters lent from one picture to the next', () => {
     painting.release();
 
     expect(() => painting.pixels).toThrow('pixels asked for after release()');
+  });
+});
+
+describe('shared with the painting worker (two threads an image)', () => {
+  const threads = threadsPerImage();
+  beforeAll(() => configureSharp({ concurrency: 2 }));
+  afterAll(() => {
+    configureSharp({ concurrency: threads });
+    stopHelper();
+  });
+
+  const waitForHelper = async (ms = 3000) => {
+    for (let i = 0; i < ms / 10 && !helperReady(); i++) await new Promise((r) => setTimeout(r, 10));
+    return helperReady();
+  };
+
+  it('layers/core/src/paint-worker.generated.ts is up to date with paint-worker.ts (npm run build:wasm)', async () => {
+    expect(await bundleWorker(path.resolve(__dirname, '../..'))).toBe(PAINT_WORKER_SOURCE);
+  });
+
+  test.each(STYLE_NAMES)(
+    '%s: a 1600 px picture painted half on the worker is the reference bytes',
+    async (style) => {
+      const scene = await photoScene('ladybird.jpg', style, 1600);
+      // The first large picture is painted alone and starts the worker.
+      const alone = kernelPixels(scene);
+      expect(await waitForHelper()).toBe(true);
+
+      const shared = kernelPixels(scene);
+
+      const expected = referencePixels(scene);
+      expect(alone.equals(expected)).toBe(true);
+      expect(shared.equals(expected)).toBe(true);
+    },
+  );
+
+  test('rows the worker lets down are painted on this thread, and the worker is let go', async () => {
+    const scene = await photoScene('ladybird.jpg', 'classic', 1600);
+    kernelPixels(scene);
+    expect(await waitForHelper()).toBe(true);
+    const painted: string[] = [];
+
+    // A memory the worker cannot make an instance over: its job fails.
+    const job = {
+      key: -1,
+      memory: {},
+      picture: {} as never,
+      scratch: { borders: 0, flatRow: 0, active: 0 },
+      from: 8,
+      to: 16,
+    };
+    const outcome = shareRows(
+      {},
+      job,
+      () => painted.push('own'),
+      (from, to) => painted.push(`${from}-${to}`),
+    );
+
+    expect(outcome).toBe('abandoned');
+    expect(painted).toEqual(['own', '8-16']);
+    expect(helperReady()).toBe(false);
+  });
+
+  test('with one thread an image, no worker is started', async () => {
+    stopHelper();
+    configureSharp({ concurrency: 1 });
+    try {
+      const scene = await photoScene('ladybird.jpg', 'comic', 1600);
+
+      const before = picturesShared();
+
+      expect(kernelPixels(scene).equals(referencePixels(scene))).toBe(true);
+      expect(picturesShared()).toBe(before);
+      // A worker started anyway would be ready well within this.
+      expect(await waitForHelper(500)).toBe(false);
+    } finally {
+      configureSharp({ concurrency: 2 });
+    }
   });
 });

@@ -1,7 +1,10 @@
 ;; The painter's per-pixel loops: the flat colours at the output size, then the ink over them.
 ;; Built into paint-kernels.generated.ts by `npm run build:wasm`; driven by paint.ts, which
 ;; lays out the memory, makes one instance per picture, and answers `nearest` when the
-;; colour cache misses. The loops are the ones paint.ts had in TypeScript
+;; colour cache misses. The memory is shared, so that a second instance on a worker thread
+;; (paint-worker.ts) can paint the lower rows of the same picture: each keeps its carried
+;; state (the globals below and its own scratch tables), and they share only the cache,
+;; where both write the same byte for a cell. The loops are the ones paint.ts had in TypeScript
 ;; (test/support/paint-reference.ts), line for line, and give the same bytes.
 ;;
 ;; Tables, all laid out by paint.ts:
@@ -15,7 +18,7 @@
 (module
   ;; The fill colour nearest to an sRGB colour, for a cache cell not yet known.
   (import "paint" "nearest" (func $nearest (param i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 8192 shared))
 
   ;; Ink coverage at or below this is dropped (paint.ts's INK_FLOOR, set by `ink`).
   (global $inkFloor (mut i32) (i32.const 0))
@@ -23,6 +26,13 @@
 ;; The pair of colour field rows the flat row and the border list were made for.
   (global $rowPair (mut i32) (i32.const -1))
   (global $borderCount (mut i32) (i32.const 0))
+
+  ;; Forgets what the previous rows carried over, so the next `fill` and `ink` may start at
+  ;; any row; `floor` as `inkedRows` would set it.
+  (func (export "restart") (param $floor i32)
+    (global.set $rowPair (i32.const -1))
+    (global.set $inkPair (i32.const -1))
+    (global.set $inkFloor (local.get $floor)))
 
   ;; The fill colour of (r, g, b). Pencil tones by luminance when `scale` is above zero:
   ;; min(tones - 1, floor((299r + 587g + 114b) * scale)), in doubles as in TypeScript.

@@ -1,8 +1,10 @@
 import type { ResolvedOptions } from './options';
+import { BAND, type BandKernels, type Picture, paintBands, type Scratch } from './paint-bands';
+import { secondThread, shareRows } from './paint-helper';
 import { PAINT_KERNELS_WASM } from './paint-kernels.generated';
 import { type ColourLookup, paletteLookup, saturatePalette } from './palette';
-import type { Size } from './size';
-import { growTo, kernelModule, type WasmMemory } from './wasm';
+import type { Field, Size } from './size';
+import { growTo, kernelModule, sharedMemory, type WasmMemory } from './wasm';
 
 /** Colour of the paper under the `sketch` style's pencil. */
 const PAPER: readonly [number, number, number] = [250, 247, 240];
@@ -49,15 +51,10 @@ export function pencilTones(tones: number): Uint8Array {
 /** Ink coverage below this is dropped and above it is doubled, so scaled-up lines stay crisp. */
 const INK_FLOOR = 40;
 
-/** A field sampled by the painter: pixels at a size of their own, interpolated to the output. */
-export interface Field {
-  readonly pixels: Buffer;
-  readonly size: Size;
-}
+export type { Field } from './size';
 
 /** The painter's kernels (see paint-kernels.wat, which documents every table). */
-interface Kernels {
-  readonly memory: WasmMemory;
+interface Kernels extends BandKernels {
   label(
     colour: number,
     labels: number,
@@ -66,61 +63,31 @@ interface Kernels {
     tones: number,
     scale: number,
   ): void;
-  fill(
-    colour: number,
-    labels: number,
-    cw: number,
-    cache: number,
-    tones: number,
-    scale: number,
-    colours: number,
-    cx: number,
-    cy: number,
-    spans: number,
-    borders: number,
-    flatRow: number,
-    out: number,
-    width: number,
-    height: number,
-    from: number,
-    to: number,
-  ): void;
   inkedRows(ink: number, iw: number, ih: number, rows: number, floor: number): void;
-  ink(
-    ink: number,
-    iw: number,
-    rows: number,
-    active: number,
-    ix: number,
-    iy: number,
-    spans: number,
-    out: number,
-    width: number,
-    height: number,
-    inkR: number,
-    inkG: number,
-    inkB: number,
-    strength: number,
-    from: number,
-    to: number,
-  ): void;
 }
 
+/** Pages (64 KiB) a painter's memory may grow to: 512 MiB, ten times a 4096² picture's. */
+const MAX_PAGES = 8192;
+
 /**
- * Output rows the kernels paint per call. A call runs to its end in the tier it started in,
- * so one call a picture would paint the whole of a process's first picture with the engine's
- * baseline compiler (about twice as slow); bands let the optimised code take over after a
- * few. The band size itself made no measurable difference between 2 and 32 rows.
+ * Output pixels from which a picture is shared with the painting worker, when an image may
+ * use a second thread: about 1.5 ms of painting, against a few tenths of a millisecond to
+ * hand over.
  */
-const BAND = 8;
+const SHARE_PIXELS = 500_000;
 
 const instantiate = kernelModule<Kernels>(PAINT_KERNELS_WASM);
 
-/** An instance of the kernels, and the colour search its cache misses go to. */
+/** An instance of the kernels in a shared memory, and the colour search its misses go to. */
 interface Painter {
+  /** Names the memory for the painting worker, which makes its own instance over it. */
+  readonly key: number;
+  readonly memory: WasmMemory;
   readonly kernels: Kernels;
   nearest: ColourLookup;
 }
+
+let painters = 0;
 
 const noPalette: ColourLookup = () => {
   throw new Error('paint-kernels: a pencil fill asked for a palette colour');
@@ -140,9 +107,13 @@ function takePainter(nearest: ColourLookup): Painter {
     painter.nearest = nearest;
     return painter;
   }
+  const memory = sharedMemory(MAX_PAGES);
   const fresh: Painter = {
+    key: ++painters,
+    memory,
     nearest,
     kernels: instantiate({
+      env: { memory },
       paint: { nearest: (r: number, g: number, b: number) => fresh.nearest(r, g, b) },
     }),
   };
@@ -199,6 +170,8 @@ export class Painting {
   readonly #pixels: number;
   #top = 0;
   #released = false;
+  /** The painting worker let this picture down and may still be writing its rows. */
+  #abandoned = false;
 
   private constructor(size: Size, nearest: ColourLookup | undefined) {
     this.size = size;
@@ -211,7 +184,7 @@ export class Painting {
   get pixels(): Buffer {
     if (this.#released) throw new Error('Painting: pixels asked for after release()');
     const { width, height } = this.size;
-    return Buffer.from(this.#kernels.memory.buffer, this.#pixels, width * height * 3);
+    return Buffer.from(this.#painter.memory.buffer, this.#pixels, width * height * 3);
   }
 
   /**
@@ -222,7 +195,7 @@ export class Painting {
     if (this.#released) return;
     this.#released = true;
     this.#painter.nearest = noPalette;
-    if (idle.length < MAX_IDLE) idle.push(this.#painter);
+    if (idle.length < MAX_IDLE && !this.#abandoned) idle.push(this.#painter);
   }
 
   /**
@@ -241,7 +214,9 @@ export class Painting {
    * filled.
    *
    * The loops run in WebAssembly (paint-kernels.wat) and give the bytes the TypeScript they
-   * replaced gave (test/support/paint-reference.ts).
+   * replaced gave (test/support/paint-reference.ts). When an image may use two threads (see
+   * `configureSharp`), a picture of SHARE_PIXELS or more is painted half here and half by
+   * a worker thread in the same shared memory (paint-helper.ts), to the same bytes.
    */
   static paint(
     colourField: Field,
@@ -276,6 +251,10 @@ export class Painting {
       ix: painting.#reserve(12 * width),
       iy: painting.#reserve(12 * height),
       inkSpans: painting.#reserve(8 * iw),
+      // The painting worker's own scratch, for the rows it paints (see paint-helper.ts).
+      theirBorders: painting.#reserve(4 * cw),
+      theirFlatRow: painting.#reserve(3 * width),
+      theirActive: painting.#reserve(4 * iw),
     };
     painting.#bytes(at.colour, fieldPixels * 3).set(colour);
     painting.#bytes(at.cache, CACHE_CELLS).fill(255);
@@ -291,54 +270,56 @@ export class Painting {
     spans(painting.#ints(at.inkSpans, 2 * iw), ix, width, iw);
 
     const k = painting.#kernels;
-    const out = painting.#pixels;
-    const inked = options.edgeStrength > 0;
     const [inkR, inkG, inkB] = options.style.ink;
-    const strength = Math.round(options.edgeStrength * 256);
+    const picture: Picture = {
+      colour: at.colour,
+      labels: at.labels,
+      cw,
+      cache: at.cache,
+      tones: fill.tones,
+      scale: fill.scale,
+      colours: at.colours,
+      cx: at.cx,
+      cy: at.cy,
+      spans: at.spans,
+      out: painting.#pixels,
+      width,
+      height,
+      inked: options.edgeStrength > 0,
+      ink: at.ink,
+      iw,
+      inkedRows: at.inkedRows,
+      ix: at.ix,
+      iy: at.iy,
+      inkSpans: at.inkSpans,
+      inkR,
+      inkG,
+      inkB,
+      strength: Math.round(options.edgeStrength * 256),
+      inkFloor: INK_FLOOR,
+    };
     k.label(at.colour, at.labels, fieldPixels, at.cache, fill.tones, fill.scale);
-    if (inked) k.inkedRows(at.ink, iw, inkSize.height, at.inkedRows, INK_FLOOR);
-    for (let from = 0; from < height; from += BAND) {
-      const to = Math.min(height, from + BAND);
-      k.fill(
-        at.colour,
-        at.labels,
-        cw,
-        at.cache,
-        fill.tones,
-        fill.scale,
-        at.colours,
-        at.cx,
-        at.cy,
-        at.spans,
-        at.borders,
-        at.flatRow,
-        out,
-        width,
-        height,
-        from,
-        to,
-      );
-      if (inked) {
-        k.ink(
-          at.ink,
-          iw,
-          at.inkedRows,
-          at.active,
-          at.ix,
-          at.iy,
-          at.inkSpans,
-          out,
-          width,
-          height,
-          inkR,
-          inkG,
-          inkB,
-          strength,
-          from,
-          to,
-        );
-      }
+    if (picture.inked) k.inkedRows(at.ink, iw, inkSize.height, at.inkedRows, INK_FLOOR);
+    const own: Scratch = { borders: at.borders, flatRow: at.flatRow, active: at.active };
+    const paintRows = (from: number, to: number) => paintBands(k, picture, own, from, to);
+    if (!secondThread() || width * height < SHARE_PIXELS) {
+      paintRows(0, height);
+      return painting;
     }
+    // The worker paints the lower half with scratch tables of its own.
+    const split = Math.ceil(height / 2 / BAND) * BAND;
+    const job = {
+      key: painting.#painter.key,
+      memory: painting.#painter.memory,
+      ...(fill.nearest ? { palette } : {}),
+      picture,
+      scratch: { borders: at.theirBorders, flatRow: at.theirFlatRow, active: at.theirActive },
+      from: split,
+      to: height,
+    };
+    const shared = shareRows(instantiate.compiled(), job, () => paintRows(0, split), paintRows);
+    if (shared === 'alone') paintRows(0, height);
+    painting.#abandoned = shared === 'abandoned';
     return painting;
   }
 
@@ -346,17 +327,17 @@ export class Painting {
   #reserve(bytes: number): number {
     const offset = this.#top;
     this.#top += Math.ceil(bytes / 16) * 16;
-    growTo(this.#kernels.memory, this.#top);
+    growTo(this.#painter.memory, this.#top);
     return offset;
   }
 
   /** A view of `length` bytes at `offset`: made after the last `#reserve`, which detaches. */
   #bytes(offset: number, length: number): Uint8Array {
-    return new Uint8Array(this.#kernels.memory.buffer, offset, length);
+    return new Uint8Array(this.#painter.memory.buffer, offset, length);
   }
 
   /** A view of `length` i32s at `offset`: made after the last `#reserve`, which detaches. */
   #ints(offset: number, length: number): Int32Array {
-    return new Int32Array(this.#kernels.memory.buffer, offset, length);
+    return new Int32Array(this.#painter.memory.buffer, offset, length);
   }
 }

@@ -3,7 +3,9 @@ import sharp from 'sharp';
 
 export interface SharpSettings {
   /**
-   * libvips threads per image. Default: the CPUs this process may use. A Lambda function
+   * Threads per image: libvips', and, from two, the painter's (a worker thread paints the
+   * lower half of a large picture, see paint-helper.ts). Default: the CPUs this process may
+   * use. A Lambda function
    * gets one vCPU per 1,769 MB of memory (AWS Lambda docs, "Memory and computing power",
    * read 2026-11), so a 2 GB function has two.
    */
@@ -25,6 +27,14 @@ export interface SharpSettings {
  * ```
  */
 export function configureSharp(settings: SharpSettings = {}): void {
+  threads = settings.concurrency ?? availableParallelism();
   sharp.cache(settings.cache ?? false);
-  sharp.concurrency(settings.concurrency ?? availableParallelism());
+  sharp.concurrency(threads);
+}
+
+let threads = availableParallelism();
+
+/** Threads each image may use (see `SharpSettings.concurrency`). */
+export function threadsPerImage(): number {
+  return threads;
 }

@@ -4,6 +4,12 @@ export interface Size {
   readonly height: number;
 }
 
+/** An image the painter samples: packed pixels at a size of their own. */
+export interface Field {
+  readonly pixels: Buffer;
+  readonly size: Size;
+}
+
 /**
  * The largest size with the same aspect ratio that fits inside `side`×`side`, never larger.
  *

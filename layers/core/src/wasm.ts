@@ -9,12 +9,19 @@ const api = (
     WebAssembly: {
       Module: new (bytes: Uint8Array) => object;
       Instance: new (module: object, imports?: object) => { exports: unknown };
+      Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
     };
   }
 ).WebAssembly;
 
 /** Bytes in a page of WebAssembly memory. */
 export const WASM_PAGE = 65_536;
+
+/** Makes instances of a module; `compiled` is the module itself, which a worker can be sent. */
+export interface KernelModule<Exports> {
+  (imports?: object): Exports;
+  compiled(): object;
+}
 
 /**
  * Compiles a module kept as base64 (see scripts/build-wasm.ts) on first use, and returns a
@@ -26,12 +33,25 @@ export const WASM_PAGE = 65_536;
  * const kernels = instantiate();
  * ```
  */
-export function kernelModule<Exports>(base64: string): (imports?: object) => Exports {
+export function kernelModule<Exports>(base64: string): KernelModule<Exports> {
   let module: object | undefined;
-  return (imports) => {
+  const compiled = () => {
     module ??= new api.Module(Buffer.from(base64, 'base64'));
-    return new api.Instance(module, imports).exports as Exports;
+    return module;
   };
+  return Object.assign((imports?: object) => instanceOf<Exports>(compiled(), imports), {
+    compiled,
+  });
+}
+
+/** The exports of a new instance of a compiled module (one a worker was sent, say). */
+export function instanceOf<Exports>(module: object, imports?: object): Exports {
+  return new api.Instance(module, imports).exports as Exports;
+}
+
+/** A WebAssembly memory threads can share, of one page, growing to at most `maxPages`. */
+export function sharedMemory(maxPages: number): WasmMemory {
+  return new api.Memory({ initial: 1, maximum: maxPages, shared: true });
 }
 
 /** Grows `memory` to at least `bytes`. */

@@ -1,0 +1,165 @@
+/**
+ * The painter's rows, a band at a time: what the main thread and the painting worker
+ * (paint-worker.ts) both run over one picture in shared memory, each over its own rows.
+ * The worker's bundle is built from this file, so nothing here may import its source
+ * (paint-helper.ts).
+ */
+
+/**
+ * Output rows the kernels paint per call. A call runs to its end in the tier it started in,
+ * so one call a picture would paint the whole of a process's first picture with the engine's
+ * baseline compiler (about twice as slow); bands let the optimised code take over after a
+ * few. The band size itself made no measurable difference between 2 and 32 rows.
+ */
+export const BAND = 8;
+
+/** The kernels' exports that paint rows (see paint-kernels.wat, which documents each). */
+export interface BandKernels {
+  restart(floor: number): void;
+  fill(
+    colour: number,
+    labels: number,
+    cw: number,
+    cache: number,
+    tones: number,
+    scale: number,
+    colours: number,
+    cx: number,
+    cy: number,
+    spans: number,
+    borders: number,
+    flatRow: number,
+    out: number,
+    width: number,
+    height: number,
+    from: number,
+    to: number,
+  ): void;
+  ink(
+    ink: number,
+    iw: number,
+    rows: number,
+    active: number,
+    ix: number,
+    iy: number,
+    spans: number,
+    out: number,
+    width: number,
+    height: number,
+    inkR: number,
+    inkG: number,
+    inkB: number,
+    strength: number,
+    from: number,
+    to: number,
+  ): void;
+}
+
+/** Where a picture's tables lie in the kernels' memory, and the values the loops take. */
+export interface Picture {
+  readonly colour: number;
+  readonly labels: number;
+  readonly cw: number;
+  readonly cache: number;
+  readonly tones: number;
+  readonly scale: number;
+  readonly colours: number;
+  readonly cx: number;
+  readonly cy: number;
+  readonly spans: number;
+  readonly out: number;
+  readonly width: number;
+  readonly height: number;
+  /** Whether there is ink to lay (the style's edge strength is above zero). */
+  readonly inked: boolean;
+  readonly ink: number;
+  readonly iw: number;
+  readonly inkedRows: number;
+  readonly ix: number;
+  readonly iy: number;
+  readonly inkSpans: number;
+  readonly inkR: number;
+  readonly inkG: number;
+  readonly inkB: number;
+  readonly strength: number;
+  readonly inkFloor: number;
+}
+
+/** The tables a painter writes as it goes, one set for each thread painting a picture. */
+export interface Scratch {
+  readonly borders: number;
+  readonly flatRow: number;
+  readonly active: number;
+}
+
+/** Paints output rows [from, to) of `picture`, fill then ink a band at a time. */
+export function paintBands(
+  k: BandKernels,
+  p: Picture,
+  scratch: Scratch,
+  from: number,
+  to: number,
+): void {
+  k.restart(p.inkFloor);
+  for (let top = from; top < to; top += BAND) {
+    const bottom = Math.min(to, top + BAND);
+    k.fill(
+      p.colour,
+      p.labels,
+      p.cw,
+      p.cache,
+      p.tones,
+      p.scale,
+      p.colours,
+      p.cx,
+      p.cy,
+      p.spans,
+      scratch.borders,
+      scratch.flatRow,
+      p.out,
+      p.width,
+      p.height,
+      top,
+      bottom,
+    );
+    if (p.inked) {
+      k.ink(
+        p.ink,
+        p.iw,
+        p.inkedRows,
+        scratch.active,
+        p.ix,
+        p.iy,
+        p.inkSpans,
+        p.out,
+        p.width,
+        p.height,
+        p.inkR,
+        p.inkG,
+        p.inkB,
+        p.strength,
+        top,
+        bottom,
+      );
+    }
+  }
+}
+
+/** A share of a picture for the painting worker (see paint-worker.ts). */
+export interface Job {
+  /** Names the painter whose memory this is, so the worker makes its instance once. */
+  readonly key: number;
+  /** The painter's shared WebAssembly memory. */
+  readonly memory: object;
+  /** The palette a cache miss is looked up in; absent for pencil tones. */
+  readonly palette?: Uint8Array;
+  readonly picture: Picture;
+  readonly scratch: Scratch;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What the control array's word says of the job in hand. */
+export const PAINTING = 1;
+export const PAINTED = 2;
+export const FAILED = 3;

@@ -86,35 +86,72 @@ export function coverage(narrow: Uint8Array, wide: Uint8Array, threshold: number
 }
 
 /**
- * A Gaussian blur with `taps` (256ths, an odd count, centred), edges repeated: along the
- * rows, then down the columns, each pass rounded to whole grey levels, as ink.ts documents.
+ * A Gaussian blur with `taps` (256ths, an odd count, centred) of packed `channels`-byte
+ * pixels, each channel on its own, edges repeated: along the rows, then down the columns,
+ * each pass rounded to whole levels, as ink.ts documents.
  */
 export function gaussianBlur(
-  grey: Uint8Array,
+  image: Uint8Array,
   size: { readonly width: number; readonly height: number },
   taps: Int16Array,
+  channels = 1,
 ): Buffer {
   const { width, height } = size;
+  const c = channels;
   const reach = (taps.length - 1) / 2;
   const clamp = (v: number, last: number) => (v < 0 ? 0 : v > last ? last : v);
-  const rows = new Uint8Array(width * height);
+  const rows = new Uint8Array(width * height * c);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      let sum = 128;
-      for (let t = 0; t < taps.length; t++) {
-        sum += (taps[t] as number) * (grey[y * width + clamp(x + t - reach, width - 1)] as number);
+      for (let ch = 0; ch < c; ch++) {
+        let sum = 128;
+        for (let t = 0; t < taps.length; t++) {
+          const from = (y * width + clamp(x + t - reach, width - 1)) * c + ch;
+          sum += (taps[t] as number) * (image[from] as number);
+        }
+        rows[(y * width + x) * c + ch] = sum >> 8;
       }
-      rows[y * width + x] = sum >> 8;
     }
   }
-  const out = Buffer.alloc(width * height);
+  const out = Buffer.alloc(width * height * c);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      let sum = 128;
-      for (let t = 0; t < taps.length; t++) {
-        sum += (taps[t] as number) * (rows[clamp(y + t - reach, height - 1) * width + x] as number);
+      for (let ch = 0; ch < c; ch++) {
+        let sum = 128;
+        for (let t = 0; t < taps.length; t++) {
+          const from = (clamp(y + t - reach, height - 1) * width + x) * c + ch;
+          sum += (taps[t] as number) * (rows[from] as number);
+        }
+        out[(y * width + x) * c + ch] = sum >> 8;
       }
-      out[y * width + x] = sum >> 8;
+    }
+  }
+  return out;
+}
+
+/**
+ * Packed `channels`-byte pixels halved, as ink-kernels.wat's `halve` documents: each output
+ * pixel the mean of a 2×2 block (an odd last column or row paired with itself), down first,
+ * then across, each rounded half up.
+ */
+export function halve(
+  image: Uint8Array,
+  size: { readonly width: number; readonly height: number },
+  channels: number,
+): Buffer {
+  const { width, height } = size;
+  const half = { width: Math.ceil(width / 2), height: Math.ceil(height / 2) };
+  const at = (x: number, y: number, c: number) => image[(y * width + x) * channels + c] as number;
+  const out = Buffer.alloc(half.width * half.height * channels);
+  for (let y = 0; y < half.height; y++) {
+    const y1 = Math.min(height - 1, 2 * y + 1);
+    for (let x = 0; x < half.width; x++) {
+      const x1 = Math.min(width - 1, 2 * x + 1);
+      for (let c = 0; c < channels; c++) {
+        const left = (at(2 * x, 2 * y, c) + at(2 * x, y1, c) + 1) >> 1;
+        const right = (at(x1, 2 * y, c) + at(x1, y1, c) + 1) >> 1;
+        out[(y * half.width + x) * channels + c] = (left + right + 1) >> 1;
+      }
     }
   }
   return out;

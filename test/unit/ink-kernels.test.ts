@@ -7,9 +7,11 @@ import {
   dogCoverage,
   gaussianBlur,
   gaussianTaps,
+  halvedToFit,
   medianGrey,
   outlines,
   separableMedian,
+  softenColour,
 } from '../../layers/core/src/ink';
 import { INK_KERNELS_WASM } from '../../layers/core/src/ink-kernels.generated';
 import { assembleKernels, INK_KERNELS } from '../../scripts/build-wasm';
@@ -201,4 +203,50 @@ it('outlines are the reference median, blurs and coverage of the luma, on a larg
     expect(actual.equals(reference.coverage(narrow, wide, 3, 5))).toBe(true);
     if (width > 20) expect(actual.some((v) => v === 255)).toBe(true);
   }
+});
+
+describe('colour field', () => {
+  test.each([
+    [1024, 683, 640, 2.5],
+    [2048, 1365, 640, 3.1],
+    [97, 61, 40, 1.2],
+    [17, 9, 640, 2],
+    [5, 3, 1, 0.3],
+    [301, 999, 640, 4.4],
+  ] as const)(
+    '%ix%i, at most %i px, sigma %d: halved as the reference halves, then the reference blur of each channel',
+    (width, height, maxSide, sigma) => {
+      const from = { width, height };
+      const rgb = noise(width * height * 3, width + 7 * height);
+      let expected: Buffer = Buffer.from(rgb);
+      let size: { width: number; height: number } = from;
+      while (Math.max(size.width, size.height) > maxSide && Math.max(size.width, size.height) > 1) {
+        expected = reference.halve(expected, size, 3);
+        size = { width: Math.ceil(size.width / 2), height: Math.ceil(size.height / 2) };
+      }
+
+      const actual = softenColour(rgb, from, maxSide, sigma);
+
+      expect(actual.size).toEqual(size);
+      expect(actual.size).toEqual(halvedToFit(from, maxSide));
+      expect(Math.max(size.width, size.height)).toBeLessThanOrEqual(Math.max(maxSide, 1));
+      expect(
+        actual.pixels.equals(reference.gaussianBlur(expected, size, gaussianTaps(sigma), 3)),
+      ).toBe(true);
+      // Noise does not survive a blur, unless one pixel is left.
+      expect(actual.pixels.equals(expected)).toBe(size.width * size.height === 1);
+    },
+  );
+
+  test('keeps each channel to itself: pure red and blue halves stay pure where flat', () => {
+    const from = { width: 64, height: 32 };
+    const rgb = Buffer.alloc(64 * 32 * 3);
+    for (let p = 0; p < 64 * 32; p++) rgb[p * 3 + (p % 64 < 32 ? 0 : 2)] = 255;
+
+    const soft = softenColour(rgb, from, 32, 1).pixels;
+
+    expect([...soft.subarray(0, 3)]).toEqual([255, 0, 0]);
+    expect([...soft.subarray(soft.length - 3)]).toEqual([0, 0, 255]);
+    expect(soft.filter((_, i) => i % 3 === 1).every((g) => g === 0)).toBe(true);
+  });
 });

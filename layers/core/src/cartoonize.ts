@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { toCartoonError } from './errors';
-import { outlines } from './ink';
+import { halvedToFit, outlines, softenColour } from './ink';
 import { type ImageInput, openImage, type ProbedImage, probeImage, readInput } from './input';
 import {
   type CartoonOptions,
@@ -28,9 +28,11 @@ export const DEFAULT_LIMITS: CartoonLimits = {
 };
 
 /**
- * Colours are found on an image no larger than this: the colour field is softened anyway, so
- * more pixels would only cost time. It is interpolated up to the output size before it is
- * quantised, so region borders are drawn at the output's own resolution.
+ * Colours are found on the photo at the ink size halved until it is no larger than this
+ * (512 px for a 2048 px output): the colour field is softened anyway, so more pixels would
+ * only cost time, and halving is the cheapest shrink there is. The field is interpolated up
+ * to the output size before it is quantised, so region borders are drawn at the output's
+ * own resolution.
  */
 const COLOUR_SIDE = 640;
 
@@ -52,7 +54,8 @@ const SAMPLE_TAPS = 5;
  * About `count` colours of a packed RGB image, on an even grid, each the mean of a
  * `SAMPLE_TAPS`-square of points spaced to span about ±1.6 `sigma`: softened about as the
  * colour field is by its Gaussian of `sigma`, so the palette is chosen from colours the
- * painting will hold, but read straight from the decoded image while libvips softens it.
+ * painting will hold. Point samples of the softened field itself made worse palettes: in
+ * comic, the ladybird's orange spread to the borders of the grass.
  */
 function softSamples(rgb: Buffer, size: Size, sigma: number, count: number): Buffer {
   const { width, height } = size;
@@ -155,7 +158,7 @@ async function draw(
 
   const alpha = decoded.alpha ? resizeRaw(decoded.alpha, inkSize, 1, output) : undefined;
   alpha?.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
-  const { colour, palette, ink } = await analyse(decoded.rgb, inkSize, resolved);
+  const { colour, palette, ink } = analyse(decoded.rgb, inkSize, resolved);
   mark('analyse');
 
   const painting = Painting.paint(colour, ink, output, palette, resolved);
@@ -242,29 +245,20 @@ function inkSizeFor(output: Size): Size {
 }
 
 /**
- * Softened colour, palette and outline mask, from the photo at the ink size. libvips
- * softens the colour on its own threads while this one finds the outlines and chooses the
- * palette.
+ * Softened colour, palette and outline mask, from the photo at the ink size, all on this
+ * thread by the kernels (see ink.ts): no libvips pipeline to wait for.
  */
-async function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Promise<Analysis> {
-  const colourSize = fitInside(size.width, size.height, COLOUR_SIDE);
+function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Analysis {
+  const colourSize = halvedToFit(size, COLOUR_SIDE);
   const long = Math.max(colourSize.width, colourSize.height);
   // Smoothing is specified in pixels of a 512 px image, so the look does not depend on size.
   const sigma = Math.max(0.3, (options.smoothing * long) / 512);
-  let pipeline = sharp(rgb, { raw: { ...size, channels: 3 } });
-  // Bilinear is enough on the way down: the blur that follows is wider than its kernel.
-  if (colourSize.width !== size.width || colourSize.height !== size.height)
-    pipeline = pipeline.resize(colourSize.width, colourSize.height, {
-      fit: 'fill',
-      kernel: 'linear',
-    });
-  const colour = pipeline.blur(sigma).raw().toBuffer();
-  colour.catch(() => undefined); // awaited below; this only stops an early failure going unhandled
+  const colour = softenColour(rgb, size, COLOUR_SIDE, sigma);
   const ink = { pixels: outlines(rgb, size, options.edgeThickness), size };
   // The softened colour is what gets quantised, so the samples are softened alike.
   const inkSigma = (sigma * Math.max(size.width, size.height)) / long;
   const palette = choosePalette(softSamples(rgb, size, inkSigma, PALETTE_SAMPLES), options.colours);
-  return { colour: { pixels: await colour, size: colourSize }, palette, ink };
+  return { colour, palette, ink };
 }
 
 async function resizeRaw(pixels: Buffer, from: Size, channels: 1 | 3, to: Size): Promise<Buffer> {

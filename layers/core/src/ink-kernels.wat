@@ -1,4 +1,5 @@
-;; The outline stage's per-pixel kernels, most sixteen pixels at a time with WebAssembly SIMD.
+;; The analysis' per-pixel kernels, most sixteen pixels at a time with WebAssembly SIMD: the
+;; outlines' luma, median, blurs and coverage, and the colour field's halving and blur.
 ;; Built into ink-kernels.generated.ts by `npm run build:wasm`; driven by ink.ts, which
 ;; lays the images out in memory and documents the layout (see `Frame` there).
 ;;
@@ -175,6 +176,60 @@
         (br_if $pixels (i32.lt_u (local.get $x) (local.get $width))))
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $y) (local.get $height)))))
+
+  ;; Halves the packed image at `src` (sw x sh, `channels` bytes a pixel) into `dst`
+  ;; (ceil(sw / 2) x ceil(sh / 2), packed), each output pixel the mean of a 2x2 block, an odd
+  ;; last column or row paired with itself: down first, sixteen bytes at a time into the row
+  ;; at `row`, then across, a byte at a time. Both rounded half up, as i8x16.avgr_u:
+  ;; (a + b + 1) >> 1. The last vector of a row reads up to fifteen bytes past it.
+  (func (export "halve")
+    (param $src i32) (param $sw i32) (param $sh i32) (param $channels i32)
+    (param $dst i32) (param $row i32)
+    (local $y i32) (local $dh i32) (local $dw i32) (local $rowBytes i32) (local $i i32)
+    (local $top i32) (local $bottom i32) (local $x i32) (local $c i32) (local $left i32)
+    (local $right i32) (local $out i32) (local $lastPixel i32)
+    (local.set $rowBytes (i32.mul (local.get $sw) (local.get $channels)))
+    (local.set $dh (i32.shr_u (i32.add (local.get $sh) (i32.const 1)) (i32.const 1)))
+    (local.set $dw (i32.shr_u (i32.add (local.get $sw) (i32.const 1)) (i32.const 1)))
+    (local.set $lastPixel (i32.mul (i32.sub (local.get $sw) (i32.const 1)) (local.get $channels)))
+    (local.set $out (local.get $dst))
+    (loop $rows
+      (local.set $top
+        (i32.add (local.get $src) (i32.mul (i32.shl (local.get $y) (i32.const 1)) (local.get $rowBytes))))
+      (local.set $bottom (i32.add (local.get $top) (local.get $rowBytes)))
+      (if (i32.ge_u (i32.add (i32.shl (local.get $y) (i32.const 1)) (i32.const 1)) (local.get $sh))
+        (then (local.set $bottom (local.get $top))))
+      (local.set $i (i32.const 0))
+      (loop $down
+        (v128.store align=1 (i32.add (local.get $row) (local.get $i))
+          (i8x16.avgr_u
+            (v128.load align=1 (i32.add (local.get $top) (local.get $i)))
+            (v128.load align=1 (i32.add (local.get $bottom) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br_if $down (i32.lt_u (local.get $i) (local.get $rowBytes))))
+      (local.set $x (i32.const 0))
+      (loop $across
+        (local.set $left (i32.add (local.get $row) (i32.mul (i32.shl (local.get $x) (i32.const 1)) (local.get $channels))))
+        (local.set $right (i32.add (local.get $left) (local.get $channels)))
+        (if (i32.gt_u (i32.sub (local.get $right) (local.get $row)) (local.get $lastPixel))
+          (then (local.set $right (local.get $left))))
+        (local.set $c (i32.const 0))
+        (loop $channel
+          (i32.store8 (local.get $out)
+            (i32.shr_u
+              (i32.add
+                (i32.add
+                  (i32.load8_u (i32.add (local.get $left) (local.get $c)))
+                  (i32.load8_u (i32.add (local.get $right) (local.get $c))))
+                (i32.const 1))
+              (i32.const 1)))
+          (local.set $out (i32.add (local.get $out) (i32.const 1)))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br_if $channel (i32.lt_u (local.get $c) (local.get $channels))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br_if $across (i32.lt_u (local.get $x) (local.get $dw))))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $y) (local.get $dh)))))
 
   ;; Luma of the packed RGB image at `rgb` (width x height) into the frame at `frame` (see
   ;; above; the border is left to the caller): Rec. 601's weights in 256ths,

@@ -3,6 +3,13 @@
 // every size, including widths that are not a multiple of the sixteen-pixel vectors, and
 // the committed binary must be the one the source assembles to.
 import path from 'node:path';
+import { configureSharp, threadsPerImage } from '@cartoon-compute/core';
+import {
+  helperJobsDone,
+  helperReady,
+  outlinesBeside,
+  stopHelper,
+} from '../../layers/core/src/helper';
 import {
   dogCoverage,
   gaussianBlur,
@@ -248,5 +255,70 @@ describe('colour field', () => {
     expect([...soft.subarray(0, 3)]).toEqual([255, 0, 0]);
     expect([...soft.subarray(soft.length - 3)]).toEqual([0, 0, 255]);
     expect(soft.filter((_, i) => i % 3 === 1).every((g) => g === 0)).toBe(true);
+  });
+});
+
+describe('outlines found by the helper worker (two threads an image)', () => {
+  const threads = threadsPerImage();
+  beforeAll(() => configureSharp({ concurrency: 2 }));
+  afterAll(() => {
+    configureSharp({ concurrency: threads });
+    stopHelper();
+  });
+
+  /** A photo-like image: soft shapes with edges, and noise on top. */
+  function scene(width: number, height: number): Buffer {
+    const rgb = noise(width * height * 3, width, 0, 40);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const inside = (x - width / 3) ** 2 + (y - height / 2) ** 2 < (height / 3) ** 2;
+        for (let c = 0; c < 3; c++) {
+          const p = (y * width + x) * 3 + c;
+          rgb[p] = (rgb[p] as number) + (inside ? 30 : 190);
+        }
+      }
+    }
+    return rgb;
+  }
+
+  test('a 1024x683 photo: the same mask as on this thread, while this thread does its own work', async () => {
+    const size = { width: 1024, height: 683 };
+    const rgb = scene(size.width, size.height);
+    const expected = outlines(rgb, size, 1.2);
+    // The first large photo is done alone and starts the worker.
+    const order: string[] = [];
+    expect(outlinesBeside(rgb, size, 1.2, () => order.push('alone')).equals(expected)).toBe(true);
+    for (let i = 0; i < 300 && !helperReady(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(helperReady()).toBe(true);
+    const before = helperJobsDone();
+
+    const mask = outlinesBeside(rgb, size, 1.2, () => order.push('beside'));
+
+    expect(helperJobsDone()).toBe(before + 1);
+    expect(order).toEqual(['alone', 'beside']);
+    expect(mask.equals(expected)).toBe(true);
+    expect(mask.some((v) => v === 255)).toBe(true);
+    // A smaller photo after a larger one, in the buffer kept between jobs.
+    const small = { width: 700, height: 400 };
+    const smallRgb = scene(small.width, small.height);
+    expect(
+      outlinesBeside(smallRgb, small, 2, () => undefined).equals(outlines(smallRgb, small, 2)),
+    ).toBe(true);
+    expect(helperJobsDone()).toBe(before + 2);
+  });
+
+  test('a small photo stays on this thread', () => {
+    const size = { width: 300, height: 200 };
+    const rgb = scene(size.width, size.height);
+    const before = helperJobsDone();
+    let ran = false;
+
+    const mask = outlinesBeside(rgb, size, 1, () => {
+      ran = true;
+    });
+
+    expect(ran).toBe(true);
+    expect(helperJobsDone()).toBe(before);
+    expect(mask.equals(outlines(rgb, size, 1))).toBe(true);
   });
 });

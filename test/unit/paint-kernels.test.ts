@@ -6,17 +6,12 @@
 import path from 'node:path';
 import { configureSharp, fitInside, STYLE_NAMES, threadsPerImage } from '@cartoon-compute/core';
 import sharp from 'sharp';
+import { helperJobsDone, helperReady, share, stopHelper } from '../../layers/core/src/helper';
+import { HELPER_WORKER_SOURCE } from '../../layers/core/src/helper-worker.generated';
 import { outlines } from '../../layers/core/src/ink';
 import { resolveOptions } from '../../layers/core/src/options';
 import { type Field, Painting } from '../../layers/core/src/paint';
-import {
-  helperReady,
-  picturesShared,
-  shareRows,
-  stopHelper,
-} from '../../layers/core/src/paint-helper';
 import { PAINT_KERNELS_WASM } from '../../layers/core/src/paint-kernels.generated';
-import { PAINT_WORKER_SOURCE } from '../../layers/core/src/paint-worker.generated';
 import { choosePalette } from '../../layers/core/src/palette';
 import type { Size } from '../../layers/core/src/size';
 import { assembleKernels, bundleWorker, PAINT_KERNELS } from '../../scripts/build-wasm';
@@ -263,7 +258,7 @@ describe('painters lent from one picture to the next', () => {
   });
 });
 
-describe('shared with the painting worker (two threads an image)', () => {
+describe('shared with the helper worker (two threads an image)', () => {
   const threads = threadsPerImage();
   beforeAll(() => configureSharp({ concurrency: 2 }));
   afterAll(() => {
@@ -276,8 +271,8 @@ describe('shared with the painting worker (two threads an image)', () => {
     return helperReady();
   };
 
-  it('layers/core/src/paint-worker.generated.ts is up to date with paint-worker.ts (npm run build:wasm)', async () => {
-    expect(await bundleWorker(path.resolve(__dirname, '../..'))).toBe(PAINT_WORKER_SOURCE);
+  it('layers/core/src/helper-worker.generated.ts is up to date with helper-worker.ts (npm run build:wasm)', async () => {
+    expect(await bundleWorker(path.resolve(__dirname, '../..'))).toBe(HELPER_WORKER_SOURCE);
   });
 
   test.each(STYLE_NAMES)(
@@ -304,6 +299,7 @@ describe('shared with the painting worker (two threads an image)', () => {
 
     // A memory the worker cannot make an instance over: its job fails.
     const job = {
+      kind: 'paint' as const,
       key: -1,
       memory: {},
       picture: {} as never,
@@ -311,15 +307,14 @@ describe('shared with the painting worker (two threads an image)', () => {
       from: 8,
       to: 16,
     };
-    const outcome = shareRows(
-      {},
+    const outcome = share(
       job,
       () => painted.push('own'),
-      (from, to) => painted.push(`${from}-${to}`),
+      () => painted.push('instead'),
     );
 
     expect(outcome).toBe('abandoned');
-    expect(painted).toEqual(['own', '8-16']);
+    expect(painted).toEqual(['own', 'instead']);
     expect(helperReady()).toBe(false);
   });
 
@@ -329,10 +324,10 @@ describe('shared with the painting worker (two threads an image)', () => {
     try {
       const scene = await photoScene('ladybird.jpg', 'comic', 1600);
 
-      const before = picturesShared();
+      const before = helperJobsDone();
 
       expect(kernelPixels(scene).equals(referencePixels(scene))).toBe(true);
-      expect(picturesShared()).toBe(before);
+      expect(helperJobsDone()).toBe(before);
       // A worker started anyway would be ready well within this.
       expect(await waitForHelper(500)).toBe(false);
     } finally {

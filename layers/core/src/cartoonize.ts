@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { toCartoonError } from './errors';
-import { halvedToFit, outlines, softenColour } from './ink';
+import { outlinesBeside } from './helper';
+import { halvedToFit, softenColour } from './ink';
 import { type ImageInput, openImage, type ProbedImage, probeImage, readInput } from './input';
 import {
   type CartoonOptions,
@@ -245,20 +246,26 @@ function inkSizeFor(output: Size): Size {
 }
 
 /**
- * Softened colour, palette and outline mask, from the photo at the ink size, all on this
- * thread by the kernels (see ink.ts): no libvips pipeline to wait for.
+ * Softened colour, palette and outline mask, from the photo at the ink size, by the kernels
+ * (see ink.ts), with no libvips pipeline to wait for: the outlines on the helper worker
+ * when an image may use two threads (helper.ts), while this thread softens the colour and
+ * chooses the palette.
  */
 function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Analysis {
   const colourSize = halvedToFit(size, COLOUR_SIDE);
   const long = Math.max(colourSize.width, colourSize.height);
   // Smoothing is specified in pixels of a 512 px image, so the look does not depend on size.
   const sigma = Math.max(0.3, (options.smoothing * long) / 512);
-  const colour = softenColour(rgb, size, COLOUR_SIDE, sigma);
-  const ink = { pixels: outlines(rgb, size, options.edgeThickness), size };
-  // The softened colour is what gets quantised, so the samples are softened alike.
-  const inkSigma = (sigma * Math.max(size.width, size.height)) / long;
-  const palette = choosePalette(softSamples(rgb, size, inkSigma, PALETTE_SAMPLES), options.colours);
-  return { colour, palette, ink };
+  let colour: Field | undefined;
+  let palette: Uint8Array | undefined;
+  const ink = outlinesBeside(rgb, size, options.edgeThickness, () => {
+    colour = softenColour(rgb, size, COLOUR_SIDE, sigma);
+    // The softened colour is what gets quantised, so the samples are softened alike.
+    const inkSigma = (sigma * Math.max(size.width, size.height)) / long;
+    palette = choosePalette(softSamples(rgb, size, inkSigma, PALETTE_SAMPLES), options.colours);
+  });
+  if (!colour || !palette) throw new Error('cartoonize: the colour was not softened');
+  return { colour, palette, ink: { pixels: ink, size } };
 }
 
 async function resizeRaw(pixels: Buffer, from: Size, channels: 1 | 3, to: Size): Promise<Buffer> {

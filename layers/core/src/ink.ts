@@ -237,7 +237,7 @@ class BlurLayout {
  * rows, then down the columns, each pass rounded to whole levels as libvips rounds.
  */
 function blurImage(k: Kernels, image: Image, sigmas: readonly number[], base: number): BlurLayout {
-  const { width, height } = image.size;
+  const { height } = image.size;
   const c = image.channels;
   const allTaps = sigmas.map(gaussianTaps);
   const reach = Math.max(...allTaps.map((taps) => (taps.length - 1) / 2));

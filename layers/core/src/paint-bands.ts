@@ -1,8 +1,8 @@
 /**
- * The painter's rows, a band at a time: what the main thread and the painting worker
- * (paint-worker.ts) both run over one picture in shared memory, each over its own rows.
+ * The painter's rows, a band at a time: what the main thread and the helper worker
+ * (helper-worker.ts) both run over one picture in shared memory, each over its own rows.
  * The worker's bundle is built from this file, so nothing here may import its source
- * (paint-helper.ts).
+ * (helper.ts).
  */
 
 /**
@@ -144,22 +144,3 @@ export function paintBands(
     }
   }
 }
-
-/** A share of a picture for the painting worker (see paint-worker.ts). */
-export interface Job {
-  /** Names the painter whose memory this is, so the worker makes its instance once. */
-  readonly key: number;
-  /** The painter's shared WebAssembly memory. */
-  readonly memory: object;
-  /** The palette a cache miss is looked up in; absent for pencil tones. */
-  readonly palette?: Uint8Array;
-  readonly picture: Picture;
-  readonly scratch: Scratch;
-  readonly from: number;
-  readonly to: number;
-}
-
-/** What the control array's word says of the job in hand. */
-export const PAINTING = 1;
-export const PAINTED = 2;
-export const FAILED = 3;

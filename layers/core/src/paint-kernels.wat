@@ -2,7 +2,7 @@
 ;; Built into paint-kernels.generated.ts by `npm run build:wasm`; driven by paint.ts, which
 ;; lays out the memory, makes one instance per picture, and answers `nearest` when the
 ;; colour cache misses. The memory is shared, so that a second instance on a worker thread
-;; (paint-worker.ts) can paint the lower rows of the same picture: each keeps its carried
+;; (helper-worker.ts) can paint the lower rows of the same picture: each keeps its carried
 ;; state (the globals below and its own scratch tables), and they share only the cache,
 ;; where both write the same byte for a cell. The loops are the ones paint.ts had in TypeScript
 ;; (test/support/paint-reference.ts), line for line, and give the same bytes.

@@ -1,6 +1,6 @@
+import { secondThread, share } from './helper';
 import type { ResolvedOptions } from './options';
 import { BAND, type BandKernels, type Picture, paintBands, type Scratch } from './paint-bands';
-import { secondThread, shareRows } from './paint-helper';
 import { PAINT_KERNELS_WASM } from './paint-kernels.generated';
 import { type ColourLookup, paletteLookup, saturatePalette } from './palette';
 import type { Field, Size } from './size';
@@ -216,7 +216,7 @@ export class Painting {
    * The loops run in WebAssembly (paint-kernels.wat) and give the bytes the TypeScript they
    * replaced gave (test/support/paint-reference.ts). When an image may use two threads (see
    * `configureSharp`), a picture of SHARE_PIXELS or more is painted half here and half by
-   * a worker thread in the same shared memory (paint-helper.ts), to the same bytes.
+   * the helper worker in the same shared memory (helper.ts), to the same bytes.
    */
   static paint(
     colourField: Field,
@@ -251,7 +251,7 @@ export class Painting {
       ix: painting.#reserve(12 * width),
       iy: painting.#reserve(12 * height),
       inkSpans: painting.#reserve(8 * iw),
-      // The painting worker's own scratch, for the rows it paints (see paint-helper.ts).
+      // The helper worker's own scratch, for the rows it paints (see helper.ts).
       theirBorders: painting.#reserve(4 * cw),
       theirFlatRow: painting.#reserve(3 * width),
       theirActive: painting.#reserve(4 * iw),
@@ -309,6 +309,7 @@ export class Painting {
     // The worker paints the lower half with scratch tables of its own.
     const split = Math.ceil(height / 2 / BAND) * BAND;
     const job = {
+      kind: 'paint' as const,
       key: painting.#painter.key,
       memory: painting.#painter.memory,
       ...(fill.nearest ? { palette } : {}),
@@ -317,7 +318,11 @@ export class Painting {
       from: split,
       to: height,
     };
-    const shared = shareRows(instantiate.compiled(), job, () => paintRows(0, split), paintRows);
+    const shared = share(
+      job,
+      () => paintRows(0, split),
+      () => paintRows(split, height),
+    );
     if (shared === 'alone') paintRows(0, height);
     painting.#abandoned = shared === 'abandoned';
     return painting;

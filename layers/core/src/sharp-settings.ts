@@ -4,7 +4,7 @@ import sharp from 'sharp';
 export interface SharpSettings {
   /**
    * Threads per image: libvips', and, from two, the painter's (a worker thread paints the
-   * lower half of a large picture, see paint-helper.ts). Default: the CPUs this process may
+   * lower half of a large picture, see helper.ts). Default: the CPUs this process may
    * use. A Lambda function
    * gets one vCPU per 1,769 MB of memory (AWS Lambda docs, "Memory and computing power",
    * read 2026-11), so a 2 GB function has two.

@@ -17,12 +17,6 @@ const api = (
 /** Bytes in a page of WebAssembly memory. */
 export const WASM_PAGE = 65_536;
 
-/** Makes instances of a module; `compiled` is the module itself, which a worker can be sent. */
-export interface KernelModule<Exports> {
-  (imports?: object): Exports;
-  compiled(): object;
-}
-
 /**
  * Compiles a module kept as base64 (see scripts/build-wasm.ts) on first use, and returns a
  * function that makes instances of it.
@@ -33,20 +27,12 @@ export interface KernelModule<Exports> {
  * const kernels = instantiate();
  * ```
  */
-export function kernelModule<Exports>(base64: string): KernelModule<Exports> {
+export function kernelModule<Exports>(base64: string): (imports?: object) => Exports {
   let module: object | undefined;
-  const compiled = () => {
+  return (imports) => {
     module ??= new api.Module(Buffer.from(base64, 'base64'));
-    return module;
+    return new api.Instance(module, imports).exports as Exports;
   };
-  return Object.assign((imports?: object) => instanceOf<Exports>(compiled(), imports), {
-    compiled,
-  });
-}
-
-/** The exports of a new instance of a compiled module (one a worker was sent, say). */
-export function instanceOf<Exports>(module: object, imports?: object): Exports {
-  return new api.Instance(module, imports).exports as Exports;
 }
 
 /** A WebAssembly memory threads can share, of one page, growing to at most `maxPages`. */

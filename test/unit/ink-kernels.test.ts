@@ -307,6 +307,30 @@ describe('outlines found by the helper worker (two threads an image)', () => {
     expect(helperJobsDone()).toBe(before + 2);
   });
 
+  test("when this thread's own part throws, the error goes on, the worker is let go, and the next photo is right", async () => {
+    const size = { width: 1024, height: 683 };
+    const rgb = scene(size.width, size.height);
+    for (let i = 0; i < 300 && !helperReady(); i++) {
+      outlinesBeside(rgb, size, 1, () => undefined);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(helperReady()).toBe(true);
+
+    expect(() =>
+      outlinesBeside(rgb, size, 1, () => {
+        throw new Error('softening failed');
+      }),
+    ).toThrow('softening failed');
+    expect(helperReady()).toBe(false);
+
+    // A different photo straight after: never the outlines the let-go worker was finding.
+    const other = scene(900, 600).reverse();
+    const otherSize = { width: 900, height: 600 };
+    expect(
+      outlinesBeside(other, otherSize, 1, () => undefined).equals(outlines(other, otherSize, 1)),
+    ).toBe(true);
+  });
+
   test('a small photo stays on this thread', () => {
     const size = { width: 300, height: 200 };
     const rgb = scene(size.width, size.height);

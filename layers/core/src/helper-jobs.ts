@@ -1,8 +1,9 @@
 /**
  * What the main thread asks of the helper worker (helper.ts starts it, helper-worker.ts is
  * its code), and how the worker answers: a word in a shared control array, which the main
- * thread waits on. The worker's bundle is built from this file, so nothing here may import
- * its source (helper.ts).
+ * thread waits on, holding the job's number and its state (see `controlWord`), so that a
+ * late answer to an earlier job can never pass for this one's. The worker's bundle is built
+ * from this file, so nothing here may import its source (helper.ts).
  */
 import type { Picture, Scratch } from './paint-bands';
 import type { Size } from './size';
@@ -35,7 +36,18 @@ export interface OutlinesJob {
 
 export type Job = PaintJob | OutlinesJob;
 
-/** What the control array's word says of the job in hand. */
+/** A job as posted: its number, which the worker's answer carries back. */
+export interface Posted {
+  readonly number: number;
+  readonly job: Job;
+}
+
+/** The states of a job in the control word. */
 export const WORKING = 1;
 export const DONE = 2;
 export const FAILED = 3;
+
+/** The control word for job `number` in `state`: numbers wrap well inside an int32. */
+export function controlWord(number: number, state: number): number {
+  return ((number % 0x1000000) << 2) | state;
+}

@@ -10,14 +10,17 @@
  * on it, is woken.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { DONE, FAILED, type Job, type PaintJob } from './helper-jobs';
+import { controlWord, DONE, FAILED, type PaintJob, type Posted } from './helper-jobs';
 import { outlines } from './ink';
 import { type BandKernels, paintBands } from './paint-bands';
 import { PAINT_KERNELS_WASM } from './paint-kernels.generated';
 import { type ColourLookup, paletteLookup } from './palette';
 import { kernelModule } from './wasm';
 
-/** Instances kept, one per painter's memory: the main thread pools two painters. */
+/**
+ * Instances kept, one per painter's memory, the least recently used let go first: the main
+ * thread pools two painters, and one it dropped is then let go with its memory.
+ */
 const KEEP = 4;
 
 interface Painter {
@@ -37,7 +40,11 @@ function main(): void {
   const painters = new Map<number, Painter>();
   const painterFor = (job: PaintJob): Painter => {
     let painter = painters.get(job.key);
-    if (!painter) {
+    if (painter) {
+      // Last used goes last.
+      painters.delete(job.key);
+      painters.set(job.key, painter);
+    } else {
       const made: Painter = {
         kernels: instantiate({
           env: { memory: job.memory },
@@ -47,12 +54,11 @@ function main(): void {
       };
       painter = made;
       painters.set(job.key, painter);
-      // The oldest goes first: a painter the main thread dropped is never asked for again.
       if (painters.size > KEEP) painters.delete(painters.keys().next().value as number);
     }
     return painter;
   };
-  port.on('message', (job: Job) => {
+  port.on('message', ({ number, job }: Posted) => {
     let outcome = DONE;
     try {
       if (job.kind === 'paint') {
@@ -68,7 +74,7 @@ function main(): void {
     } catch {
       outcome = FAILED;
     }
-    Atomics.store(control, 0, outcome);
+    Atomics.store(control, 0, controlWord(number, outcome));
     Atomics.notify(control, 0);
   });
   port.postMessage('ready');

@@ -9,11 +9,12 @@
  * alone and starts it, and later ones share once it says it is ready. Sharing is
  * synchronous, as the work is: the main thread posts the job, does its own part, then waits
  * on the control word (Atomics.wait, allowed on Node's main thread). If the worker fails or
- * is not done within `PATIENCE_MS`, the main thread does the job itself and the worker is
- * let go. A worker idle for `IDLE_MS` is let go too, and none holds the process open.
+ * is not done within `PATIENCE_MS`, the main thread does the job itself, in memory the
+ * worker cannot still be writing to, and the worker is let go. A worker idle for `IDLE_MS`
+ * is let go too, and none holds the process open.
  */
 import { Worker } from 'node:worker_threads';
-import { DONE, FAILED, type Job, WORKING } from './helper-jobs';
+import { controlWord, DONE, type Job, WORKING } from './helper-jobs';
 import { HELPER_WORKER_SOURCE } from './helper-worker.generated';
 import { outlines } from './ink';
 import { threadsPerImage } from './sharp-settings';
@@ -79,15 +80,35 @@ export type Shared =
   /** No worker was ready (one is being started): nothing was done. */
   | 'alone'
   /**
-   * The worker let it down and this thread did it instead. The worker is being ended, but
-   * may still write the same bytes for a moment: its memory must not go to another job.
+   * The worker failed or was too slow, and this thread did the job instead. The worker is
+   * being ended but may still be writing for a moment, so what it wrote to must not be
+   * used again: a picture is painted afresh in memory of its own.
    */
   | 'abandoned';
 
+/** Jobs posted in this process: each job's number. */
+let jobsPosted = 0;
+
+/** The control word once job `number` has an answer, or WORKING still at the deadline. */
+function answer(control: Int32Array, number: number): number {
+  const working = controlWord(number, WORKING);
+  const deadline = performance.now() + PATIENCE_MS;
+  let word = Atomics.load(control, 0);
+  // A late wake-up for an earlier job finds the word still WORKING: wait on.
+  while (word === working) {
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    Atomics.wait(control, 0, working, left);
+    word = Atomics.load(control, 0);
+  }
+  return word;
+}
+
 /**
  * Has the worker do `job` while `own` runs on this thread, and returns once both are done;
- * `instead` does the job here when the worker lets it down. Nothing runs when no worker is
- * ready: 'alone', and one is started for the photos after this one.
+ * `instead` does the job here when the worker fails it or takes over PATIENCE_MS. Nothing
+ * runs when no worker is ready: 'alone', and one is started for the photos after this one.
+ * If `own` throws, the worker is ended and the error goes on.
  */
 export function share(job: Job, own: () => void, instead: () => void): Shared {
   const current = helper;
@@ -96,16 +117,21 @@ export function share(job: Job, own: () => void, instead: () => void): Shared {
     return 'alone';
   }
   if (current.idle) clearTimeout(current.idle);
-  Atomics.store(current.control, 0, WORKING);
-  current.worker.postMessage(job);
-  own();
-  const waited = Atomics.wait(current.control, 0, WORKING, PATIENCE_MS);
-  if (waited === 'timed-out' || Atomics.load(current.control, 0) === FAILED) {
+  const number = ++jobsPosted;
+  Atomics.store(current.control, 0, controlWord(number, WORKING));
+  current.worker.postMessage({ number, job });
+  try {
+    own();
+  } catch (err) {
+    // The worker may still be reading or writing what this job shares: none of it is used again.
+    stop(current);
+    throw err;
+  }
+  if (answer(current.control, number) !== controlWord(number, DONE)) {
     stop(current);
     instead();
     return 'abandoned';
   }
-  if (Atomics.load(current.control, 0) !== DONE) throw new Error('helper: lost a job');
   current.idle = setTimeout(() => stop(current), IDLE_MS);
   current.idle.unref();
   jobsDone++;

@@ -64,9 +64,9 @@ let kernels: Kernels | undefined;
 
 /**
  * The per-pixel kernels, in WebAssembly with SIMD (sixteen pixels an instruction): under a
- * tenth of the time plain JavaScript took for the median here. The 615-byte module is
- * compiled on first use. One instance serves every call: each uses the memory only while it
- * runs, synchronously.
+ * tenth of the time plain JavaScript took for the median here. The module (1.5 KB) is
+ * compiled on first use. One instance a thread serves every call there: each uses the
+ * memory only while it runs, synchronously.
  */
 function loadKernels(): Kernels {
   kernels ??= instantiate();
@@ -403,7 +403,7 @@ export function softenColour(rgb: Uint8Array, from: Size, maxSide: number, sigma
 /**
  * Outline mask (0 = paper, 255 = solid ink) of an RGB image, found on this thread by the
  * kernels: about 4 ms for a 1024×683 image, a third of the CPU time the libvips blurs took
- * with their pipelines, so it fits beside the colour that libvips softens meanwhile.
+ * with their pipelines.
  *
  * A separable median of its grey image first wipes out fine texture (fur, wood grain, hair,
  * sensor noise) while keeping the edges of objects; a difference of Gaussians then puts ink

@@ -4,7 +4,8 @@
 ;; colour cache misses. The memory is shared, so that a second instance on a worker thread
 ;; (helper-worker.ts) can paint the lower rows of the same picture: each keeps its carried
 ;; state (the globals below and its own scratch tables), and they share only the cache,
-;; where both write the same byte for a cell. The loops are the ones paint.ts had in TypeScript
+;; where both write the same byte for a cell, since `nearest` looks a cell up at its centre
+;; whichever colour in it missed. The loops are the ones paint.ts had in TypeScript
 ;; (test/support/paint-reference.ts), line for line, and give the same bytes.
 ;;
 ;; Tables, all laid out by paint.ts:

@@ -170,7 +170,7 @@ export class Painting {
   readonly #pixels: number;
   #top = 0;
   #released = false;
-  /** The painting worker let this picture down and may still be writing its rows. */
+  /** The helper worker let this picture down and may still be writing its rows. */
   #abandoned = false;
 
   private constructor(size: Size, nearest: ColourLookup | undefined) {
@@ -224,6 +224,18 @@ export class Painting {
     output: Size,
     palette: Uint8Array,
     options: ResolvedOptions,
+  ): Painting {
+    return Painting.#paint(colourField, inkField, output, palette, options, true);
+  }
+
+  /** `paint`, with the helper worker's half when `mayShare` and the picture is large. */
+  static #paint(
+    colourField: Field,
+    inkField: Field,
+    output: Size,
+    palette: Uint8Array,
+    options: ResolvedOptions,
+    mayShare: boolean,
   ): Painting {
     const { pixels: colour, size: colourSize } = colourField;
     const { pixels: ink, size: inkSize } = inkField;
@@ -302,7 +314,7 @@ export class Painting {
     if (picture.inked) k.inkedRows(at.ink, iw, inkSize.height, at.inkedRows, INK_FLOOR);
     const own: Scratch = { borders: at.borders, flatRow: at.flatRow, active: at.active };
     const paintRows = (from: number, to: number) => paintBands(k, picture, own, from, to);
-    if (!secondThread() || width * height < SHARE_PIXELS) {
+    if (!mayShare || !secondThread() || width * height < SHARE_PIXELS) {
       paintRows(0, height);
       return painting;
     }
@@ -321,11 +333,15 @@ export class Painting {
     const shared = share(
       job,
       () => paintRows(0, split),
-      () => paintRows(split, height),
+      () => undefined,
     );
     if (shared === 'alone') paintRows(0, height);
-    painting.#abandoned = shared === 'abandoned';
-    return painting;
+    if (shared !== 'abandoned') return painting;
+    // The worker may still be writing these rows: the memory is dropped, not pooled, and
+    // the picture painted afresh, alone.
+    painting.#abandoned = true;
+    painting.release();
+    return Painting.#paint(colourField, inkField, output, palette, options, false);
   }
 
   /** Reserves `bytes` of the kernels' memory (16-byte aligned), growing it; their offset. */

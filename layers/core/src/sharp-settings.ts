@@ -3,11 +3,11 @@ import sharp from 'sharp';
 
 export interface SharpSettings {
   /**
-   * Threads per image: libvips', and, from two, the painter's (a worker thread paints the
-   * lower half of a large picture, see helper.ts). Default: the CPUs this process may
-   * use. A Lambda function
-   * gets one vCPU per 1,769 MB of memory (AWS Lambda docs, "Memory and computing power",
-   * read 2026-11), so a 2 GB function has two.
+   * Threads per image: libvips', and, from two, a helper worker thread's, which finds a
+   * large photo's outlines and paints the lower half of its cartoon (see helper.ts).
+   * Default: the CPUs this process may use. A Lambda function gets one vCPU per 1,769 MB of
+   * memory (AWS Lambda docs, "Memory and computing power", read 2026-11), so a 2 GB
+   * function has two.
    */
   readonly concurrency?: number;
   /**

@@ -15,6 +15,15 @@ export const BAND = 8;
 
 /** The kernels' exports that paint rows (see paint-kernels.wat, which documents each). */
 export interface BandKernels {
+  label(
+    colour: number,
+    labels: number,
+    count: number,
+    cache: number,
+    tones: number,
+    scale: number,
+  ): void;
+  inkedRows(ink: number, iw: number, ih: number, rows: number, floor: number): void;
   restart(floor: number): void;
   fill(
     colour: number,
@@ -90,6 +99,38 @@ export interface Scratch {
   readonly borders: number;
   readonly flatRow: number;
   readonly active: number;
+}
+
+/**
+ * Labels the colour-field rows and marks the ink-field rows that output rows [from, to)
+ * sample, and only those: the two threads sharing a picture each prepare their own rows,
+ * and a row both sample gets the same bytes from each. `memory` is the kernels' memory,
+ * where the axes lie.
+ */
+export function prepareRows(
+  k: BandKernels,
+  p: Picture,
+  memory: ArrayBufferLike,
+  from: number,
+  to: number,
+): void {
+  const rows = (axis: number) => {
+    const table = new Int32Array(memory, axis, 3 * p.height);
+    return [table[from] as number, (table[p.height + to - 1] as number) + 1] as const;
+  };
+  const [c0, c1] = rows(p.cy);
+  k.label(
+    p.colour + c0 * p.cw * 3,
+    p.labels + c0 * p.cw,
+    (c1 - c0) * p.cw,
+    p.cache,
+    p.tones,
+    p.scale,
+  );
+  if (p.inked) {
+    const [i0, i1] = rows(p.iy);
+    k.inkedRows(p.ink + i0 * p.iw, p.iw, i1 - i0, p.inkedRows + i0, p.inkFloor);
+  }
 }
 
 /** Paints output rows [from, to) of `picture`, fill then ink a band at a time. */

@@ -1,6 +1,13 @@
 import { secondThread, share } from './helper';
 import type { ResolvedOptions } from './options';
-import { BAND, type BandKernels, type Picture, paintBands, type Scratch } from './paint-bands';
+import {
+  BAND,
+  type BandKernels,
+  type Picture,
+  paintBands,
+  prepareRows,
+  type Scratch,
+} from './paint-bands';
 import { PAINT_KERNELS_WASM } from './paint-kernels.generated';
 import { type ColourLookup, paletteLookup, saturatePalette } from './palette';
 import type { Field, Size } from './size';
@@ -54,17 +61,7 @@ const INK_FLOOR = 40;
 export type { Field } from './size';
 
 /** The painter's kernels (see paint-kernels.wat, which documents every table). */
-interface Kernels extends BandKernels {
-  label(
-    colour: number,
-    labels: number,
-    count: number,
-    cache: number,
-    tones: number,
-    scale: number,
-  ): void;
-  inkedRows(ink: number, iw: number, ih: number, rows: number, floor: number): void;
-}
+type Kernels = BandKernels;
 
 /** Pages (64 KiB) a painter's memory may grow to: 512 MiB, ten times a 4096² picture's. */
 const MAX_PAGES = 8192;
@@ -310,10 +307,11 @@ export class Painting {
       strength: Math.round(options.edgeStrength * 256),
       inkFloor: INK_FLOOR,
     };
-    k.label(at.colour, at.labels, fieldPixels, at.cache, fill.tones, fill.scale);
-    if (picture.inked) k.inkedRows(at.ink, iw, inkSize.height, at.inkedRows, INK_FLOOR);
     const own: Scratch = { borders: at.borders, flatRow: at.flatRow, active: at.active };
-    const paintRows = (from: number, to: number) => paintBands(k, picture, own, from, to);
+    const paintRows = (from: number, to: number) => {
+      prepareRows(k, picture, painting.#painter.memory.buffer, from, to);
+      paintBands(k, picture, own, from, to);
+    };
     if (!mayShare || !secondThread() || width * height < SHARE_PIXELS) {
       paintRows(0, height);
       return painting;

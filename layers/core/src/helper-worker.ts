@@ -12,7 +12,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { controlWord, DONE, FAILED, type PaintJob, type Posted } from './helper-jobs';
 import { outlines } from './ink';
-import { type BandKernels, paintBands, prepareRows } from './paint-bands';
+import { type BandKernels, paintRows } from './paint-bands';
 import { PAINT_KERNELS_WASM } from './paint-kernels.generated';
 import { type ColourLookup, paletteLookup } from './palette';
 import { kernelModule } from './wasm';
@@ -65,8 +65,7 @@ function main(): void {
         const painter = painterFor(job);
         painter.lookup = job.palette ? paletteLookup(job.palette) : noPalette;
         const memory = (job.memory as { buffer: SharedArrayBuffer }).buffer;
-        prepareRows(painter.kernels, job.picture, memory, job.from, job.to);
-        paintBands(painter.kernels, job.picture, job.scratch, job.from, job.to);
+        paintRows(painter.kernels, job.picture, memory, job.scratch, job.from, job.to);
       } else {
         const pixels = job.size.width * job.size.height;
         const rgb = new Uint8Array(job.buffer, 0, pixels * 3);

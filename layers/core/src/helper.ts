@@ -67,6 +67,12 @@ function start(): Helper {
   return started;
 }
 
+/** The worker, if it is ready; otherwise starts one, if none is starting, for later photos. */
+function readyHelper(): Helper | undefined {
+  helper ??= start();
+  return helper.ready ? helper : undefined;
+}
+
 function stop(stopping: Helper): void {
   if (helper === stopping) helper = undefined;
   if (stopping.idle) clearTimeout(stopping.idle);
@@ -111,11 +117,8 @@ function answer(control: Int32Array, number: number): number {
  * If `own` throws, the worker is ended and the error goes on.
  */
 export function share(job: Job, own: () => void, instead: () => void): Shared {
-  const current = helper;
-  if (!current?.ready) {
-    helper ??= start();
-    return 'alone';
-  }
+  const current = readyHelper();
+  if (!current) return 'alone';
   if (current.idle) clearTimeout(current.idle);
   const number = ++jobsPosted;
   Atomics.store(current.control, 0, controlWord(number, WORKING));
@@ -151,12 +154,11 @@ export function outlinesBeside(
 ): Buffer {
   const pixels = size.width * size.height;
   const here = () => outlines(rgb, size, thickness);
-  if (!secondThread() || pixels < SHARE_OUTLINE_PIXELS || !helper?.ready) {
-    if (secondThread() && pixels >= SHARE_OUTLINE_PIXELS) helper ??= start();
+  const current = secondThread() && pixels >= SHARE_OUTLINE_PIXELS ? readyHelper() : undefined;
+  if (!current) {
     meanwhile();
     return here();
   }
-  const current = helper;
   if (!current.buffer || current.buffer.byteLength < pixels * 4) {
     current.buffer = new SharedArrayBuffer(pixels * 4);
   }
@@ -167,7 +169,6 @@ export function outlinesBeside(
     mask = here();
   });
   if (shared === 'shared') return Buffer.from(new Uint8Array(buffer, pixels * 3, pixels));
-  if (shared === 'alone') meanwhile();
   return mask ?? here();
 }
 

@@ -102,12 +102,25 @@ export interface Scratch {
 }
 
 /**
- * Labels the colour-field rows and marks the ink-field rows that output rows [from, to)
- * sample, and only those: the two threads sharing a picture each prepare their own rows,
- * and a row both sample gets the same bytes from each. `memory` is the kernels' memory,
- * where the axes lie.
+ * Paints output rows [from, to) of `picture`: first labels the colour-field rows and marks
+ * the ink-field rows those rows sample, and only those (the two threads sharing a picture
+ * each prepare their own rows, and a row both sample gets the same bytes from each), then
+ * fill and ink a band at a time. `memory` is the kernels' memory, where the axes lie.
  */
-export function prepareRows(
+export function paintRows(
+  k: BandKernels,
+  p: Picture,
+  memory: ArrayBufferLike,
+  scratch: Scratch,
+  from: number,
+  to: number,
+): void {
+  prepareRows(k, p, memory, from, to);
+  paintBands(k, p, scratch, from, to);
+}
+
+/** Labels and marks the field rows output rows [from, to) sample (see `paintRows`). */
+function prepareRows(
   k: BandKernels,
   p: Picture,
   memory: ArrayBufferLike,
@@ -133,14 +146,8 @@ export function prepareRows(
   }
 }
 
-/** Paints output rows [from, to) of `picture`, fill then ink a band at a time. */
-export function paintBands(
-  k: BandKernels,
-  p: Picture,
-  scratch: Scratch,
-  from: number,
-  to: number,
-): void {
+/** Fills and inks output rows [from, to) of `picture`, a band at a time. */
+function paintBands(k: BandKernels, p: Picture, scratch: Scratch, from: number, to: number): void {
   k.restart(p.inkFloor);
   for (let top = from; top < to; top += BAND) {
     const bottom = Math.min(to, top + BAND);

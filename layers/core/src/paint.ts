@@ -1,13 +1,6 @@
 import { secondThread, share } from './helper';
 import type { ResolvedOptions } from './options';
-import {
-  BAND,
-  type BandKernels,
-  type Picture,
-  paintBands,
-  prepareRows,
-  type Scratch,
-} from './paint-bands';
+import { BAND, type BandKernels, type Picture, paintRows, type Scratch } from './paint-bands';
 import { PAINT_KERNELS_WASM } from './paint-kernels.generated';
 import { type ColourLookup, paletteLookup, saturatePalette } from './palette';
 import type { Field, Size } from './size';
@@ -60,9 +53,6 @@ const INK_FLOOR = 40;
 
 export type { Field } from './size';
 
-/** The painter's kernels (see paint-kernels.wat, which documents every table). */
-type Kernels = BandKernels;
-
 /** Pages (64 KiB) a painter's memory may grow to: 512 MiB, ten times a 4096² picture's. */
 const MAX_PAGES = 8192;
 
@@ -73,14 +63,14 @@ const MAX_PAGES = 8192;
  */
 const SHARE_PIXELS = 500_000;
 
-const instantiate = kernelModule<Kernels>(PAINT_KERNELS_WASM);
+const instantiate = kernelModule<BandKernels>(PAINT_KERNELS_WASM);
 
 /** An instance of the kernels in a shared memory, and the colour search its misses go to. */
 interface Painter {
   /** Names the memory for the painting worker, which makes its own instance over it. */
   readonly key: number;
   readonly memory: WasmMemory;
-  readonly kernels: Kernels;
+  readonly kernels: BandKernels;
   nearest: ColourLookup;
 }
 
@@ -163,7 +153,7 @@ function spans(into: Int32Array, axisOf: Int32Array, outLength: number, fieldLen
 export class Painting {
   readonly size: Size;
   readonly #painter: Painter;
-  readonly #kernels: Kernels;
+  readonly #kernels: BandKernels;
   readonly #pixels: number;
   #top = 0;
   #released = false;
@@ -308,12 +298,10 @@ export class Painting {
       inkFloor: INK_FLOOR,
     };
     const own: Scratch = { borders: at.borders, flatRow: at.flatRow, active: at.active };
-    const paintRows = (from: number, to: number) => {
-      prepareRows(k, picture, painting.#painter.memory.buffer, from, to);
-      paintBands(k, picture, own, from, to);
-    };
+    const paintOwn = (from: number, to: number) =>
+      paintRows(k, picture, painting.#painter.memory.buffer, own, from, to);
     if (!mayShare || !secondThread() || width * height < SHARE_PIXELS) {
-      paintRows(0, height);
+      paintOwn(0, height);
       return painting;
     }
     // The worker paints the lower half with scratch tables of its own.
@@ -330,10 +318,10 @@ export class Painting {
     };
     const shared = share(
       job,
-      () => paintRows(0, split),
+      () => paintOwn(0, split),
       () => undefined,
     );
-    if (shared === 'alone') paintRows(0, height);
+    if (shared === 'alone') paintOwn(0, height);
     if (shared !== 'abandoned') return painting;
     // The worker may still be writing these rows: the memory is dropped, not pooled, and
     // the picture painted afresh, alone.

@@ -3,13 +3,7 @@
 // every size, including widths that are not a multiple of the sixteen-pixel vectors, and
 // the committed binary must be the one the source assembles to.
 import path from 'node:path';
-import { configureSharp, threadsPerImage } from '@cartoon-compute/core';
-import {
-  helperJobsDone,
-  helperReady,
-  outlinesBeside,
-  stopHelper,
-} from '../../layers/core/src/helper';
+import { helperJobsDone, helperReady, outlinesBeside } from '../../layers/core/src/helper';
 import {
   dogCoverage,
   gaussianBlur,
@@ -22,6 +16,7 @@ import {
 } from '../../layers/core/src/ink';
 import { INK_KERNELS_WASM } from '../../layers/core/src/ink-kernels.generated';
 import { assembleKernels, INK_KERNELS } from '../../scripts/build-wasm';
+import { waitForHelper, withTwoThreads } from '../support/helper-thread';
 import * as reference from '../support/ink-reference';
 import { noise } from '../support/noise';
 
@@ -232,7 +227,7 @@ describe('colour field', () => {
         size = { width: Math.ceil(size.width / 2), height: Math.ceil(size.height / 2) };
       }
 
-      const actual = softenColour(rgb, from, maxSide, sigma);
+      const actual = softenColour(rgb, from, halvedToFit(from, maxSide), sigma);
 
       expect(actual.size).toEqual(size);
       expect(actual.size).toEqual(halvedToFit(from, maxSide));
@@ -250,7 +245,7 @@ describe('colour field', () => {
     const rgb = Buffer.alloc(64 * 32 * 3);
     for (let p = 0; p < 64 * 32; p++) rgb[p * 3 + (p % 64 < 32 ? 0 : 2)] = 255;
 
-    const soft = softenColour(rgb, from, 32, 1).pixels;
+    const soft = softenColour(rgb, from, halvedToFit(from, 32), 1).pixels;
 
     expect([...soft.subarray(0, 3)]).toEqual([255, 0, 0]);
     expect([...soft.subarray(soft.length - 3)]).toEqual([0, 0, 255]);
@@ -259,12 +254,7 @@ describe('colour field', () => {
 });
 
 describe('outlines found by the helper worker (two threads an image)', () => {
-  const threads = threadsPerImage();
-  beforeAll(() => configureSharp({ concurrency: 2 }));
-  afterAll(() => {
-    configureSharp({ concurrency: threads });
-    stopHelper();
-  });
+  withTwoThreads();
 
   /** A photo-like image: soft shapes with edges, and noise on top. */
   function scene(width: number, height: number): Buffer {
@@ -288,8 +278,7 @@ describe('outlines found by the helper worker (two threads an image)', () => {
     // The first large photo is done alone and starts the worker.
     const order: string[] = [];
     expect(outlinesBeside(rgb, size, 1.2, () => order.push('alone')).equals(expected)).toBe(true);
-    for (let i = 0; i < 300 && !helperReady(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(helperReady()).toBe(true);
+    expect(await waitForHelper()).toBe(true);
     const before = helperJobsDone();
 
     const mask = outlinesBeside(rgb, size, 1.2, () => order.push('beside'));
@@ -310,11 +299,8 @@ describe('outlines found by the helper worker (two threads an image)', () => {
   test("when this thread's own part throws, the error goes on, the worker is let go, and the next photo is right", async () => {
     const size = { width: 1024, height: 683 };
     const rgb = scene(size.width, size.height);
-    for (let i = 0; i < 300 && !helperReady(); i++) {
-      outlinesBeside(rgb, size, 1, () => undefined);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(helperReady()).toBe(true);
+    outlinesBeside(rgb, size, 1, () => undefined);
+    expect(await waitForHelper()).toBe(true);
 
     expect(() =>
       outlinesBeside(rgb, size, 1, () => {

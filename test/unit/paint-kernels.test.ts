@@ -4,7 +4,7 @@
 // up and down; the committed binary must be the one the source assembles to; and a painter
 // lent on to the next picture must not carry anything over.
 import path from 'node:path';
-import { configureSharp, fitInside, STYLE_NAMES, threadsPerImage } from '@cartoon-compute/core';
+import { configureSharp, fitInside, STYLE_NAMES } from '@cartoon-compute/core';
 import sharp from 'sharp';
 import { helperJobsDone, helperReady, share, stopHelper } from '../../layers/core/src/helper';
 import { HELPER_WORKER_SOURCE } from '../../layers/core/src/helper-worker.generated';
@@ -16,6 +16,7 @@ import { choosePalette } from '../../layers/core/src/palette';
 import type { Size } from '../../layers/core/src/size';
 import { assembleKernels, bundleWorker, PAINT_KERNELS } from '../../scripts/build-wasm';
 import { PHOTO_NAMES, type PhotoName, photo } from '../support/fixtures';
+import { waitForHelper, withTwoThreads } from '../support/helper-thread';
 import { noise } from '../support/noise';
 import * as reference from '../support/paint-reference';
 
@@ -259,17 +260,7 @@ describe('painters lent from one picture to the next', () => {
 });
 
 describe('shared with the helper worker (two threads an image)', () => {
-  const threads = threadsPerImage();
-  beforeAll(() => configureSharp({ concurrency: 2 }));
-  afterAll(() => {
-    configureSharp({ concurrency: threads });
-    stopHelper();
-  });
-
-  const waitForHelper = async (ms = 3000) => {
-    for (let i = 0; i < ms / 10 && !helperReady(); i++) await new Promise((r) => setTimeout(r, 10));
-    return helperReady();
-  };
+  withTwoThreads();
 
   it('layers/core/src/helper-worker.generated.ts is up to date with helper-worker.ts (npm run build:wasm)', async () => {
     expect(await bundleWorker(path.resolve(__dirname, '../..'))).toBe(HELPER_WORKER_SOURCE);

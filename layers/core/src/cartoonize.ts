@@ -259,7 +259,7 @@ function analyse(rgb: Buffer, size: Size, options: ResolvedOptions): Analysis {
   let colour: Field | undefined;
   let palette: Uint8Array | undefined;
   const ink = outlinesBeside(rgb, size, options.edgeThickness, () => {
-    colour = softenColour(rgb, size, COLOUR_SIDE, sigma);
+    colour = softenColour(rgb, size, colourSize, sigma);
     // The softened colour is what gets quantised, so the samples are softened alike.
     const inkSigma = (sigma * Math.max(size.width, size.height)) / long;
     palette = choosePalette(softSamples(rgb, size, inkSigma, PALETTE_SAMPLES), options.colours);

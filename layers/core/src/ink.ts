@@ -367,31 +367,37 @@ export function halvedToFit(size: Size, maxSide: number): Size {
 }
 
 /**
- * The colour field: a packed RGB image halved (each pixel the mean of a 2×2 block) until its
- * long side is at most `maxSide` (see `halvedToFit`), then softened by a Gaussian of
- * `sigma`, each channel on its own, all by the kernels on this thread. About 1 ms from
- * 1024×683 to 512×342, where the libvips pipeline that shrank and blurred it took 5 ms of
- * wall and 6 of CPU, most of it moving the image in and out.
+ * The colour field: a packed RGB image halved (each pixel the mean of a 2×2 block) down to
+ * `to`, which `halvedToFit` gave for its size, then softened by a Gaussian of `sigma`, each
+ * channel on its own, all by the kernels on this thread: 2.0 ms from 1024×683 to 512×342,
+ * where the libvips pipeline that shrank and blurred it took 4.9 ms, much of it moving the
+ * image in and out (`npm run bench` prints both).
  *
  * @example
  * ```ts
- * const colour = softenColour(rgb, { width: 1024, height: 683 }, 640, 2.5); // 512×342
+ * const from = { width: 1024, height: 683 };
+ * const colour = softenColour(rgb, from, halvedToFit(from, 640), 2.5); // 512×342
  * ```
  */
-export function softenColour(rgb: Uint8Array, from: Size, maxSide: number, sigma: number): Field {
+export function softenColour(rgb: Uint8Array, from: Size, to: Size, sigma: number): Field {
   const k = loadKernels();
   const row = 0;
   let at = roundUp16(from.width * 3 + 16);
   let size = from;
   let memory = kernelMemory(k, at + from.width * from.height * 3 + 16);
   memory.set(rgb.subarray(0, from.width * from.height * 3), at);
-  while (Math.max(size.width, size.height) > maxSide && Math.max(size.width, size.height) > 1) {
+  while (size.width > to.width || size.height > to.height) {
     const half = { width: Math.ceil(size.width / 2), height: Math.ceil(size.height / 2) };
     const next = roundUp16(at + size.width * size.height * 3 + 16);
     memory = kernelMemory(k, next + half.width * half.height * 3 + 16);
     k.halve(at, size.width, size.height, 3, next, row);
     at = next;
     size = half;
+  }
+  if (size.width !== to.width || size.height !== to.height) {
+    throw new Error(
+      `softenColour: ${to.width}x${to.height} is not ${from.width}x${from.height} halved`,
+    );
   }
   const image = { at, stride: size.width * 3, size, channels: 3 };
   const base = roundUp16(at + size.width * size.height * 3 + 16);
@@ -402,8 +408,8 @@ export function softenColour(rgb: Uint8Array, from: Size, maxSide: number, sigma
 
 /**
  * Outline mask (0 = paper, 255 = solid ink) of an RGB image, found on this thread by the
- * kernels: about 4 ms for a 1024×683 image, a third of the CPU time the libvips blurs took
- * with their pipelines.
+ * kernels: about 3.5 ms for a 1024×683 image, where the two libvips blurs alone took 7.3
+ * (`npm run bench` prints both).
  *
  * A separable median of its grey image first wipes out fine texture (fur, wood grain, hair,
  * sensor noise) while keeping the edges of objects; a difference of Gaussians then puts ink

@@ -19,10 +19,17 @@ import {
   configureSharp,
   fitInside,
   STYLE_NAMES,
+  threadsPerImage,
   withFormat,
 } from '@cartoon-compute/core';
 import sharp from 'sharp';
-import { outlines, separableMedian } from '../../layers/core/src/ink';
+import {
+  gaussianBlur,
+  halvedToFit,
+  outlines,
+  separableMedian,
+  softenColour,
+} from '../../layers/core/src/ink';
 import { resolveOptions } from '../../layers/core/src/options';
 import { Painting } from '../../layers/core/src/paint';
 import { choosePalette } from '../../layers/core/src/palette';
@@ -163,34 +170,80 @@ async function medianKernel(bytes: Buffer): Promise<string> {
 
 /**
  * The painting in WebAssembly against the TypeScript it replaced
- * (test/support/paint-reference.ts): the flat colours and the ink of a 2048 px cartoon, from
- * fields made as cartoonize makes them.
+ * (test/support/paint-reference.ts), and alone against shared with the helper worker (two
+ * threads an image): the flat colours and the ink of a 2048 px cartoon, from fields made as
+ * cartoonize makes them.
  */
 async function paintKernels(bytes: Buffer): Promise<string> {
   const output = { width: 2048, height: 1365 };
   const inkSize = { width: 1024, height: 683 };
-  const colourSize = fitInside(inkSize.width, inkSize.height, 640);
   const options = resolveOptions({ maxSide: 2048 });
   const rgb = await sharp(bytes)
     .resize(inkSize.width, inkSize.height, { fit: 'fill' })
     .raw()
     .toBuffer();
-  const colour = await sharp(rgb, { raw: { ...inkSize, channels: 3 } })
-    .resize(colourSize.width, colourSize.height, { fit: 'fill' })
-    .blur(3)
-    .raw()
-    .toBuffer();
-  const palette = choosePalette(colour.subarray(0, 4096 * 3), options.colours);
-  const colourField = { pixels: colour, size: colourSize };
+  const colourField = softenColour(rgb, inkSize, halvedToFit(inkSize, 640), 2.5);
+  const palette = choosePalette(colourField.pixels.subarray(0, 4096 * 3), options.colours);
   const inkField = { pixels: outlines(rgb, inkSize, 1.2), size: inkSize };
   const typescript = await median(async () => {
     const out = paintReference.paintFill(colourField, output, palette, options);
     paintReference.layInk(out, output, inkField, options);
   });
-  const wasm = await median(async () =>
-    Painting.paint(colourField, inkField, output, palette, options).release(),
+  const paint = async (concurrency: number) => {
+    configureSharp({ concurrency });
+    Painting.paint(colourField, inkField, output, palette, options).release();
+  };
+  const threads = threadsPerImage();
+  await paint(2); // starts the helper worker
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const ms = await interleavedMedians(
+    {
+      alone: () => paint(1),
+      shared: () => paint(2),
+    },
+    RUNS * 2,
   );
-  return `TypeScript ${typescript.toFixed(1)} ms, WebAssembly ${wasm.toFixed(1)} ms`;
+  configureSharp({ concurrency: threads });
+  return `TypeScript ${typescript.toFixed(1)} ms, WebAssembly ${(ms.alone as number).toFixed(1)} ms alone, ${(ms.shared as number).toFixed(1)} ms shared with the helper worker`;
+}
+
+/**
+ * The analysis kernels against the libvips pipelines they replaced, on the 1024x683 ink
+ * field of a 2048 px cartoon, interleaved: the colour field (libvips: a bilinear shrink to
+ * 640 px and a blur; kernels: halving to 512 px and a blur), the two outline blurs, and a
+ * libvips pipeline that only copies the grey image, with the CPU time it takes.
+ */
+async function analysisKernels(bytes: Buffer): Promise<string> {
+  const size = { width: 1024, height: 683 };
+  const rgb = await sharp(bytes).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer();
+  const grey = await sharp(rgb, { raw: { ...size, channels: 3 } })
+    .greyscale()
+    .raw()
+    .toBuffer();
+  const raw = (channels: 1 | 3) => ({ raw: { ...size, channels } });
+  const libvipsBlur = (by: number) => sharp(grey, raw(1)).blur(by).raw().toBuffer();
+  const copy = () => sharp(grey, raw(1)).raw().toBuffer();
+  const ms = await interleavedMedians(
+    {
+      libvipsColour: () =>
+        sharp(rgb, raw(3))
+          .resize(640, 427, { fit: 'fill', kernel: 'linear' })
+          .blur(3.1)
+          .raw()
+          .toBuffer(),
+      kernelColour: async () => softenColour(rgb, size, halvedToFit(size, 640), 2.5),
+      libvipsBlurs: () => Promise.all([libvipsBlur(2.4), libvipsBlur(3.84)]),
+      kernelBlurs: async () => [gaussianBlur(grey, size, 2.4), gaussianBlur(grey, size, 3.84)],
+      copy,
+    },
+    RUNS * 2,
+  );
+  const before = process.cpuUsage();
+  for (let i = 0; i < 20; i++) await copy();
+  const cpu = process.cpuUsage(before);
+  const copyCpu = (cpu.user + cpu.system) / 1000 / 20;
+  const f = (key: keyof typeof ms) => ms[key].toFixed(2);
+  return `colour field libvips ${f('libvipsColour')} ms, kernels ${f('kernelColour')} ms; two outline blurs libvips ${f('libvipsBlurs')} ms, kernels ${f('kernelBlurs')} ms; a libvips pipeline that only copies the grey image ${f('copy')} ms wall, ${copyCpu.toFixed(2)} ms CPU`;
 }
 
 async function main() {
@@ -244,6 +297,7 @@ async function main() {
     console.log(`${label} to 2048 px, classic, median ms per stage: ${await stages(bytes)}`);
   }
   console.log(`outline median of a 1024x683 ink field: ${await medianKernel(fourMp)}`);
+  console.log(`analysis of a 1024x683 ink field: ${await analysisKernels(fourMp)}`);
   console.log(`painting a 2048x1365 cartoon, fill and ink: ${await paintKernels(fourMp)}`);
   console.log(`jpeg encode of a 2048 px cartoon (from 4 MP): ${await jpegCoding(fourMp)}`);
   console.log(`peak RSS, one 12 MP cartoonize to 2048 px in a fresh process: ${peakRss(twelveMp)}`);

@@ -163,11 +163,6 @@ export function sweepDeadRuns(dir: string = tmpdir()): string[] {
   return removed;
 }
 
-/** Removes a layout made by unpackFunction. */
-export function removeLayout(layout: FunctionLayout): void {
-  rmSync(layout.root, { recursive: true, force: true });
-}
-
 /**
  * Unzips with the entries' Unix modes; yauzl rejects absolute and `..` paths itself.
  *

@@ -257,12 +257,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
 
     // Functions with the same layers (or none) share one /opt, unpacked once.
-    const optDirs = new Map<string, Promise<string>>();
-    const sharedOpt = (layers: readonly string[]) => {
+    // The functions are unpacked one after another, so a plain map is enough.
+    const optDirs = new Map<string, string>();
+    const sharedOpt = async (layers: readonly string[]) => {
       const key = layers.join('\n');
       let optDir = optDirs.get(key);
       if (optDir === undefined) {
-        optDir = unpackLayers(layers, runDir).then(({ optDir }) => optDir);
+        optDir = (await unpackLayers(layers, runDir)).optDir;
         optDirs.set(key, optDir);
       }
       return optDir;

@@ -13,10 +13,7 @@ import { noise } from './noise';
 
 /** Bytes from a seeded generator; the first byte is 0x00, which starts no image signature. */
 export function randomBytes(length: number, seed = 42): Buffer {
-  return Buffer.concat(
-    [Buffer.alloc(1), noise(Math.max(0, length - 1), seed)],
-    Math.max(0, length),
-  );
+  return length <= 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.alloc(1), noise(length - 1, seed)]);
 }
 
 export function plainText(): Buffer {

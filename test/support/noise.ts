@@ -1,6 +1,6 @@
 /**
  * Deterministic noise for tests: bytes from a seeded linear congruential generator (its top
- * byte), every one different from its neighbours, the kernels' worst case.
+ * byte), with no structure for a kernel's shortcuts (flat runs, repeated rows) to lean on.
  *
  * @example
  * ```ts

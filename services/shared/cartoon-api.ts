@@ -20,6 +20,7 @@ import type { ServiceConfig } from './config';
 import { readFailureRecord, stillRetrying } from './failure-record';
 import { CARTOONS, FAILED, isUploadId, resultKey, SUFFIX_BY_CONTENT_TYPE, UPLOADS } from './keys';
 import type { Presigner } from './presigner';
+import { UPLOAD_CONDITION } from './upload-condition';
 import { WEB_PAGE } from './web-page.generated';
 
 /** An HTTP request as every front door (API Gateway, the Fargate server) hands it over. */
@@ -239,9 +240,12 @@ async function upload(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> 
     metadata,
     ttlSeconds: config.urlTtlSeconds,
   });
+  // Every header the URL signs: a PUT without one of them, or with another value, is refused.
+  // `if-none-match: *` makes the URL single-use (the key is written once).
   const headers: Record<string, string> = {
     'content-type': contentType,
     'content-length': String(contentLength),
+    ...UPLOAD_CONDITION,
   };
   for (const [name, value] of Object.entries(metadata)) headers[`x-amz-meta-${name}`] = value;
   return json(201, {

@@ -7,6 +7,11 @@
  * S3 has answered 200, so notifications fire for every upload route. Bodies pass through
  * untouched; fauxqs itself decodes aws-chunked uploads and trailing checksums.
  *
+ * The proxy also does what fauxqs does not and S3 does: it checks presigned (query-string
+ * SigV4) requests against the endpoint's credentials (presigned-auth.ts), and honours
+ * `If-None-Match: *` on a PUT (conditional writes: 412 when the key exists, 409 while another
+ * conditional write to it is under way), answering with S3's XML errors (s3-error.ts).
+ *
  * fauxqs runs in a child because it is ESM-only (an `import`-only export map) and this code
  * is CommonJS (jest, tsc). With a state folder, buckets, objects (as files) and queues survive
  * a restart: fauxqs 2 persists SQS to SQLite (node:sqlite) and S3 objects to plain files.
@@ -23,6 +28,8 @@ import {
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { cors } from './cors';
+import { presignedAuth } from './presigned-auth';
+import { type S3Refusal, sendS3Error } from './s3-error';
 
 /** What the proxy saw: an object now exists, made by this S3 operation. */
 export interface ObjectCreated {
@@ -62,7 +69,10 @@ export interface S3Endpoint {
   /** `http://127.0.0.1:<port>`, for S3 and SQS alike. */
   readonly endpoint: string;
   readonly region: string;
-  /** Any credentials work: fauxqs does not check signatures. These are printed for clients. */
+  /**
+   * The endpoint's one key pair, printed for clients. Presigned URLs must be signed with it
+   * (checked as S3 does); requests signed in the `Authorization` header are not checked.
+   */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly accountId: string;
   /** The queue's URL on this endpoint (path-style, so no DNS name is needed). */
@@ -137,10 +147,38 @@ export async function startS3Endpoint(options: S3EndpointOptions): Promise<S3End
   await waitForBuckets(upstreamPort, options.buckets);
 
   const agent = new Agent({ keepAlive: true });
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const checkPresigned = presignedAuth({ credentials, region });
+  // Keys with a conditional write under way: S3 lets one of concurrent writers win.
+  const writing = new Set<string>();
   const server = createServer((req, res) => {
     if (cors(req, res, options.corsOrigin)) return;
-    forward(req, res, upstreamPort, agent, options.onObjectCreated);
+    admit(req, res).catch(() =>
+      refuse(req, res, {
+        status: 500,
+        code: 'InternalError',
+        message: 'We encountered an internal error. Please try again.',
+      }),
+    );
   });
+  const admit = async (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = await checkPresigned(req);
+    if (refusal !== undefined) return refuse(req, res, refusal);
+    const created = classify(req);
+    const conditional =
+      created !== undefined &&
+      (created.eventName === 'Put' || created.eventName === 'Copy') &&
+      req.headers['if-none-match'] === '*';
+    if (!conditional) return forward(req, res, upstreamPort, agent, options.onObjectCreated);
+    const name = `${created.bucket}/${created.key}`;
+    if (writing.has(name)) return refuse(req, res, CONFLICT);
+    writing.add(name);
+    res.once('close', () => writing.delete(name));
+    if (await exists(upstreamPort, agent, created.bucket, created.rawKey)) {
+      return refuse(req, res, PRECONDITION_FAILED);
+    }
+    forward(req, res, upstreamPort, agent, options.onObjectCreated);
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
@@ -152,7 +190,7 @@ export async function startS3Endpoint(options: S3EndpointOptions): Promise<S3End
     endpoint,
     region,
     accountId,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials,
     queueUrl: (name) => `${endpoint}/${accountId}/${name}`,
     pid: child.pid,
     close: async () => {
@@ -162,6 +200,39 @@ export async function startS3Endpoint(options: S3EndpointOptions): Promise<S3End
       await stop(child);
     },
   };
+}
+
+// S3's answers to a conditional write that loses, from the PutObject API reference:
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (checked 2026-12).
+const PRECONDITION_FAILED: S3Refusal = {
+  status: 412,
+  code: 'PreconditionFailed',
+  message: 'At least one of the pre-conditions you specified did not hold',
+  details: { Condition: 'If-None-Match' },
+};
+const CONFLICT: S3Refusal = {
+  status: 409,
+  code: 'ConditionalRequestConflict',
+  message:
+    'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+};
+
+/**
+ * Answers with S3's error once the request body has been read: answering while a client is
+ * still sending would reset its connection (and a browser would see a network error instead).
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: S3Refusal): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (req.readableEnded) {
+    sendS3Error(res, refusal);
+    return;
+  }
+  req.once('end', () => sendS3Error(res, refusal));
+  req.once('error', () => res.destroy());
+  req.resume();
 }
 
 function forward(
@@ -306,6 +377,17 @@ function formKey(
   return { ...classified, key: decoded, rawKey };
 }
 
+/** Whether the store holds the key: HEAD answers 200, or 404. */
+function exists(port: number, agent: Agent, bucket: string, rawKey: string): Promise<boolean> {
+  return describe(port, agent, bucket, rawKey).then(
+    () => true,
+    (err: Error & { status?: number }) => {
+      if (err.status === 404) return false;
+      throw err;
+    },
+  );
+}
+
 function describe(
   port: number,
   agent: Agent,
@@ -318,7 +400,8 @@ function describe(
       (answer) => {
         answer.resume();
         if ((answer.statusCode ?? 500) >= 300) {
-          reject(new Error(`HEAD ${bucket}/${rawKey}: ${answer.statusCode}`));
+          const failure = new Error(`HEAD ${bucket}/${rawKey}: ${answer.statusCode}`);
+          reject(Object.assign(failure, { status: answer.statusCode }));
           return;
         }
         resolve({

@@ -8,16 +8,20 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createS3Client } from '@cartoon-compute/core/s3';
 import {
   type ObjectCreated,
   type S3Endpoint,
   startS3Endpoint,
 } from '../../../local-cloud/s3-endpoint';
+import { s3Presigner } from '../../../services/shared/presigner';
+import { UPLOAD_CONDITION } from '../../../services/shared/upload-condition';
 import { sleep, waitFor } from '../../support/poll';
 
 const BUCKET = 'local-cloud-test';
@@ -204,4 +208,165 @@ describe('s3-endpoint', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+/** A presigned upload as POST /uploads hands it out: the API's presigner, the API's headers. */
+async function ticket(key: string, body: Buffer, ttlSeconds = 60) {
+  const client = createS3Client({
+    region: s3.region,
+    endpoint: s3.endpoint,
+    credentials: s3.credentials,
+  });
+  const url = await s3Presigner(client, BUCKET).uploadUrl({
+    key,
+    contentType: 'image/png',
+    contentLength: body.length,
+    metadata: { style: 'sketch' },
+    ttlSeconds,
+  });
+  client.destroy();
+  const headers = {
+    'content-type': 'image/png',
+    'x-amz-meta-style': 'sketch',
+    ...UPLOAD_CONDITION,
+  };
+  return { url, headers };
+}
+
+/** The `<Code>` of S3's XML error body. */
+async function errorCode(response: Response): Promise<string | undefined> {
+  expect(response.headers.get('content-type')).toBe('application/xml');
+  return /<Code>([^<]+)<\/Code>/.exec(await response.text())?.[1];
+}
+
+async function stored(key: string): Promise<boolean> {
+  const c = client('WHEN_REQUIRED');
+  try {
+    await c.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return true;
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NotFound') return false;
+    throw err;
+  } finally {
+    c.destroy();
+  }
+}
+
+describe('s3-endpoint enforces what a presigned URL signs, as S3 does', () => {
+  it('writes an upload key once: the second PUT to the URL gets 412 and changes nothing', async () => {
+    const key = 'uploads/once.png';
+    const first = bytes(3000, 17);
+    const second = bytes(3000, 19);
+    const { url, headers } = await ticket(key, first);
+
+    const put1 = await fetch(url, { method: 'PUT', headers, body: first });
+    const put2 = await fetch(url, { method: 'PUT', headers, body: second });
+
+    expect(put1.status).toBe(200);
+    expect(put2.status).toBe(412);
+    expect(await errorCode(put2)).toBe('PreconditionFailed');
+    const c = client('WHEN_REQUIRED');
+    expect((await read(c, key)).equals(first)).toBe(true);
+    c.destroy();
+    await notified(key);
+    await sleep(200);
+    expect(seen.filter((e) => e.key === key)).toHaveLength(1);
+  });
+
+  it('gives 4 PUTs racing on one URL exactly one write and one notification', async () => {
+    const key = 'uploads/race.png';
+    const bodies = [21, 23, 25, 27].map((seed) => bytes(200_000, seed));
+    const { url, headers } = await ticket(key, bodies[0] as Buffer);
+
+    const answers = await Promise.all(
+      bodies.map((body) => fetch(url, { method: 'PUT', headers, body })),
+    );
+
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    // The losers get S3's answers to a conditional write: 412, or 409 while the winner runs.
+    for (const answer of answers.filter((a) => a.status !== 200)) {
+      expect([412, 409]).toContain(answer.status);
+      expect(['PreconditionFailed', 'ConditionalRequestConflict']).toContain(
+        await errorCode(answer),
+      );
+    }
+    const winner = bodies[statuses.indexOf(200)] as Buffer;
+    const c = client('WHEN_REQUIRED');
+    expect((await read(c, key)).equals(winner)).toBe(true);
+    c.destroy();
+    await notified(key);
+    await sleep(300);
+    expect(seen.filter((e) => e.key === key)).toHaveLength(1);
+  });
+
+  it('refuses the URL with its path rewritten to cartoons/x.jpg, and stores nothing there', async () => {
+    const body = bytes(1000, 29);
+    const { url, headers } = await ticket('uploads/rewritten.png', body);
+    const rewritten = url.replace(`/${BUCKET}/uploads/rewritten.png`, `/${BUCKET}/cartoons/x.jpg`);
+
+    const put = await fetch(rewritten, { method: 'PUT', headers, body });
+
+    expect(put.status).toBe(403);
+    expect(await errorCode(put)).toBe('SignatureDoesNotMatch');
+    expect(await stored('cartoons/x.jpg')).toBe(false);
+  });
+
+  it('refuses an expired URL with AccessDenied "Request has expired"', async () => {
+    const c = client('WHEN_REQUIRED');
+    const url = await getSignedUrl(
+      c,
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'uploads/late.png' }),
+      { expiresIn: 60, signingDate: new Date(Date.now() - 120_000) },
+    );
+    c.destroy();
+
+    const put = await fetch(url, { method: 'PUT', body: bytes(100, 31) });
+
+    expect(put.status).toBe(403);
+    const text = await put.text();
+    expect(text).toMatch(/<Code>AccessDenied<\/Code><Message>Request has expired<\/Message>/);
+    expect(text).toMatch(/<X-Amz-Expires>60<\/X-Amz-Expires>/);
+    expect(await stored('uploads/late.png')).toBe(false);
+  });
+
+  it.each([
+    ['a body of another length than signed', bytes(1001, 33), {}],
+    ['another content type than signed', bytes(1000, 33), { 'content-type': 'image/jpeg' }],
+    ['the signed If-None-Match left out', bytes(1000, 33), { 'if-none-match': undefined }],
+  ])('refuses a PUT with %s', async (_name, body, change) => {
+    const key = `uploads/mismatch-${body.length}-${Object.keys(change).join()}.png`;
+    const { url, headers } = await ticket(key, bytes(1000, 33));
+    const sent = Object.fromEntries(
+      Object.entries({ ...headers, ...change }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>;
+
+    const put = await fetch(url, { method: 'PUT', headers: sent, body });
+
+    expect(put.status).toBe(403);
+    expect(await errorCode(put)).toBe('SignatureDoesNotMatch');
+    expect(await stored(key)).toBe(false);
+  });
+
+  it('honours If-None-Match from an SDK client too', async () => {
+    const c = client('WHEN_REQUIRED');
+    const put = (body: Buffer) =>
+      c.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'uploads/sdk.png',
+          Body: body,
+          IfNoneMatch: '*',
+        }),
+      );
+
+    await put(bytes(500, 35));
+
+    await expect(put(bytes(500, 37))).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    expect((await read(c, 'uploads/sdk.png')).equals(bytes(500, 35))).toBe(true);
+    c.destroy();
+  });
 });

@@ -171,12 +171,15 @@ export async function startS3Endpoint(options: S3EndpointOptions): Promise<S3End
       req.headers['if-none-match'] === '*';
     if (!conditional) return forward(req, res, upstreamPort, agent, options.onObjectCreated);
     const name = `${created.bucket}/${created.key}`;
+    const present = () => exists(upstreamPort, agent, created.bucket, created.rawKey);
+    // A key that exists refuses the write (412); one that another conditional write is
+    // creating answers 409, as S3 does for "a conflicting operation during the upload". The
+    // second look, under the lock, catches a writer that finished in between.
+    if (await present()) return refuse(req, res, PRECONDITION_FAILED);
     if (writing.has(name)) return refuse(req, res, CONFLICT);
     writing.add(name);
     res.once('close', () => writing.delete(name));
-    if (await exists(upstreamPort, agent, created.bucket, created.rawKey)) {
-      return refuse(req, res, PRECONDITION_FAILED);
-    }
+    if (await present()) return refuse(req, res, PRECONDITION_FAILED);
     forward(req, res, upstreamPort, agent, options.onObjectCreated);
   };
   await new Promise<void>((resolve, reject) => {

@@ -391,7 +391,7 @@ export function describeHttpContract(target: ContractTarget): void {
       );
     });
 
-    test('POST /uploads answers 201 with a short-lived URL bound to the type and length', async () => {
+    test('POST /uploads answers 201 with a short-lived, single-use URL bound to the type and length', async () => {
       const reply = await call({
         method: 'POST',
         url: '/uploads',
@@ -412,16 +412,24 @@ export function describeHttpContract(target: ContractTarget): void {
         status: `/cartoons/${body.id}`,
       });
       expect(body.upload.method).toBe('PUT');
+      // Every header the URL signs, If-None-Match included: the key is written once.
       expect(body.upload.headers).toEqual({
         'content-type': 'image/png',
         'content-length': '1234',
+        'if-none-match': '*',
         'x-amz-meta-style': 'sketch',
       });
       const url = new URL(body.upload.url);
       expect(url.pathname).toBe(`/${target.bucket()}/uploads/${body.id}.png`);
       expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
       expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
-        expect.arrayContaining(['content-length', 'content-type', 'host', 'x-amz-meta-style']),
+        expect.arrayContaining([
+          'content-length',
+          'content-type',
+          'host',
+          'if-none-match',
+          'x-amz-meta-style',
+        ]),
       );
       const minutes = (Date.parse(body.upload.expiresAt) - Date.now()) / 60_000;
       expect(minutes).toBeGreaterThan(4);

@@ -10,7 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { type ContainerAssetDirs, DEFAULT_ASSET_DIRS } from './assets';
 import { FargateStack } from './fargate-stack';
 import { LambdaImageStack } from './lambda-image-stack';
-import { readFargateSettings, readLambdaImageSettings } from './settings';
+import { certificateRegion, readFargateSettings, readLambdaImageSettings } from './settings';
 
 export interface BuildAppOptions {
   /** Docker build contexts; build/containers/* of this repository by default. */
@@ -83,11 +83,17 @@ export function buildApp(options: BuildAppOptions = {}): CartoonApp {
         version,
       })
     : undefined;
-  const fargate = stacks.includes('fargate')
+  const fargateSettings = stacks.includes('fargate') ? readFargateSettings(get) : undefined;
+  const fargate = fargateSettings
     ? new FargateStack(app, 'Fargate', {
         stackName: `cartoon-compute-${stage}-fargate`,
         description: 'cartoon-compute fargate: ECS Fargate service behind an ALB, S3 to SQS',
-        settings: readFargateSettings(get),
+        // Outside development the stack lives in its certificate's region (an ALB takes only a
+        // certificate of its own region), which its access-log bucket policy needs to know.
+        ...(fargateSettings.development || fargateSettings.certificateArn === undefined
+          ? {}
+          : { env: { region: certificateRegion(fargateSettings.certificateArn) } }),
+        settings: fargateSettings,
         assetDirs: { arm64: dirs.fargate, x86_64: dirs.fargateX86 },
         version,
       })

@@ -81,17 +81,43 @@ export function bucketStatements(
       }),
     );
   }
-  // S3 answers 403 rather than 404 for a missing key to a caller that may not list the bucket
-  // (S3 API reference, HeadObject, "Permissions"); GET /cartoons/{id} also finds a result by
-  // listing its id prefix.
-  statements.push(
-    new iam.PolicyStatement({
-      sid: 'ListBucket',
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-    }),
-  );
+  statements.push(listStatement(bucket, jobs));
   return statements;
+}
+
+/**
+ * What each job lists, as `s3:prefix` patterns. GET /cartoons/{id} lists `<prefix><id>.` under
+ * cartoons/, failed/ and uploads/ (services/shared/cartoon-api.ts, `firstKey`); processing lists
+ * nothing, but reads keys that may be missing under all three prefixes (the upload, an earlier
+ * result, failure records), and S3 answers such a read 404 only to a caller that may list the
+ * bucket, 403 to any other (S3 API reference, GetObject and HeadObject, "Permissions",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, read 2026-12).
+ */
+export const LISTED_PREFIXES: Readonly<Record<BucketJob, readonly string[]>> = {
+  api: [CARTOONS, FAILED, UPLOADS],
+  process: [UPLOADS, CARTOONS, FAILED],
+};
+
+/**
+ * `s3:ListBucket` on the bucket, only for keys under the jobs' prefixes: a role cannot list the
+ * whole bucket, or any other prefix. AWS documents the 404 for a caller "with s3:ListBucket" but
+ * not how S3 fills `s3:prefix` for that check; with the key as the prefix (what a practitioner
+ * observed, github.com/kopia/kopia/pull/3072, 2023) a missing key under these prefixes still
+ * answers 404. The README says how to check it on a deployed stack.
+ *
+ * @example
+ * ```ts
+ * role.addToPolicy(listStatement(bucket, ['api']));
+ * ```
+ */
+export function listStatement(bucket: s3.IBucket, jobs: readonly BucketJob[]): iam.PolicyStatement {
+  const prefixes = [...new Set(jobs.flatMap((job) => LISTED_PREFIXES[job]))].sort();
+  return new iam.PolicyStatement({
+    sid: 'ListOwnPrefixes',
+    actions: ['s3:ListBucket'],
+    resources: [bucket.bucketArn],
+    conditions: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } },
+  });
 }
 
 /**

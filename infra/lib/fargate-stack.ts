@@ -7,17 +7,23 @@
  * ECR, CloudWatch Logs and SQS; a public IP per task costs far less (README, "Cost notes").
  * Inbound traffic still reaches a task only from the load balancer's security group. S3 goes
  * through a gateway endpoint, which is free and keeps image bytes off the internet path.
+ *
+ * The load balancer's edges: HTTPS with HTTP redirected to it (plain HTTP only on a development
+ * stage), an AWS WAF web ACL that answers 429 to a client IP past its rate, and on every other
+ * stage deletion protection and access logs to a private, encrypted, TLS-only bucket.
  */
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { dockerContext } from './assets';
 import { grantBucketJobs } from './bucket-access';
 import { serviceLogGroup } from './log-groups';
+import { rateLimitedWebAcl } from './rate-limit-web-acl';
 import { serviceEnvironment } from './service-environment';
 import { ServiceStorage } from './service-storage';
 import type { FargateSettings } from './settings';
@@ -30,6 +36,19 @@ const HEALTH_CHECK_PATH = '/health';
  * ECS's maximum stop timeout on Fargate, the time between SIGTERM and SIGKILL.
  */
 const STOP_TIMEOUT_SECONDS = 120;
+/**
+ * The task definition's health check, as the image's HEALTHCHECK (container/fargate/Dockerfile):
+ * the slim image has node but no curl. ECS allows intervals of 5 to 300 s, timeouts of 2 to
+ * 60 s, 1 to 10 retries and a start period of 0 to 300 s (Amazon ECS API reference,
+ * HealthCheck, https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html,
+ * read 2026-12).
+ */
+const CONTAINER_HEALTH_CHECK = [
+  'CMD',
+  'node',
+  '-e',
+  `fetch('http://127.0.0.1:${CONTAINER_PORT}${HEALTH_CHECK_PATH}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+];
 
 export interface FargateStackProps extends StackProps {
   readonly settings: FargateSettings;
@@ -42,6 +61,8 @@ export class FargateStack extends Stack {
   readonly storage: ServiceStorage;
   readonly service: ecs.FargateService;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** Where the load balancer writes its access logs; none on a development stage. */
+  readonly accessLogs?: s3.Bucket;
 
   /**
    * @example
@@ -104,9 +125,20 @@ export class FargateStack extends Stack {
         cpuArchitecture: architecture,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
+      // The root filesystem is read-only; /tmp is the one writable place (task ephemeral
+      // storage, gone with the task), for libvips' and Node's temporary files.
+      volumes: [{ name: 'tmp' }],
     });
-    taskDefinition.addContainer('app', {
+    const container = taskDefinition.addContainer('app', {
       image,
+      readonlyRootFilesystem: true,
+      healthCheck: {
+        command: CONTAINER_HEALTH_CHECK,
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
       portMappings: [{ containerPort: CONTAINER_PORT }],
       environment: {
         ...serviceEnvironment({
@@ -130,6 +162,7 @@ export class FargateStack extends Stack {
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'app' }),
       stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
     });
+    container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason: 'The variables are names and limits (bucket, queue URL, sizes), no secrets.',
@@ -146,10 +179,23 @@ export class FargateStack extends Stack {
       internetFacing: true,
       // Requests with malformed headers are dropped at the door, not passed to the app.
       dropInvalidHeaderFields: true,
+      // A stage people use cannot lose its address to a stray `cdk destroy` or replacement.
+      deletionProtection: !settings.development,
     });
-    Validations.of(this.loadBalancer).acknowledge({
-      id: 'AwsSolutions-ELB2',
-      reason: 'Access logs would need a second bucket; the demo reads the ALB CloudWatch metrics.',
+    if (settings.development) {
+      Validations.of(this.loadBalancer).acknowledge({
+        id: 'AwsSolutions-ELB2',
+        reason: `Stage ${settings.stage} is a development stage: no access-log bucket to pay for; every other stage has one.`,
+      });
+    } else {
+      this.accessLogs = this.accessLogBucket(settings);
+      this.loadBalancer.logAccessLogs(this.accessLogs, 'alb');
+    }
+    rateLimitedWebAcl(this, 'WebAcl', {
+      name: `cartoon-compute-${settings.stage}-fargate`,
+      limit: settings.wafRateLimit,
+      windowSeconds: settings.wafRateWindowSeconds,
+      resourceArn: this.loadBalancer.loadBalancerArn,
     });
 
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
@@ -209,6 +255,9 @@ export class FargateStack extends Stack {
     });
 
     const scheme = settings.certificateArn === undefined ? 'http' : 'https';
+    // The page GET / serves uploads big photos from this origin (a custom domain on the
+    // certificate is added with -c corsOrigin=https://that.domain).
+    this.storage.allowBrowsersFrom(`${scheme}://${this.loadBalancer.loadBalancerDnsName}`);
     this.storage.addOutputs(
       {
         url: `${scheme}://${this.loadBalancer.loadBalancerDnsName}/`,
@@ -216,6 +265,29 @@ export class FargateStack extends Stack {
       },
       { Architecture: settings.spot ? 'x86_64' : 'arm64' },
     );
+  }
+
+  /**
+   * The load balancer's access logs: private, SSE-S3 (the only encryption ALB access logs
+   * support: Elastic Load Balancing user guide, "Access logs for your Application Load
+   * Balancer", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html,
+   * read 2026-12), TLS only, kept as long as the stage's logs and when the stack is destroyed.
+   */
+  private accessLogBucket(settings: FargateSettings): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(settings.logRetentionDays) }],
+      // Evidence outlives the stack: `cdk destroy` leaves this bucket behind.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket; logging its own access would need yet another.',
+    });
+    return bucket;
   }
 
   /** HTTP on 80; with a certificate, HTTPS on 443 and HTTP redirected to it. */

@@ -116,6 +116,8 @@ export class LambdaImageStack extends Stack {
     );
 
     const api = this.httpApi(settings);
+    // The page GET / serves uploads big photos from the API's own origin.
+    this.storage.allowBrowsersFrom(api.api.apiEndpoint);
     this.storage.addOutputs({ url: api.url, description: 'The HTTP API' });
   }
 
@@ -164,6 +166,8 @@ export class LambdaImageStack extends Stack {
     for (const route of HTTP_ROUTES) {
       api.addRoutes({ path: route.path, methods: [route.method], integration });
     }
+    // No per-client rate limit here: HTTP APIs cannot take an AWS WAF web ACL (README,
+    // "Per-client limits"); stage throttling and reserved concurrency cap the total.
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:

@@ -1,8 +1,9 @@
 /**
  * A variant's bucket and the queue its uploads are announced on, with lambda-zip's protections
- * (serverless.yml): private, owner-enforced, SSE-S3, TLS-only, CORS for presigned PUTs,
- * lifecycle. Every object created under `uploads/` is announced on the queue; a notification
- * that keeps failing moves to a dead-letter queue after `maxReceiveCount` receives.
+ * (serverless.yml): private, owner-enforced, SSE-S3, TLS-only, CORS for presigned PUTs from
+ * named origins only, lifecycle. Every object created under `uploads/` is announced on the
+ * queue; a notification that keeps failing moves to a dead-letter queue after `maxReceiveCount`
+ * receives, and an alarm goes off as soon as that queue holds one.
  *
  * The notification is set on the bucket itself (AWS::S3::Bucket NotificationConfiguration), not
  * with `bucket.addEventNotification`, which deploys a custom-resource Lambda whose role needs
@@ -11,10 +12,12 @@
  * names the bucket by its ARN, built from the bucket's fixed name to avoid a dependency cycle.
  */
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { queueNotEmptyAlarm } from './queue-alarm';
 import type { CommonSettings } from './settings';
 
 /** Where things live in a bucket (services/shared/keys.ts says the same). */
@@ -46,6 +49,9 @@ export class ServiceStorage extends Construct {
   /** S3 notifications of new uploads. */
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** In alarm while the dead-letter queue holds a message. */
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly #corsOrigins: readonly string[];
 
   /**
    * @example
@@ -62,6 +68,7 @@ export class ServiceStorage extends Construct {
     super(scope, id);
     const { settings, variant } = props;
     this.variant = variant;
+    this.#corsOrigins = settings.corsOrigins;
     const prefix = `cartoon-compute-${settings.stage}-${variant}`;
     if (prefix.length + ACCOUNT_AND_REGION > MAX_BUCKET_NAME) {
       throw new Error(`stage '${settings.stage}' is too long for the bucket name ${prefix}-...`);
@@ -103,14 +110,6 @@ export class ServiceStorage extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       bucketKeyEnabled: true,
       enforceSSL: true,
-      cors: [
-        {
-          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
-          allowedOrigins: [settings.corsOrigin],
-          allowedHeaders: ['content-type', 'x-amz-meta-style'],
-          maxAge: 3000,
-        },
-      ],
       lifecycleRules: [
         {
           id: 'expire-uploads',
@@ -157,9 +156,35 @@ export class ServiceStorage extends Construct {
     }
     this.bucket.node.addDependency(queuePolicy);
 
+    this.deadLetterAlarm = queueNotEmptyAlarm(
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
+      `cartoon-compute ${settings.stage} ${variant}: an upload notification failed every ` +
+        'receive and is in the dead-letter queue (its upload was not cartoonized)',
+    );
+
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'Transient demo images that expire in days; access logs would need a second bucket.',
+    });
+  }
+
+  /**
+   * Lets browsers on `frontDoor` (the variant's own page, served by GET /) and on the stage's
+   * `corsOrigin` list PUT to presigned upload URLs and GET results: the bucket's one CORS rule.
+   *
+   * @example
+   * ```ts
+   * storage.allowBrowsersFrom(`https://${api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`);
+   * ```
+   */
+  allowBrowsersFrom(frontDoor: string): void {
+    this.bucket.addCorsRule({
+      allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
+      allowedOrigins: [frontDoor, ...this.#corsOrigins],
+      allowedHeaders: ['content-type', 'x-amz-meta-style'],
+      maxAge: 3000,
     });
   }
 

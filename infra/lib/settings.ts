@@ -20,10 +20,19 @@ export type ContextReader = (key: string) => unknown;
 export interface CommonSettings {
   /** Part of every stack and bucket name, like serverless.yml's `--stage`. */
   readonly stage: string;
+  /**
+   * A development stage (`dev`, `local`): plain HTTP allowed, no deletion protection or load
+   * balancer access logs, and the local console's origin allowed by the bucket's CORS rule.
+   */
+  readonly development: boolean;
   readonly logRetentionDays: number;
   readonly logLevel: string;
-  /** Origins allowed to PUT to presigned upload URLs from a browser. */
-  readonly corsOrigin: string;
+  /**
+   * Browser origins allowed to PUT to presigned upload URLs, besides the variant's own front
+   * door (whose page uploads there): `-c corsOrigin=https://a.example,https://b.example`. Never
+   * `*`; a development stage allows the local console (http://127.0.0.1:8000) by default.
+   */
+  readonly corsOrigins: readonly string[];
   readonly uploadsExpireDays: number;
   readonly resultsExpireDays: number;
   /** Receives of one S3 notification before it moves to the dead-letter queue. */
@@ -59,8 +68,17 @@ export interface FargateSettings extends CommonSettings {
   readonly cpuTargetPercent: number;
   /** Run on Fargate Spot, which is x86_64 only, so the x86_64 image is used. */
   readonly spot: boolean;
-  /** With a certificate, the ALB listens on HTTPS and redirects HTTP to it. */
+  /**
+   * The ACM certificate of the ALB's HTTPS listener (HTTP is redirected to it). Required for
+   * every stage but a development one, where without it the ALB listens on plain HTTP.
+   */
   readonly certificateArn?: string;
+  /**
+   * Requests one client IP may send in `wafRateWindowSeconds` before AWS WAF answers 429: the
+   * web ACL's rate-based rule on the ALB.
+   */
+  readonly wafRateLimit: number;
+  readonly wafRateWindowSeconds: number;
   /** Optional cap on requests one task serves at once (the container's MAX_IN_FLIGHT). */
   readonly maxInFlight?: number;
   /** How long a message stays hidden while a task works on it. */
@@ -75,6 +93,20 @@ const SERVICE_ENVIRONMENT_KEYS = {
   urlTtlSeconds: 'URL_TTL_SECONDS',
   s3MaxSide: 'S3_MAX_SIDE',
 } as const;
+
+/** Stages that may serve plain HTTP and skip the production protections. */
+export const DEVELOPMENT_STAGES: readonly string[] = ['dev', 'local'];
+
+/** Where `npm start` serves the console page (scripts/start-local-cloud.ts, --console-port). */
+const LOCAL_CONSOLE_ORIGINS = ['http://127.0.0.1:8000', 'http://localhost:8000'];
+
+/**
+ * AWS WAF rate-based rules count over 60, 120, 300 or 600 s, and take a limit of 10 to
+ * 2,000,000,000 (AWS WAF developer guide, "Rate-based rule statement",
+ * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html,
+ * read 2026-12).
+ */
+const WAF_RATE_WINDOWS = [60, 120, 300, 600];
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -105,6 +137,27 @@ function text(get: ContextReader, key: string, fallback: string, pattern: RegExp
   return value;
 }
 
+/**
+ * Origins from a comma-separated context value: each `http(s)://host[:port]` with no path, and
+ * never `*`, which would let any web page read what the bucket answers to a presigned URL.
+ */
+function origins(get: ContextReader, key: string, fallback: readonly string[]): string[] {
+  const raw = get(key);
+  if (raw === undefined || raw === '') return [...fallback];
+  const values = String(raw)
+    .split(',')
+    .map((value) => value.trim());
+  for (const value of values) {
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(value)) {
+      throw new Error(
+        `context ${key} must be a comma-separated list of origins like https://app.example.com ` +
+          `(no '*', no path); got '${value}'`,
+      );
+    }
+  }
+  return values;
+}
+
 function flag(get: ContextReader, key: string): boolean {
   const raw = get(key);
   if (raw === undefined || raw === '' || raw === false || raw === 'false') return false;
@@ -132,17 +185,38 @@ function readCommon(get: ContextReader): CommonSettings {
     const value = optionalInteger(get, key, min, max);
     if (value !== undefined) serviceEnvironment[variable] = String(value);
   }
+  // Lower case and short: it ends up in S3 bucket names (63 characters at most).
+  const stage = text(get, 'stage', 'dev', /^[a-z][a-z0-9-]{0,9}$/);
+  const development = DEVELOPMENT_STAGES.includes(stage);
   return {
-    // Lower case and short: it ends up in S3 bucket names (63 characters at most).
-    stage: text(get, 'stage', 'dev', /^[a-z][a-z0-9-]{0,9}$/),
+    stage,
+    development,
     logRetentionDays,
     logLevel: text(get, 'logLevel', 'INFO', /^(DEBUG|INFO|WARN|ERROR|SILENT)$/),
-    corsOrigin: text(get, 'corsOrigin', '*', /^(\*|https?:\/\/[^\s,]+)$/),
+    corsOrigins: origins(get, 'corsOrigin', development ? LOCAL_CONSOLE_ORIGINS : []),
     uploadsExpireDays: integer(get, 'uploadsExpireDays', 7, 1, 3650),
     resultsExpireDays: integer(get, 'resultsExpireDays', 30, 1, 3650),
     maxReceiveCount: integer(get, 'maxReceiveCount', 3, 1, 1000),
     serviceEnvironment,
   };
+}
+
+/**
+ * The region of an ACM certificate ARN: an ALB can only use a certificate of its own region, so
+ * a stage with a certificate is deployed there (and its load balancer's access-log bucket policy
+ * can name that region's Elastic Load Balancing principal).
+ *
+ * @example
+ * ```ts
+ * certificateRegion('arn:aws:acm:eu-west-1:123456789012:certificate/abc'); // 'eu-west-1'
+ * ```
+ */
+export function certificateRegion(certificateArn: string): string {
+  const region = certificateArn.split(':')[3];
+  if (region === undefined || region === '') {
+    throw new Error(`context certificateArn has no region: '${certificateArn}'`);
+  }
+  return region;
 }
 
 /**
@@ -205,10 +279,25 @@ export function readFargateSettings(get: ContextReader): FargateSettings {
   if (maxTasks < minTasks) {
     throw new Error(`context maxTasks (${maxTasks}) must be at least minTasks (${minTasks})`);
   }
+  const common = readCommon(get);
   const certificateArn = get('certificateArn');
+  if (!common.development && (certificateArn === undefined || certificateArn === '')) {
+    throw new Error(
+      `context certificateArn is required for stage '${common.stage}': the ARN of an ACM ` +
+        "certificate in the stack's region, for the load balancer's HTTPS listener " +
+        `(-c certificateArn=arn:aws:acm:...). Only the ${DEVELOPMENT_STAGES.join(' and ')} ` +
+        'stages may serve plain HTTP.',
+    );
+  }
+  const wafRateWindowSeconds = integer(get, 'wafRateWindowSeconds', 300, 60, 600);
+  if (!WAF_RATE_WINDOWS.includes(wafRateWindowSeconds)) {
+    throw new Error(
+      `context wafRateWindowSeconds must be one of ${WAF_RATE_WINDOWS.join(', ')}; got '${wafRateWindowSeconds}'`,
+    );
+  }
   const maxInFlight = optionalInteger(get, 'maxInFlight', 1, 1000);
   return {
-    ...readCommon(get),
+    ...common,
     cpu,
     memory,
     minTasks,
@@ -225,6 +314,11 @@ export function readFargateSettings(get: ContextReader): FargateSettings {
             /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/,
           ),
         }),
+    // 1,000 requests in 5 minutes is 3.3 a second from one address, sustained: far more than a
+    // person with the page sends, and a tenth of what the tasks serve at the default size.
+    // `npm run loadtest -- --target aws` from one machine needs it raised.
+    wafRateLimit: integer(get, 'wafRateLimit', 1000, 10, 2_000_000_000),
+    wafRateWindowSeconds,
     ...(maxInFlight === undefined ? {} : { maxInFlight }),
     queueVisibilitySeconds: integer(get, 'queueVisibilitySeconds', 300, 30, 43200),
   };

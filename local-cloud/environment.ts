@@ -7,14 +7,20 @@
  * It writes Lambda's platform lines (START, END, REPORT with Init Duration on a cold start)
  * around the function's own output. Init Duration is measured as Lambda measures it: from the
  * start of the environment until the runtime first asks for an event. Max Memory Used is the
- * process's peak RSS (VmHWM in /proc/<pid>/status). The memory ceiling is enforced twice: V8's
- * heap limit (`--max-old-space-size` at the memory size) and an RSS watch while busy that kills
- * the process past the memory size, as Lambda's cgroup would.
+ * process's peak RSS (VmHWM in /proc/<pid>/status), sampled while it runs and before it is
+ * killed, so a crashed or killed environment reports the last peak read rather than nothing.
+ * The memory ceiling is enforced twice: V8's heap limit (`--max-old-space-size` at the memory
+ * size) and an RSS watch while busy that kills the process past the memory size, as Lambda's
+ * cgroup would.
+ *
+ * The process is started so that the kernel kills it if the local cloud dies without stopping
+ * it (parent-death.ts): a frozen environment cannot notice anything by itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { type Command, killedWithParent } from './parent-death';
 import { formatEnd, formatReport, formatStart, type Report } from './report-log';
 import { type Delivery, RuntimeApi, type RuntimeOutcome } from './runtime-api';
 
@@ -33,6 +39,12 @@ export interface EnvironmentOptions {
   readonly bootstrap: string;
   readonly region: string;
   readonly initializationType: InitializationType;
+  /**
+   * The function version this environment runs: `$LATEST`, or the published version an alias
+   * with provisioned concurrency points at (Lambda reports it in the variables, the context,
+   * the log stream name and the START line).
+   */
+  readonly version?: string;
   /** The function's own variables (template), already resolved for the local cloud. */
   readonly variables: Readonly<Record<string, string>>;
   /** Receives every line for the function's log (its output and the platform lines). */
@@ -91,7 +103,7 @@ export function lambdaVariables(
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     AWS_LAMBDA_FUNCTION_NAME: options.functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb),
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_VERSION: options.version ?? '$LATEST',
     AWS_LAMBDA_INITIALIZATION_TYPE: options.initializationType,
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${options.functionName}`,
     AWS_LAMBDA_LOG_STREAM_NAME: logStream,
@@ -167,24 +179,40 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
     if (this.state === 'idle') this.state = 'busy';
   }
 
+  private get version(): string {
+    return this.options.version ?? '$LATEST';
+  }
+
+  /**
+   * The command that starts the runtime: Node with the function's heap limit, wrapped so that it
+   * dies with the local cloud. One place, so that other wrappers (a CPU limit) compose here.
+   */
+  private command(): Command {
+    const node = this.options.nodeBinary ?? process.execPath;
+    return killedWithParent({
+      command: node,
+      args: [`--max-old-space-size=${this.options.memoryMb}`, this.options.bootstrap],
+    });
+  }
+
   private async boot(): Promise<void> {
     const api = await RuntimeApi.start();
     this.api = api;
     const date = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
-    const logStream = `${date}/[$LATEST]${this.id}`;
-    const node = this.options.nodeBinary ?? process.execPath;
-    const child = spawn(
-      node,
-      [`--max-old-space-size=${this.options.memoryMb}`, this.options.bootstrap],
-      {
-        cwd: this.options.taskRoot,
-        env: lambdaVariables(this.options, api.address, logStream),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group, so a timeout or shutdown kills whatever it started too.
-        detached: true,
-      },
-    );
+    // Lambda names the stream after the version: 2026/12/08/[$LATEST]… or …/[3]….
+    const logStream = `${date}/[${this.version}]${this.id}`;
+    const { command, args } = this.command();
+    const child = spawn(command, args, {
+      cwd: this.options.taskRoot,
+      env: lambdaVariables(this.options, api.address, logStream),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a timeout or shutdown kills whatever it started too.
+      detached: true,
+    });
     this.child = child;
+    // Init can crash too: its REPORT then carries the last peak read here.
+    const initWatch = setInterval(() => this.samplePeak(), this.options.memoryWatchMs ?? 250);
+    initWatch.unref();
     pipeLines(child.stdout, this.options.log);
     pipeLines(child.stderr, this.options.log);
     child.on('exit', (code, signal) => {
@@ -202,11 +230,12 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
       api.once('next', () => {
         this.off('dead', onDead);
         this.initDurationMs = performance.now() - this.startedAt;
+        this.samplePeak();
         this.freeze();
         this.state = 'idle';
         resolve();
       });
-    });
+    }).finally(() => clearInterval(initWatch));
   }
 
   /**
@@ -218,7 +247,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
       await this.ready;
     } catch (err) {
       const { errorType, message } = err as InitError;
-      this.options.log(formatStart(requestId));
+      this.options.log(formatStart(requestId, this.version));
       return this.finishFailed(requestId, 0, errorType, message);
     }
     const api = this.api;
@@ -226,7 +255,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
     this.state = 'busy';
     this.invocations += 1;
     const cold = this.invocations === 1 && this.options.initializationType === 'on-demand';
-    this.options.log(formatStart(requestId));
+    this.options.log(formatStart(requestId, this.version));
     const started = performance.now();
     const timeoutMs = this.options.timeoutSeconds * 1000;
     const delivery: Delivery = {
@@ -236,6 +265,9 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
       functionArn: this.options.functionArn,
       traceId: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Sampled=0`,
     };
+    // A frozen process's /proc is readable: the peak so far, in case this invocation crashes
+    // before the first sample while busy.
+    this.samplePeak();
     this.thaw();
     api.deliver(delivery);
     const outcome = await this.awaitOutcome(api, timeoutMs);
@@ -292,8 +324,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
         resolve({ kind: 'timeout' });
       }, timeoutMs);
       const watch = setInterval(() => {
-        const memory = readMemoryMb(this.pid);
-        this.lastPeakMb = Math.max(this.lastPeakMb, memory?.peak ?? 0);
+        const memory = this.samplePeak();
         if (memory !== undefined && memory.rss > this.options.memoryMb) {
           oom = true;
           this.kill();
@@ -348,9 +379,16 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
       // Lambda bills the INIT phase of on-demand environments too (since August 2025), in 1 ms steps.
       billedDurationMs: Math.ceil(durationMs + (initDurationMs ?? 0)),
       memorySizeMb: this.options.memoryMb,
-      maxMemoryUsedMb: Math.round(Math.max(this.lastPeakMb, readMemoryMb(this.pid)?.peak ?? 0)),
+      maxMemoryUsedMb: Math.round(Math.max(this.lastPeakMb, this.samplePeak()?.peak ?? 0)),
       ...(initDurationMs === undefined ? {} : { initDurationMs }),
     };
+  }
+
+  /** Reads the process's memory now and keeps the highest peak seen; undefined once it is gone. */
+  private samplePeak(): { peak: number; rss: number } | undefined {
+    const memory = readMemoryMb(this.pid);
+    if (memory !== undefined) this.lastPeakMb = Math.max(this.lastPeakMb, memory.peak);
+    return memory;
   }
 
   private exitMessage(): string {
@@ -377,8 +415,10 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
     this.signal('SIGCONT');
   }
 
-  /** Kills the whole process group; a frozen process dies of SIGKILL too. */
+  /** Kills the whole process group; a frozen process dies of SIGKILL too. Synchronous. */
   kill(): void {
+    // The last read of its memory, for the REPORT of an invocation that this kill ends.
+    if (this.state !== 'dead') this.samplePeak();
     this.signal('SIGKILL');
     this.markDead();
   }

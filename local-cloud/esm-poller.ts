@@ -20,7 +20,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { TooManyRequestsError } from './function-pool';
 
 export interface EsmPollerOptions {
@@ -75,14 +75,50 @@ export function sqsEvent(messages: readonly Message[], queueArn: string, region:
         SenderId: a.SenderId ?? 'AROAEXAMPLE:s3',
         ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
       },
-      messageAttributes: {},
+      messageAttributes: lambdaMessageAttributes(m.MessageAttributes),
       md5OfBody: m.MD5OfBody ?? createHash('md5').update(body).digest('hex'),
+      ...(m.MD5OfMessageAttributes === undefined
+        ? {}
+        : { md5OfMessageAttributes: m.MD5OfMessageAttributes }),
       eventSource: 'aws:sqs',
       eventSourceARN: queueArn,
       awsRegion: region,
     };
   });
   return { Records: records };
+}
+
+/**
+ * A message's attributes as Lambda puts them in an SQS record: camel-case keys, binary values
+ * base64-encoded, and the list fields SQS reserves (always empty) present, as in the example
+ * event of the AWS Lambda developer guide, "Using Lambda with Amazon SQS"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html, 2026-12) and the SQS API's
+ * MessageAttributeValue (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_MessageAttributeValue.html).
+ *
+ * @example
+ * ```ts
+ * lambdaMessageAttributes({ kind: { DataType: 'String', StringValue: 'upload' } });
+ * // { kind: { stringValue: 'upload', stringListValues: [], binaryListValues: [], dataType: 'String' } }
+ * ```
+ */
+export function lambdaMessageAttributes(
+  attributes: Message['MessageAttributes'],
+): SQSMessageAttributes {
+  const out: SQSMessageAttributes = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    out[name] = {
+      ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
+      ...(value.BinaryValue === undefined
+        ? {}
+        : { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }),
+      stringListValues: [...(value.StringListValues ?? [])],
+      binaryListValues: (value.BinaryListValues ?? []).map((b) =>
+        Buffer.from(b).toString('base64'),
+      ),
+      dataType: value.DataType ?? 'String',
+    };
+  }
+  return out;
 }
 
 /**
@@ -148,9 +184,12 @@ export class EsmPoller {
         const batch = await this.gather();
         if (batch.length > 0) this.outcomes.push(await this.handle(batch));
       } catch (err) {
+        // The back-off comes before the report: a terminal's Ctrl-C reaches the queue's endpoint
+        // and the local cloud at once, and the endpoint may be gone before the mapping hears
+        // that it stops. An error the shutdown caused is not the queue's, and is not reported.
+        await this.sleep(this.options.retryDelayMs ?? 1000);
         if (this.stopped) return;
         this.options.log?.(`event source mapping: ${(err as Error).message}`);
-        await this.sleep(this.options.retryDelayMs ?? 1000);
       }
     }
   }

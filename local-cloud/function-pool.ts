@@ -14,10 +14,15 @@ import {
 } from './environment';
 
 export interface PoolOptions {
-  readonly environment: Omit<EnvironmentOptions, 'initializationType'>;
+  readonly environment: Omit<EnvironmentOptions, 'initializationType' | 'version'>;
   /** Most environments at once: reserved concurrency, else the local account limit. */
   readonly maxConcurrency: number;
   readonly provisionedConcurrency: number;
+  /**
+   * The published version the provisioned environments run (provisioned concurrency is set on
+   * an alias or version, never on $LATEST); on-demand environments run $LATEST.
+   */
+  readonly provisionedVersion?: string;
   /** How long an on-demand environment stays idle before it is reaped. */
   readonly idleTimeoutMs: number;
 }
@@ -148,8 +153,15 @@ export class FunctionPool {
     );
   }
 
-  private startEnvironment(initializationType: InitializationType): ExecutionEnvironment {
-    const env = ExecutionEnvironment.start({ ...this.options.environment, initializationType });
+  private startEnvironment(
+    initializationType: InitializationType,
+    version?: string,
+  ): ExecutionEnvironment {
+    const env = ExecutionEnvironment.start({
+      ...this.options.environment,
+      initializationType,
+      ...(version === undefined ? {} : { version }),
+    });
     this.environments.add(env);
     env.once('dead', () => {
       this.environments.delete(env);
@@ -160,7 +172,9 @@ export class FunctionPool {
   }
 
   private startProvisioned(): void {
-    this.provisioned.add(this.startEnvironment('provisioned-concurrency'));
+    this.provisioned.add(
+      this.startEnvironment('provisioned-concurrency', this.options.provisionedVersion ?? '1'),
+    );
   }
 
   private reap(): void {
@@ -176,12 +190,20 @@ export class FunctionPool {
     }
   }
 
-  /** Kills every environment and waits until their processes are gone. */
-  async stop(): Promise<void> {
+  /**
+   * Kills every environment (frozen ones too: SIGKILL needs no thaw) and starts no other.
+   * Synchronous, for a local cloud that must exit now.
+   */
+  kill(): ExecutionEnvironment[] {
     this.stopped = true;
     clearInterval(this.reaper);
     const all = [...this.environments];
     for (const env of all) env.kill();
-    await Promise.all(all.map((env) => env.exited()));
+    return all;
+  }
+
+  /** Kills every environment and waits until their processes are gone. */
+  async stop(): Promise<void> {
+    await Promise.all(this.kill().map((env) => env.exited()));
   }
 }

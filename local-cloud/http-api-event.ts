@@ -220,7 +220,8 @@ export interface HttpResponse {
  * Reads a function's 2.0 response. With a `statusCode` it is structured (headers, cookies,
  * body, isBase64Encoded); any other JSON answer is sent as a 200 `application/json` body (a
  * string as itself), which is how API Gateway infers a response. Undefined when the answer
- * cannot be a response (API Gateway then answers 500).
+ * cannot be a response: not JSON, a bad statusCode, `headers` not an object or `body` not a
+ * string (API Gateway then answers 500).
  *
  * @example
  * ```ts
@@ -248,11 +249,23 @@ export function readHttpApiResponse(payload: Buffer): HttpResponse | undefined {
   if (structured.statusCode === undefined) return inferred(JSON.stringify(value));
   const statusCode = Number(structured.statusCode);
   if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return undefined;
+  // The 2.0 response format has `headers` as a map of header values and `body` as a string
+  // (API Gateway developer guide, "Create AWS Lambda proxy integrations for HTTP APIs",
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html,
+  // 2026-12); anything else is a malformed integration response, which an HTTP API answers
+  // with 500 {"message":"Internal Server Error"}. A null field counts as absent, and a number or
+  // boolean header value as its text: AWS documents neither (README, "cannot reproduce").
+  const rawHeaders = structured.headers ?? {};
+  if (typeof rawHeaders !== 'object' || Array.isArray(rawHeaders)) return undefined;
   const headers: Record<string, string> = {};
-  for (const [name, v] of Object.entries((structured.headers ?? {}) as Record<string, unknown>)) {
+  for (const [name, v] of Object.entries(rawHeaders as Record<string, unknown>)) {
+    if (v === null) continue;
+    if (typeof v === 'object') return undefined;
     headers[name.toLowerCase()] = String(v);
   }
-  const body = structured.body === undefined ? '' : String(structured.body);
+  const rawBody = structured.body ?? '';
+  if (typeof rawBody !== 'string') return undefined;
+  const body = rawBody;
   return {
     statusCode,
     headers,

@@ -37,6 +37,11 @@ export interface FunctionSpec {
   /** ReservedConcurrentExecutions; undefined means the account's unreserved pool. */
   readonly reservedConcurrency?: number;
   readonly provisionedConcurrency: number;
+  /**
+   * The version number the provisioned environments run: the alias's FunctionVersion when the
+   * template writes it, else "1" (see publishedVersion).
+   */
+  readonly provisionedVersion?: string;
   /** The zip's file name (the S3 key's last part), found locally by the artifact resolver. */
   readonly codeArtifact?: string;
   /** Layers' zip file names, in order (Lambda extracts them into /opt in this order). */
@@ -250,12 +255,18 @@ export function topologyFromTemplate(
     });
   }
 
-  const provisioned = new Map<string, number>();
-  for (const [, r] of ofType('AWS::Lambda::Alias')) {
+  // Provisioned concurrency is configured on an alias (or a version), never on $LATEST.
+  const provisioned = new Map<string, { count: number; version: string }>();
+  for (const [, r] of [...ofType('AWS::Lambda::Alias'), ...ofType('AWS::Lambda::Version')]) {
     const p = r.Properties ?? {};
     const count = (p.ProvisionedConcurrencyConfig as { ProvisionedConcurrentExecutions?: number })
       ?.ProvisionedConcurrentExecutions;
-    if (count) provisioned.set(resolver.functionId(p.FunctionName), Number(count));
+    if (count) {
+      provisioned.set(resolver.functionId(p.FunctionName), {
+        count: Number(count),
+        version: publishedVersion(r.Type === 'AWS::Lambda::Alias' ? p.FunctionVersion : undefined),
+      });
+    }
   }
 
   const functions: FunctionSpec[] = ofType('AWS::Lambda::Function').map(([id, r]) => {
@@ -278,7 +289,8 @@ export function topologyFromTemplate(
         Object.entries(variables).map(([k, v]) => [k, resolver.string(v)]),
       ),
       ...(reserved === undefined ? {} : { reservedConcurrency: Number(reserved) }),
-      provisionedConcurrency: provisioned.get(id) ?? 0,
+      provisionedConcurrency: provisioned.get(id)?.count ?? 0,
+      ...(provisioned.has(id) ? { provisionedVersion: provisioned.get(id)?.version } : {}),
       ...(code?.S3Key === undefined ? {} : { codeArtifact: baseName(resolver.string(code.S3Key)) }),
       layerArtifacts: ((p.Layers as unknown[] | undefined) ?? []).map((layer) =>
         resolver.layerArtifact(layer),
@@ -473,6 +485,26 @@ function notificationRules(config: unknown, resolver: Resolver): NotificationRul
     read(entry, { kind: 'queue', arn: resolver.string(entry.Queue) });
   }
   return rules;
+}
+
+/**
+ * The version number an alias's FunctionVersion names. A literal ("3") is itself; a reference
+ * to an AWS::Lambda::Version resource (what the Serverless Framework and the CDK write) gets its
+ * number from Lambda at deploy time, counting every version the function ever published, which
+ * no template says: locally it is "1", the number of a function's first published version.
+ *
+ * @example
+ * ```ts
+ * publishedVersion('3'); // '3'
+ * publishedVersion({ 'Fn::GetAtt': ['ApiLambdaVersionAbc', 'Version'] }); // '1'
+ * ```
+ */
+export function publishedVersion(functionVersion: unknown): string {
+  if (typeof functionVersion === 'string' && /^\d+$/.test(functionVersion)) return functionVersion;
+  if (typeof functionVersion === 'number' && Number.isInteger(functionVersion)) {
+    return String(functionVersion);
+  }
+  return '1';
 }
 
 function baseName(key: string): string {

@@ -80,6 +80,65 @@ describe('environment', () => {
     expect(env.isDead).toBe(true);
   });
 
+  it('reports the memory a crashed invocation used, not 0 MB', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'local-cloud-crash-'));
+    // Holds 80 MB of touched pages, then exits as a crashing native module would.
+    writeFileSync(
+      path.join(dir, 'crash.js'),
+      `exports.handler = async () => {
+        const held = [];
+        for (let i = 0; i < 80; i += 1) held.push(Buffer.alloc(1024 * 1024, 1));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        process.exit(held.length > 0 ? 3 : 0);
+      };\n`,
+    );
+    try {
+      const env = start('crash', { taskRoot: dir, memoryWatchMs: 50 });
+      const crashed = await env.invoke(Buffer.from('{}'));
+      // Exits before the first sample while busy: the peak read before it was thawed.
+      const early = await start('exit').invoke(Buffer.from('{}'));
+
+      expect(crashed.errorType).toBe('Runtime.ExitError');
+      expect(crashed.report.maxMemoryUsedMb).toBeGreaterThanOrEqual(80);
+      expect(early.errorType).toBe('Runtime.ExitError');
+      // Node alone holds tens of MB: a real figure, whatever this machine's exact one.
+      expect(early.report.maxMemoryUsedMb).toBeGreaterThan(10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports the published version of a provisioned environment as Lambda does', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'local-cloud-version-'));
+    writeFileSync(
+      path.join(dir, 'version.js'),
+      `exports.handler = async (_event, context) => ({
+        version: context.functionVersion,
+        stream: context.logStreamName,
+        variable: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+      });\n`,
+    );
+    const lines: string[] = [];
+    try {
+      const env = ExecutionEnvironment.start({
+        ...fixtureEnvironment('version', lines, { taskRoot: dir }),
+        initializationType: 'provisioned-concurrency',
+        version: '7',
+      });
+      envs.push(env);
+
+      const result = await env.invoke(Buffer.from('{}'), 'req-version');
+
+      const answer = json(result.payload) as { version: string; stream: string; variable: string };
+      expect(answer.version).toBe('7');
+      expect(answer.variable).toBe('7');
+      expect(answer.stream).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[7\][0-9a-f]{32}$/);
+      expect(lines).toContain('START RequestId: req-version Version: 7');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs an ES module handler too', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'local-cloud-esm-'));
     writeFileSync(

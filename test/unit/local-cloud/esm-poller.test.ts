@@ -1,6 +1,6 @@
 // The event source mapping's pure parts: the SQS event Lambda builds, and how a function's
 // partial batch answer decides which messages stay.
-import { failedIds, sqsEvent } from '../../../local-cloud/esm-poller';
+import { failedIds, lambdaMessageAttributes, sqsEvent } from '../../../local-cloud/esm-poller';
 
 const ARN = 'arn:aws:sqs:us-east-1:000000000000:uploads';
 
@@ -31,6 +31,53 @@ describe('sqsEvent', () => {
     });
     // md5 of "x", computed when SQS did not send one.
     expect(event.Records[1]?.md5OfBody).toBe('9dd4e461268c8034f5c8564e155c67a6');
+  });
+});
+
+describe('lambdaMessageAttributes', () => {
+  it('passes the stored attributes in Lambda’s shape: camel case, binary as base64', () => {
+    const event = sqsEvent(
+      [
+        {
+          MessageId: 'm1',
+          Body: 'x',
+          MD5OfMessageAttributes: 'abc',
+          MessageAttributes: {
+            kind: { DataType: 'String', StringValue: 'upload' },
+            size: { DataType: 'Number.int', StringValue: '42' },
+            thumb: { DataType: 'Binary', BinaryValue: Uint8Array.from([0, 1, 255]) },
+          },
+        },
+      ],
+      ARN,
+      'us-east-1',
+    );
+
+    expect(event.Records[0]?.messageAttributes).toEqual({
+      kind: {
+        stringValue: 'upload',
+        stringListValues: [],
+        binaryListValues: [],
+        dataType: 'String',
+      },
+      size: {
+        stringValue: '42',
+        stringListValues: [],
+        binaryListValues: [],
+        dataType: 'Number.int',
+      },
+      thumb: {
+        binaryValue: 'AAH/',
+        stringListValues: [],
+        binaryListValues: [],
+        dataType: 'Binary',
+      },
+    });
+    expect(event.Records[0]?.md5OfMessageAttributes).toBe('abc');
+  });
+
+  it('gives an empty map to a message without attributes', () => {
+    expect(lambdaMessageAttributes(undefined)).toEqual({});
   });
 });
 

@@ -146,4 +146,28 @@ describe('http-api-event', () => {
     expect(readHttpApiResponse(Buffer.from('not json'))).toBeUndefined();
     expect(readHttpApiResponse(Buffer.from('{"statusCode":"abc"}'))).toBeUndefined();
   });
+
+  it.each([
+    ['headers as a string', { statusCode: 200, headers: 'content-type: text/plain', body: 'x' }],
+    ['headers as an array', { statusCode: 200, headers: [['a', 'b']], body: 'x' }],
+    ['a header value as an object', { statusCode: 200, headers: { a: { b: 1 } }, body: 'x' }],
+    ['body as an object', { statusCode: 200, body: { hello: 'world' } }],
+    ['body as a number', { statusCode: 200, body: 42 }],
+  ])('treats %s as a malformed response (API Gateway answers 500)', (_name, answer) => {
+    expect(readHttpApiResponse(Buffer.from(JSON.stringify(answer)))).toBeUndefined();
+  });
+
+  it('takes null headers and body as absent, and number header values as text', () => {
+    const response = readHttpApiResponse(
+      Buffer.from(
+        JSON.stringify({ statusCode: 204, headers: { 'x-n': 5, 'x-gone': null }, body: null }),
+      ),
+    );
+    expect(response).toEqual({
+      statusCode: 204,
+      headers: { 'x-n': '5' },
+      cookies: [],
+      body: Buffer.alloc(0),
+    });
+  });
 });

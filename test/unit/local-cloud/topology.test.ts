@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import {
+  publishedVersion,
   type Template,
   topologyFromTemplate,
   type VariantTopology,
@@ -125,6 +126,8 @@ describe('topology', () => {
       codeArtifact: 'api.zip',
       layerArtifacts: ['layer-arm64.zip'],
       provisionedConcurrency: 2,
+      // The alias names no literal version: the first one a function publishes.
+      provisionedVersion: '1',
       environment: { VARIANT: 'lambda-zip', BUCKET_NAME: 'svc-dev-000000000000-us-east-1' },
     });
     expect(api?.reservedConcurrency).toBeUndefined();
@@ -209,6 +212,29 @@ describe('topology', () => {
 
 // The CDK app synthesized in-process, as `npm start` does: what the local cloud reads must be
 // what deploys, so these read the real stacks rather than hand-made templates.
+describe('publishedVersion', () => {
+  it('keeps a literal version and numbers a version resource as the first publish', () => {
+    expect(publishedVersion('3')).toBe('3');
+    expect(publishedVersion(4)).toBe('4');
+    expect(publishedVersion({ 'Fn::GetAtt': ['ApiLambdaVersionAbc', 'Version'] })).toBe('1');
+    expect(publishedVersion('$LATEST')).toBe('1');
+  });
+
+  it('reads a provisioned version from the alias, and none without provisioned concurrency', () => {
+    const template = structuredClone(TEMPLATE) as typeof TEMPLATE & {
+      Resources: { ApiAlias: { Properties: Record<string, unknown> } };
+    };
+    template.Resources.ApiAlias.Properties.FunctionVersion = '12';
+    const functions = topologyFromTemplate('lambda-zip', template).functions;
+    expect(functions.find((f) => f.logicalId === 'ApiLambdaFunction')?.provisionedVersion).toBe(
+      '12',
+    );
+    expect(
+      functions.find((f) => f.logicalId === 'ProcessLambdaFunction')?.provisionedVersion,
+    ).toBeUndefined();
+  });
+});
+
 describe('topology of the CDK stacks', () => {
   let image: VariantTopology;
   let fargate: VariantTopology;

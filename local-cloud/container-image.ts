@@ -68,7 +68,10 @@ export function readImage(context: string): ContainerImage {
         // A new stage starts from nothing we can see: only the final stage counts.
         platform = /--platform=(\S+)/.exec(expand(body))?.[1];
         // The Lambda base images set LAMBDA_TASK_ROOT, which their Dockerfiles' COPY lines use.
-        baseEnv = body.includes('public.ecr.aws/lambda/') ? { LAMBDA_TASK_ROOT: '/var/task' } : {};
+        // The base may be named through an ARG (pinned by digest), so look at it expanded.
+        baseEnv = expand(body).includes('public.ecr.aws/lambda/')
+          ? { LAMBDA_TASK_ROOT: '/var/task' }
+          : {};
         for (const key of Object.keys(env)) delete env[key];
         workdir = '/';
         cmd = [];

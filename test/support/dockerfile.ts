@@ -193,3 +193,25 @@ export function envOf(stage: Stage | undefined): Record<string, string> {
   }
   return env;
 }
+
+/** `image@sha256:<64 hex digits>`: a base that names one immutable image. */
+const PINNED = /@sha256:[0-9a-f]{64}$/;
+
+/**
+ * The FROM lines whose base is not pinned by digest, after ARG defaults are substituted. A
+ * stage built `FROM` an earlier stage of the same file is not a base image and passes.
+ *
+ * @example
+ * ```ts
+ * unpinnedBases(parseDockerfile('FROM node:24-bookworm-slim\n')); // ['node:24-bookworm-slim']
+ * ```
+ */
+export function unpinnedBases(dockerfile: Dockerfile): string[] {
+  const earlier = new Set<string>();
+  const unpinned: string[] = [];
+  for (const stage of dockerfile.stages) {
+    if (!earlier.has(stage.from) && !PINNED.test(stage.from)) unpinned.push(stage.from);
+    if (stage.name !== undefined) earlier.add(stage.name);
+  }
+  return unpinned;
+}

@@ -5,17 +5,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { type ApiRequest, createApi } from '../shared/cartoon-api';
 import { environment, withMiddleware } from '../shared/lambda';
-import { s3Presigner } from '../shared/presigner';
+import { s3OnDemand } from '../shared/on-demand';
 
-const { config, logger, client, store } = environment(process.env);
+const { config, logger } = environment(process.env);
+// Loaded by the first request to an S3 route: POST /cartoon, the cold start that counts, never
+// reads S3.
+const { store, presigner } = s3OnDemand(config);
 let coldStart = true;
-const api = createApi({
-  config,
-  store,
-  logger,
-  presigner: s3Presigner(client, config.bucket),
-  coldStart: () => coldStart,
-});
+const api = createApi({ config, store, logger, presigner, coldStart: () => coldStart });
 
 /** HTTP API v2 event → the transport-neutral request. */
 export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {

@@ -5,8 +5,11 @@
 import type { Context, S3Event } from 'aws-lambda';
 import { environment, withMiddleware } from '../shared/lambda';
 import { processDeps, processNotification } from '../shared/process-upload';
+import { s3Store } from '../shared/s3-store';
 
-const { config, logger, store } = environment(process.env);
+const { config, logger } = environment(process.env);
+// Every event reads S3, so the client is made at init.
+const { store } = s3Store(config);
 const deps = processDeps(config, store, logger);
 
 const lambdaHandler = async (event: S3Event, _context: Context): Promise<void> =>

@@ -1,12 +1,13 @@
 /**
- * What every Lambda function of a variant shares: configuration read once, clients created
- * once per execution environment (they survive warm starts), one logger, one middleware
- * order.
+ * What every Lambda function of a variant shares: configuration read once, one logger, one
+ * middleware order. Clients are not made here: what a function needs at once it makes at
+ * init (s3-store.ts, the S3 functions), what only some routes need is loaded when first used
+ * (on-demand.ts, the api function), so no cold start pays for a client its first request
+ * does not touch.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { configureSharp, createLogger } from '@cartoon-compute/core';
-import { createS3Client, S3ImageStore } from '@cartoon-compute/core/s3';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readConfig, type ServiceConfig } from './config';
@@ -14,8 +15,6 @@ import { readConfig, type ServiceConfig } from './config';
 export interface Environment {
   readonly config: ServiceConfig;
   readonly logger: Logger;
-  readonly client: ReturnType<typeof createS3Client>;
-  readonly store: S3ImageStore;
 }
 
 /**
@@ -24,18 +23,13 @@ export interface Environment {
  *
  * @example
  * ```ts
- * const { config, store, logger } = environment(process.env);
+ * const { config, logger } = environment(process.env);
  * ```
  */
 export function environment(env: NodeJS.ProcessEnv): Environment {
   const config = readConfig(env);
   configureSharp();
-  const logger = createLogger({ variant: config.variant });
-  const client = createS3Client({
-    ...(config.region ? { region: config.region } : {}),
-    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
-  });
-  return { config, logger, client, store: new S3ImageStore({ client, bucket: config.bucket }) };
+  return { config, logger: createLogger({ variant: config.variant }) };
 }
 
 /**

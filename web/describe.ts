@@ -42,6 +42,34 @@ function errorMessage(body: string): string | undefined {
   }
 }
 
+/** What S3's refusals of a presigned upload mean to the person who sent the photo. */
+const UPLOAD_MEANING: Readonly<Record<string, string>> = {
+  PreconditionFailed: 'This upload link was already used: each link takes one photo.',
+  ConditionalRequestConflict: 'This upload link is being used by another upload right now.',
+  SignatureDoesNotMatch:
+    'The storage refused the photo: it is not the type or size that was announced.',
+  AccessDenied: 'The storage refused the upload.',
+};
+
+/**
+ * A sentence for a refused PUT to a presigned upload URL. S3 answers with XML
+ * (`<Error><Code>…</Code><Message>…</Message></Error>`), not the contract's JSON.
+ *
+ * @example
+ * ```ts
+ * describeUploadError(412, '<Error><Code>PreconditionFailed</Code><Message>…</Message></Error>');
+ * ```
+ */
+export function describeUploadError(status: number, body: string): string {
+  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
+  if (code === 'AccessDenied' && message === 'Request has expired') {
+    return `The upload link expired before the photo was sent: try again. (${status}: ${message})`;
+  }
+  const meaning = (code && UPLOAD_MEANING[code]) ?? `The storage answered ${status}.`;
+  return code === undefined ? `${meaning} (${status})` : `${meaning} (${status}: ${code})`;
+}
+
 export interface TimingEntry {
   readonly name: string;
   readonly ms: number;

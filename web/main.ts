@@ -4,7 +4,13 @@
  * shows the answers side by side, plus the cost panel. Only the public HTTP contract is used.
  */
 import { costChartSvg, costRows, panelReport } from './cost-panel';
-import { describeError, parseServerTiming, pathFor, type TimingEntry } from './describe';
+import {
+  describeError,
+  describeUploadError,
+  parseServerTiming,
+  pathFor,
+  type TimingEntry,
+} from './describe';
 
 interface StylesAnswer {
   styles: { name: string; description: string; defaults: Record<string, number> }[];
@@ -177,10 +183,15 @@ async function viaUpload(base: string, file: File): Promise<Outcome> {
     upload: { method: string; url: string; headers: Record<string, string> };
     result: { status: string };
   };
-  // content-length is set by the browser from the body; it may not be set by a script.
+  // Every header listed is signed into the URL and must be sent as it is (if-none-match: *
+  // makes the URL single-use). content-length is set by the browser from the body; it may not
+  // be set by a script.
   const { 'content-length': _length, ...headers } = ticket.upload.headers;
   const put = await fetch(ticket.upload.url, { method: ticket.upload.method, headers, body: file });
-  if (!put.ok) return fail(put);
+  if (!put.ok) {
+    const error = describeUploadError(put.status, await put.text());
+    return { ok: false, ms: performance.now() - started, path: 'upload', timings: [], error };
+  }
   let deadline = Date.now() + POLL_LIMIT_MS;
   while (Date.now() < deadline) {
     const answer = await fetch(`${base}${ticket.result.status}`);

@@ -19,6 +19,7 @@ import {
 import type { ServiceConfig } from './config';
 import { readFailureRecord, stillRetrying } from './failure-record';
 import { CARTOONS, FAILED, isUploadId, resultKey, SUFFIX_BY_CONTENT_TYPE, UPLOADS } from './keys';
+import { bucketOrigin, contentSecurityPolicy, inlineHashes } from './page-policy';
 import type { Presigner } from './presigner';
 import { UPLOAD_CONDITION } from './upload-condition';
 import { WEB_PAGE } from './web-page.generated';
@@ -73,14 +74,24 @@ function json(statusCode: number, value: unknown): ApiResponse {
  * ```
  */
 export function createApi(deps: ApiDeps): (request: ApiRequest) => Promise<ApiResponse> {
+  // Worked out on the first GET /, not at init: most environments never serve the page.
+  let policy: string | undefined;
+  const pagePolicy = () => {
+    policy ??= contentSecurityPolicy({
+      hashes: inlineHashes(WEB_PAGE),
+      origins: [bucketOrigin(deps.config)],
+    });
+    return policy;
+  };
   const routes: Record<string, Partial<Record<string, (r: ApiRequest) => Promise<ApiResponse>>>> = {
-    '/': { GET: async () => page() },
+    '/': { GET: async () => page(pagePolicy()) },
     '/health': { GET: async () => health(deps) },
     '/styles': { GET: async () => json(200, styles()) },
     '/cartoon': { POST: (request) => cartoon(request, deps) },
     '/uploads': { POST: (request) => upload(request, deps) },
   };
-  return async (request) => {
+  return async (request) => nosniff(await answer(request));
+  async function answer(request: ApiRequest): Promise<ApiResponse> {
     try {
       const id = /^\/cartoons\/([^/]+)$/.exec(request.path)?.[1];
       const route = id === undefined ? routes[request.path] : { GET: () => status(id, deps) };
@@ -95,6 +106,14 @@ export function createApi(deps: ApiDeps): (request: ApiRequest) => Promise<ApiRe
     } catch (err) {
       return errorResponse(err, deps.logger);
     }
+  }
+}
+
+/** Browsers take every answer as the type it says it is (an upload is never run as a script). */
+function nosniff(response: ApiResponse): ApiResponse {
+  return {
+    ...response,
+    headers: { ...response.headers, 'x-content-type-options': 'nosniff' },
   };
 }
 
@@ -114,14 +133,14 @@ export function errorResponse(err: unknown, logger: Logger): ApiResponse {
 /**
  * The web page (web/, bundled into web-page.generated.ts): it talks to this same origin, so the
  * API needs no CORS for it; only the bucket's CORS rule (corsOrigin) must allow this origin.
+ * Its policy allows its own inline script and style by hash, this origin and the bucket.
  */
-function page(): ApiResponse {
+function page(policy: string): ApiResponse {
   return {
     statusCode: 200,
     headers: {
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy':
-        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data: https:; connect-src 'self' https:",
+      'content-security-policy': policy,
     },
     body: WEB_PAGE,
   };

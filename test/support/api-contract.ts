@@ -5,6 +5,7 @@
  */
 import { cartoonize } from '@cartoon-compute/core';
 import sharp from 'sharp';
+import { cspHash } from '../../services/shared/page-policy';
 import { photo } from './fixtures';
 import type { HttpRequest } from './lambda-events';
 
@@ -316,6 +317,43 @@ export function describeHttpContract(target: ContractTarget): void {
         variant: target.variant,
         version: CONTRACT_ENV.APP_VERSION,
       });
+    });
+
+    test('GET / serves the page with a policy that runs only its own inline script', async () => {
+      const reply = await call({ method: 'GET', url: '/' });
+      const ticket = await call({
+        method: 'POST',
+        url: '/uploads',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ contentType: 'image/png', contentLength: 10 }),
+      });
+
+      expect(reply.statusCode).toBe(200);
+      expect(reply.headers['x-content-type-options']).toBe('nosniff');
+      const html = reply.body.toString('utf8');
+      const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+      const style = /<style>([\s\S]*)<\/style>/.exec(html)?.[1] ?? '';
+      const policy = Object.fromEntries(
+        (reply.headers['content-security-policy'] ?? '').split('; ').map((directive) => {
+          const [name = '', ...sources] = directive.split(' ');
+          return [name, sources];
+        }),
+      );
+      expect(policy['default-src']).toEqual(["'none'"]);
+      expect(policy['script-src']).toEqual([cspHash(script)]);
+      expect(policy['style-src']).toEqual([cspHash(style)]);
+      // It may reach its own origin and the bucket its uploads go to, nothing else.
+      const bucket = new URL((jsonBody(ticket) as { upload: { url: string } }).upload.url).origin;
+      expect(policy['connect-src']).toEqual(["'self'", bucket]);
+      expect(policy['img-src']).toEqual(["'self'", 'blob:', 'data:', bucket]);
+      expect(policy['frame-ancestors']).toEqual(["'none'"]);
+    });
+
+    test('every answer, errors included, carries nosniff', async () => {
+      const reply = await call({ method: 'GET', url: '/nowhere' });
+
+      expect(reply.statusCode).toBe(404);
+      expect(reply.headers['x-content-type-options']).toBe('nosniff');
     });
 
     test('GET /styles lists every style with its defaults, and the option ranges', async () => {

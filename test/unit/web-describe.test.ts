@@ -3,7 +3,13 @@
 import { formatUsd, workload } from '../../loadtest/cost-model';
 import { costReport } from '../../loadtest/cost-report';
 import { costChartSvg, costRows, panelReport } from '../../web/cost-panel';
-import { describeError, parseServerTiming, pathFor, SYNC_LIMIT_BYTES } from '../../web/describe';
+import {
+  describeError,
+  describeUploadError,
+  parseServerTiming,
+  pathFor,
+  SYNC_LIMIT_BYTES,
+} from '../../web/describe';
 
 describe('describeError', () => {
   it('says what a 415 means and keeps the service message', () => {
@@ -21,6 +27,30 @@ describe('describeError', () => {
 
   it('names an unknown status and ignores a body that is not JSON', () => {
     expect(describeError(418, 'teapot')).toBe('The variant answered 418. (418)');
+  });
+});
+
+describe('describeUploadError', () => {
+  const s3Error = (code: string, message: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>1</RequestId></Error>`;
+
+  it('says an upload link takes one photo when S3 answers 412', () => {
+    expect(describeUploadError(412, s3Error('PreconditionFailed', 'At least one…'))).toBe(
+      'This upload link was already used: each link takes one photo. (412: PreconditionFailed)',
+    );
+  });
+
+  it('tells an expired link from another refusal', () => {
+    expect(describeUploadError(403, s3Error('AccessDenied', 'Request has expired'))).toBe(
+      'The upload link expired before the photo was sent: try again. (403: Request has expired)',
+    );
+    expect(describeUploadError(403, s3Error('SignatureDoesNotMatch', 'The request…'))).toMatch(
+      /^The storage refused the photo: it is not the type or size that was announced\. \(403: SignatureDoesNotMatch\)$/,
+    );
+  });
+
+  it('names the status of an answer that is not S3 XML', () => {
+    expect(describeUploadError(502, 'Bad Gateway')).toBe('The storage answered 502. (502)');
   });
 });
 

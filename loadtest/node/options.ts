@@ -3,9 +3,11 @@
  * small numbers (under two minutes); `--profile full` is the default. Flags given override the
  * profile. A bad flag is a UsageError (the CLI exits 2).
  */
+import path from 'node:path';
 import { STYLE_NAMES } from '@cartoon-compute/core';
 import { VARIANT_NAMES } from '../../local-cloud/variants';
 import { numberFlag, parseFlags, UsageError } from '../../scripts/lib/flags';
+import { DEFAULT_REGION } from '../aws/region';
 import { SCENARIOS, type ScenarioName } from '../results';
 
 export { UsageError };
@@ -16,7 +18,10 @@ export const STYLES = STYLE_NAMES;
 export interface LoadtestOptions {
   readonly target: 'local' | 'aws';
   readonly stage: string;
-  readonly region: string;
+  /** aws: undefined means the SDK's default chain, else DEFAULT_REGION (loadtest/aws/region.ts). */
+  readonly region: string | undefined;
+  /** aws: where a fargate restore interrupted mid-run is kept for the next run. */
+  readonly awsStateDir: string;
   readonly profile: 'smoke' | 'full';
   readonly variants: readonly string[];
   readonly scenarios: readonly ScenarioName[];
@@ -45,7 +50,15 @@ const PROFILES: Record<
   LoadtestOptions['profile'],
   Omit<
     LoadtestOptions,
-    'target' | 'stage' | 'region' | 'profile' | 'variants' | 'scenarios' | 'stateDir' | 'out'
+    | 'target'
+    | 'stage'
+    | 'region'
+    | 'awsStateDir'
+    | 'profile'
+    | 'variants'
+    | 'scenarios'
+    | 'stateDir'
+    | 'out'
   >
 > = {
   smoke: {
@@ -96,7 +109,10 @@ Where:
   --target <local|aws>     local: this machine's local cloud, used when endpoints.json names a
                            live one, else started for the run and stopped after (default local)
   --stage <stage>          aws: the deployed stage whose stacks' outputs name the endpoints (default dev)
-  --region <region>        aws: the stacks' region (default us-east-1)
+  --region <region>        aws: the stacks' region (default: AWS_REGION or the profile's region,
+                           else ${DEFAULT_REGION}, as npm run deploy)
+  --aws-state-dir <dir>    aws: where an interrupted fargate cold start's restore is kept; the
+                           next run restores from it first (default reports/.aws-state)
   --state-dir <dir>        local: where a running local cloud's endpoints.json is (default .local-cloud)
 
 What:
@@ -165,6 +181,7 @@ export function parseOptions(argv: readonly string[]): LoadtestOptions | undefin
     target: { type: 'string' },
     stage: { type: 'string' },
     region: { type: 'string' },
+    'aws-state-dir': { type: 'string' },
     'state-dir': { type: 'string' },
     profile: { type: 'string' },
     variants: { type: 'string' },
@@ -209,7 +226,8 @@ export function parseOptions(argv: readonly string[]): LoadtestOptions | undefin
   return {
     target,
     stage: s('stage') ?? 'dev',
-    region: s('region') ?? 'us-east-1',
+    region: s('region'),
+    awsStateDir: s('aws-state-dir') ?? path.join('reports', '.aws-state'),
     profile,
     variants: list('variants', s('variants'), VARIANT_NAMES),
     scenarios: list('scenarios', s('scenarios'), SCENARIOS),

@@ -1,11 +1,14 @@
 /**
  * One load-test run: the scenarios in order on every variant of a target, then report.json,
  * report.md and report.html in reports/<timestamp>/. The target (local or AWS) is handed in,
- * so the same run drives both.
+ * so the same run drives both. A scenario that fails on one variant (a stack that answers
+ * errors, a query that fails) is noted in the report and the run goes on with the others, so
+ * one variant's failure never loses the rest.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { Report } from '../../local-cloud/report-log';
 import { Progress } from '../progress';
 import { reportHtml } from '../report-html';
 import { buildReport, type LoadtestReport } from '../report-json';
@@ -23,7 +26,7 @@ import type { Workload } from '../scenarios/request';
 import { s3Batch } from '../scenarios/s3-batch';
 import { saturation } from '../scenarios/saturation';
 import { steady } from '../scenarios/steady';
-import type { Target } from '../target';
+import type { LogMark, Target } from '../target';
 import type { LoadtestOptions } from './options';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -38,6 +41,37 @@ export interface RunOutput {
   readonly dir: string;
   readonly report: LoadtestReport;
   readonly markdown: string;
+  /** `<scenario> <variant>: failed: <why>` for each scenario that failed on a variant. */
+  readonly failures: readonly string[];
+}
+
+/** A target that can wait until its REPORT lines cover a known number of requests. */
+interface CoveringTarget extends Target {
+  reportsCovering(variant: string, mark: LogMark, expected: number | undefined): Promise<Report[]>;
+}
+
+/**
+ * The target as one scenario sees it: `reportsSince` waits for `expected` REPORT lines where
+ * the target can (the AWS target); other targets are handed through unchanged.
+ *
+ * @example
+ * ```ts
+ * await coldBurst(expectingReports(target, n + warm), variant, workload, { n, warm });
+ * ```
+ */
+export function expectingReports(target: Target, expected: number): Target {
+  if (!('reportsCovering' in target)) return target;
+  const covering = target as CoveringTarget;
+  return {
+    where: target.where,
+    label: target.label,
+    variants: target.variants,
+    s3: target.s3,
+    makeCold: (variant) => target.makeCold(variant),
+    markLogs: (variant) => target.markLogs(variant),
+    reportsSince: (variant, mark) => covering.reportsCovering(variant, mark, expected),
+    close: () => target.close(),
+  };
 }
 
 /**
@@ -83,6 +117,8 @@ export async function runLoadtest(
     readonly notes: readonly string[];
     readonly progress?: Progress;
     readonly outDir?: string;
+    /** Told of each scenario that failed on a variant (the run goes on with the others). */
+    readonly onFailure?: (line: string) => void;
   },
 ): Promise<RunOutput> {
   const startedAt = new Date();
@@ -95,67 +131,88 @@ export async function runLoadtest(
     query: new URLSearchParams(cartoonOptions).toString(),
     timeoutS: options.timeoutS,
   };
-  const notes = [...extra.notes];
+  const failures: string[] = [];
   const has = (s: string) => options.scenarios.includes(s as LoadtestOptions['scenarios'][number]);
   const http = target.variants.filter((v) => v.url !== undefined);
   const cold: ColdBurstResult[] = [];
   const phases: PhaseResult[] = [];
   const saturations: SaturationResult[] = [];
   const s3: S3BatchResult[] = [];
+  /** One scenario on one variant; a failure is noted and the run goes on with the next. */
+  const attempt = async (scenario: string, variant: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (err) {
+      const line = `${scenario} ${variant}: failed: ${err instanceof Error ? err.message : String(err)}`;
+      failures.push(line);
+      extra.onFailure?.(line);
+    }
+  };
 
   // The yardstick first, while nothing else loads the CPU.
   progress.update('bare', 'cartoonize() in process', 0);
   const bare = await bareCartoonize(image.bytes, cartoonOptions, options.bareRuns);
 
   if (has('cold')) {
+    // The burst and the warm requests each leave one REPORT line: a target that can wait for
+    // them all (AWS, where Logs Insights lags) is told how many to expect.
+    const expecting = expectingReports(target, options.coldN + options.warmN);
     for (const v of http) {
-      cold.push(
-        await coldBurst(target, v, workload, {
-          n: options.coldN,
-          warm: options.warmN,
-          onResponse: (phase, n) => progress.update('cold', `${v.name} ${phase}`, n),
-        }),
-      );
+      await attempt('cold', v.name, async () => {
+        cold.push(
+          await coldBurst(expecting, v, workload, {
+            n: options.coldN,
+            warm: options.warmN,
+            onResponse: (phase, n) => progress.update('cold', `${v.name} ${phase}`, n),
+          }),
+        );
+      });
     }
   }
   if (has('steady')) {
     for (const v of http) {
-      phases.push(
-        ...(await steady(target, v, workload, {
-          rates: options.rates,
-          durationS: options.durationS,
-          rampSteps: options.rampSteps,
-          rampStepS: options.rampStepS,
-          onResponse: (phase, n) => progress.update('steady', `${v.name} ${phase}`, n),
-        })),
-      );
+      await attempt('steady', v.name, async () => {
+        phases.push(
+          ...(await steady(target, v, workload, {
+            rates: options.rates,
+            durationS: options.durationS,
+            rampSteps: options.rampSteps,
+            rampStepS: options.rampStepS,
+            onResponse: (phase, n) => progress.update('steady', `${v.name} ${phase}`, n),
+          })),
+        );
+      });
     }
   }
   if (has('saturation')) {
     for (const v of http.filter((x) => !x.trivial)) {
-      saturations.push(
-        await saturation(target, v, workload, {
-          startRate: options.saturationStart,
-          factor: 2,
-          maxRate: options.saturationMax,
-          stepS: options.saturationStepS,
-          p99BoundMs: options.p99BoundMs,
-          onResponse: (phase, n) => progress.update('saturation', `${v.name} ${phase}`, n),
-        }),
-      );
+      await attempt('saturation', v.name, async () => {
+        saturations.push(
+          await saturation(target, v, workload, {
+            startRate: options.saturationStart,
+            factor: 2,
+            maxRate: options.saturationMax,
+            stepS: options.saturationStepS,
+            p99BoundMs: options.p99BoundMs,
+            onResponse: (phase, n) => progress.update('saturation', `${v.name} ${phase}`, n),
+          }),
+        );
+      });
     }
   }
   if (has('s3') && options.s3Images > 0) {
     const runId = timestampDir(startedAt).toLowerCase();
     for (const v of target.variants.filter((x) => x.bucket !== undefined && !x.trivial)) {
-      s3.push(
-        await s3Batch(target, v, image.bytes, {
-          images: options.s3Images,
-          timeoutMs: Math.max(30_000, options.s3Images * 5_000),
-          runId,
-          onProgress: (phase, n) => progress.update('s3', `${v.name} ${phase}`, n),
-        }),
-      );
+      await attempt('s3', v.name, async () => {
+        s3.push(
+          await s3Batch(target, v, image.bytes, {
+            images: options.s3Images,
+            timeoutMs: Math.max(30_000, options.s3Images * 5_000),
+            runId,
+            onProgress: (phase, n) => progress.update('s3', `${v.name} ${phase}`, n),
+          }),
+        );
+      });
     }
   }
   progress.done();
@@ -174,7 +231,9 @@ export async function runLoadtest(
       height: image.height,
       style: options.style,
     },
-    notes,
+    // Read now, not at the start: the target notes what it found during the run (REPORT
+    // coverage, restores), and the failures belong in the report too.
+    notes: [...extra.notes, ...failures],
     cold,
     phases,
     saturation: saturations,
@@ -191,5 +250,5 @@ export async function runLoadtest(
     path.join(dir, 'report.html'),
     reportHtml(report, markdown, readFileSync(CHART_JS_UMD, 'utf8')),
   );
-  return { dir, report, markdown };
+  return { dir, report, markdown, failures };
 }

@@ -7,6 +7,8 @@
  * "Asynchronous invocation" and "Capturing records of asynchronous invocations", 2026-11).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AsyncEventStore, PendingEvent } from './async-event-store';
 import type { InvokeResult } from './environment';
 import { TooManyRequestsError } from './function-pool';
 import type { AsyncInvokeConfig } from './topology';
@@ -21,6 +23,8 @@ export interface AsyncInvokerOptions {
   readonly throttleRetryMs: number;
   /** Delivers a destination record (JSON) to a destination ARN. */
   readonly sendToDestination: (arn: string, record: string) => Promise<void>;
+  /** Keeps accepted events until they are done, across restarts; in memory only without one. */
+  readonly store?: AsyncEventStore;
   readonly log?: (message: string) => void;
 }
 
@@ -30,85 +34,127 @@ export const AWS_RETRY_DELAYS_MS = [60_000, 120_000] as const;
 /**
  * Queues and retries asynchronous invocations of one function.
  *
+ * Once stopped it starts no attempt and no retry: an event waiting for one, or whose attempt
+ * the shutdown cut short (that attempt does not count), stays in the store for resume() on the
+ * next start, as events accepted while stopping do.
+ *
  * @example
  * ```ts
  * const invoker = new AsyncInvoker({ functionArn, config: fn.async, invoke: (p, id) => pool.invoke(p, id),
- *   retryDelaysMs: [1000, 2000], throttleRetryMs: 500, sendToDestination });
+ *   retryDelaysMs: [1000, 2000], throttleRetryMs: 500, sendToDestination, store });
+ * invoker.resume(); // events a previous run left
  * invoker.submit(Buffer.from(JSON.stringify(notification)));
  * ```
  */
 export class AsyncInvoker {
   private readonly pending = new Set<Promise<void>>();
-  private stopped = false;
+  private readonly abort = new AbortController();
 
   constructor(private readonly options: AsyncInvokerOptions) {}
 
   /** Accepts an event (Lambda answers 202) and returns its request id. */
   submit(payload: Buffer): string {
-    const requestId = randomUUID();
-    const run = this.run(payload, requestId).catch((err: unknown) => {
-      this.options.log?.(`async invoke ${requestId} failed: ${String(err)}`);
-    });
-    this.pending.add(run);
-    void run.finally(() => this.pending.delete(run));
-    return requestId;
+    const event: PendingEvent = {
+      requestId: randomUUID(),
+      payload,
+      acceptedAt: Date.now(),
+      attempts: 0,
+    };
+    this.options.store?.save(event);
+    if (!this.stopped) this.start(event);
+    return event.requestId;
   }
 
-  /** Resolves when every accepted event has been processed or sent to its destination. */
+  /** Delivers the events a previous run accepted and did not finish; returns how many. */
+  resume(): number {
+    const events = this.options.store?.load() ?? [];
+    if (!this.stopped) for (const event of events) this.start(event);
+    return events.length;
+  }
+
+  /** Resolves when every accepted event has been processed, sent to its destination or kept. */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
+  /** No attempt or retry starts after this; waits for retries end at once. Synchronous. */
   stop(): void {
-    this.stopped = true;
+    this.abort.abort();
   }
 
-  private async run(payload: Buffer, requestId: string): Promise<void> {
-    const { config } = this.options;
-    const expires = Date.now() + config.maximumEventAgeSeconds * 1000;
-    let attempts = 0;
-    let last: InvokeResult | undefined;
-    while (!this.stopped) {
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private start(event: PendingEvent): void {
+    const run = this.run(event).catch((err: unknown) => {
+      // Kept in the store: the next start tries it again.
+      if (!this.stopped)
+        this.options.log?.(`async invoke ${event.requestId} failed: ${String(err)}`);
+    });
+    this.pending.add(run);
+    void run.finally(() => this.pending.delete(run));
+  }
+
+  private async run(accepted: PendingEvent): Promise<void> {
+    const { config, store } = this.options;
+    const expires = accepted.acceptedAt + config.maximumEventAgeSeconds * 1000;
+    let event = accepted;
+    for (;;) {
+      if (this.stopped) return;
+      if (event.attempts > config.maximumRetryAttempts) {
+        await this.fail(event, 'RetriesExhausted');
+        break;
+      }
       if (Date.now() > expires) {
-        await this.fail(payload, requestId, 'EventAgeExceeded', attempts, last);
-        return;
+        await this.fail(event, 'EventAgeExceeded');
+        break;
       }
       let result: InvokeResult;
       try {
-        result = await this.options.invoke(payload, requestId);
+        result = await this.options.invoke(event.payload, event.requestId);
       } catch (err) {
+        if (this.stopped) return;
         if (!(err instanceof TooManyRequestsError)) throw err;
-        await sleep(this.options.throttleRetryMs);
+        await this.sleep(this.options.throttleRetryMs);
         continue;
       }
-      attempts += 1;
-      last = result;
-      if (result.functionError === undefined) return;
-      if (attempts > config.maximumRetryAttempts) {
-        await this.fail(payload, requestId, 'RetriesExhausted', attempts, last);
-        return;
-      }
+      // An attempt the shutdown ended (its environment killed) is not the function's failure.
+      if (this.stopped) return;
+      event = {
+        ...event,
+        attempts: event.attempts + 1,
+        ...(result.functionError === undefined
+          ? {}
+          : { last: { functionError: result.functionError, payload: result.payload } }),
+      };
+      if (result.functionError === undefined) break;
+      store?.save(event);
+      if (event.attempts > config.maximumRetryAttempts) continue;
       const delays = this.options.retryDelaysMs;
-      await sleep(delays[Math.min(attempts - 1, delays.length - 1)] ?? 0);
+      await this.sleep(delays[Math.min(event.attempts - 1, delays.length - 1)] ?? 0);
     }
+    store?.remove(event.requestId);
   }
 
   private async fail(
-    payload: Buffer,
-    requestId: string,
+    event: PendingEvent,
     condition: 'RetriesExhausted' | 'EventAgeExceeded',
-    attempts: number,
-    last: InvokeResult | undefined,
   ): Promise<void> {
     const destination = this.options.config.onFailure;
-    this.options.log?.(`async invoke ${requestId}: ${condition} after ${attempts} attempts`);
+    this.options.log?.(
+      `async invoke ${event.requestId}: ${condition} after ${event.attempts} attempts`,
+    );
     if (destination === undefined) return;
     await this.options.sendToDestination(
       destination,
-      JSON.stringify(
-        destinationRecord(this.options.functionArn, requestId, condition, attempts, payload, last),
-      ),
+      JSON.stringify(destinationRecord(this.options.functionArn, event, condition)),
     );
+  }
+
+  /** Waits `ms`, or less when the invoker stops. */
+  private async sleep(ms: number): Promise<void> {
+    await delay(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
 }
 
@@ -117,31 +163,25 @@ export class AsyncInvoker {
  *
  * @example
  * ```ts
- * destinationRecord(arn, id, 'RetriesExhausted', 3, payload, lastResult).requestContext.condition;
+ * destinationRecord(arn, { requestId, payload, acceptedAt, attempts: 3 }, 'RetriesExhausted');
  * ```
  */
-function destinationRecord(
-  functionArn: string,
-  requestId: string,
-  condition: string,
-  approximateInvokeCount: number,
-  payload: Buffer,
-  last: InvokeResult | undefined,
-) {
+function destinationRecord(functionArn: string, event: PendingEvent, condition: string) {
+  const { last } = event;
   return {
     version: '1.0',
     timestamp: new Date().toISOString(),
     requestContext: {
-      requestId,
+      requestId: event.requestId,
       functionArn: `${functionArn}:$LATEST`,
       condition,
-      approximateInvokeCount,
+      approximateInvokeCount: event.attempts,
     },
-    requestPayload: parseJson(payload),
+    requestPayload: parseJson(event.payload),
     responseContext: {
       statusCode: 200,
       executedVersion: '$LATEST',
-      ...(last?.functionError === undefined ? {} : { functionError: last.functionError }),
+      ...(last === undefined ? {} : { functionError: last.functionError }),
     },
     ...(last === undefined ? {} : { responsePayload: parseJson(last.payload) }),
   };
@@ -153,8 +193,4 @@ function parseJson(payload: Buffer): unknown {
   } catch {
     return payload.toString('utf8');
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -113,7 +113,7 @@ export class FargateService {
     // Out of rotation first, then the signal: the server finishes what it has in flight.
     const drained = this.options.loadBalancer.deregister(running.id);
     running.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill(running), this.options.stopTimeoutMs);
+    const timer = setTimeout(() => this.killTask(running), this.options.stopTimeoutMs);
     await running.exited;
     clearTimeout(timer);
     await drained;
@@ -124,6 +124,15 @@ export class FargateService {
     this.stopped = true;
     await Promise.allSettled([...this.replacing]);
     await Promise.all([...this.running.values()].map((task) => this.stopTask(task)));
+  }
+
+  /**
+   * SIGKILLs every task's process group at once and starts no more, for a local cloud that must
+   * exit now (a second Ctrl-C). Synchronous.
+   */
+  kill(): void {
+    this.stopped = true;
+    for (const task of this.running.values()) this.killTask(task);
   }
 
   private track(work: Promise<void>): void {
@@ -139,7 +148,7 @@ export class FargateService {
     await this.startTask();
   }
 
-  private kill(task: RunningTask): void {
+  private killTask(task: RunningTask): void {
     if (task.child.exitCode !== null || task.child.signalCode !== null) return;
     try {
       // The whole process group: whatever the task started goes with it.

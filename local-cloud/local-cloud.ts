@@ -28,6 +28,7 @@ import {
   unpackFunction,
   unpackLayers,
 } from './artifacts';
+import { AsyncEventStore } from './async-event-store';
 import { AsyncInvoker, AWS_RETRY_DELAYS_MS } from './async-invoke';
 import { startConsole } from './console';
 import { type ContainerImage, imageEnv, layOutImage, readImage } from './container-image';
@@ -130,7 +131,18 @@ export interface LocalCloud {
   readonly loadBalancers: ReadonlyMap<string, LoadBalancer>;
   /** Every process the local cloud started (fauxqs, environments and tasks). */
   pids(): number[];
+  /**
+   * Stops everything in order: first no new attempt, retry or poll, and every Lambda environment
+   * killed (frozen ones too; asynchronous events not yet delivered stay in the state folder),
+   * then the servers, the fargate tasks (drained as ECS drains them) and the S3/SQS endpoint.
+   */
   close(): Promise<void>;
+  /**
+   * SIGKILLs every environment and task process group now, for a process that must exit at once
+   * (a second Ctrl-C, a stop that hangs). Synchronous; the S3/SQS endpoint stops itself when its
+   * pipe to this process closes.
+   */
+  kill(): void;
 }
 
 /**
@@ -157,9 +169,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   // fails to close must not leave the run folder, the queues' client or the pid record
   // behind. Closing twice closes once.
   let closing: Promise<void> | undefined;
+  // Whatever the order of the closers, the functions stop first: an attempt or retry must not
+  // start against servers that are going away, and every environment must be dead before
+  // anything slow (fargate's drain) can be cut short by a second Ctrl-C.
+  const stopFunctions = () => {
+    for (const invoker of invokers.values()) invoker.stop();
+    // Each stop() aborts its polls at once; a batch in flight ends when its environment dies.
+    const polling = [...pollers.values()].map((poller) => poller.stop());
+    const dying = [...pools.values()].map((pool) => pool.stop());
+    return Promise.all([...polling, ...dying]).then(() => undefined);
+  };
   const close = () => {
     closing ??= (async () => {
       const errors: unknown[] = [];
+      try {
+        await stopFunctions();
+      } catch (err) {
+        errors.push(err);
+      }
       for (const closer of [...closers].reverse()) {
         try {
           await closer();
@@ -234,11 +261,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     sweepDeadRuns();
     const runDir = makeRunDir();
     closers.push(() => rmSync(runDir, { recursive: true, force: true }));
-    closers.push(async () => {
-      for (const invoker of invokers.values()) invoker.stop();
-      await Promise.all([...pollers.values()].map((poller) => poller.stop()));
-      await Promise.all([...pools.values()].map((pool) => pool.stop()));
-    });
     // The queue URLs in templates are AWS's; the code running here talks to the local endpoint.
     const localQueueUrl = (value: string) =>
       value.replace(/^https:\/\/sqs\.[^/]+\.amazonaws\.com\/\d+\/(.+)$/, (_m, name: string) =>
@@ -329,6 +351,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           },
           maxConcurrency: fn.reservedConcurrency ?? options.accountConcurrency ?? 1000,
           provisionedConcurrency: fn.provisionedConcurrency,
+          ...(fn.provisionedVersion === undefined
+            ? {}
+            : { provisionedVersion: fn.provisionedVersion }),
           idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60_000,
         });
         pools.set(fn.logicalId, pool);
@@ -343,6 +368,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             ),
             throttleRetryMs: options.throttleRetryMs ?? 500,
             sendToDestination,
+            // Accepted events outlive the process only where the queues and objects do.
+            ...(options.persist
+              ? {
+                  store: new AsyncEventStore(
+                    path.resolve(options.stateDir, 'state', 'async-events', fn.logicalId),
+                  ),
+                }
+              : {}),
             log: (message) => file.write(`${message}\n`),
           }),
         );
@@ -494,6 +527,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     closers.unshift(() => record.stop());
     await Promise.all([...pools.values()].map((pool) => pool.ready()));
     await Promise.all([...services.values()].map((service) => service.ready()));
+    // Events a previous run accepted and did not deliver, now that everything answers.
+    for (const [logicalId, invoker] of invokers) {
+      const resumed = invoker.resume();
+      if (resumed > 0) options.note?.(`${logicalId}: resuming ${resumed} asynchronous event(s)`);
+    }
+    const kill = () => {
+      for (const invoker of invokers.values()) invoker.stop();
+      for (const pool of pools.values()) pool.kill();
+      for (const service of services.values()) service.kill();
+    };
     return {
       endpoints,
       topologies,
@@ -504,6 +547,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       loadBalancers: balancers,
       pids,
       close,
+      kill,
     };
   } catch (err) {
     await close();

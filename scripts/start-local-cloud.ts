@@ -28,6 +28,8 @@ import { type NumberRange, numberFlag, parseFlags, UsageError } from './lib/flag
 
 const TEMPLATES: Readonly<Record<string, string>> = variantTemplates();
 const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
+/** A signal this soon after the first is the same Ctrl-C, relayed by a wrapper. */
+const RELAYED_SIGNAL_MS = 1000;
 
 const HELP = `Usage: npm run local-cloud -- [options]
 
@@ -239,26 +241,50 @@ async function main(): Promise<void> {
           },
         }),
   });
-  let stopping = false;
+  let stopping: { readonly at: number } | undefined;
+  let running: LocalCloud | undefined;
+  void starting.then(
+    (cloud) => {
+      running = cloud;
+    },
+    () => undefined,
+  );
+  // Whatever ends this process, no environment or task outlives it: SIGKILL needs no thaw.
+  const exitNow = (code: number) => {
+    running?.kill();
+    process.exit(code);
+  };
   // Ctrl-C while the cloud is still starting waits for it to finish starting and then stops
-  // it, so its temporary folders and processes go with it; a second one exits at once.
+  // it, so its temporary folders and processes go with it; a second one kills everything now.
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopping !== undefined) {
+      // A terminal sends Ctrl-C to the whole foreground group, and the wrappers in it (npm, tsx)
+      // relay it once more: the same keypress arrives twice within moments. A later one is
+      // the user's second Ctrl-C.
+      if (performance.now() - stopping.at < RELAYED_SIGNAL_MS) return;
+      exitNow(1);
+      return;
+    }
+    stopping = { at: performance.now() };
     if (flags.logLevel !== 'quiet') console.log(`\n${signal}: stopping the local cloud`);
-    // A second signal, or a hang, must not leave the parent waiting forever; fargate tasks
-    // may take their stop timeout to drain (ECS's SIGTERM-to-SIGKILL wait, 120 s here).
-    setTimeout(() => process.exit(1), 130_000).unref();
-    process.once(signal as NodeJS.Signals, () => process.exit(1));
+    // A hang must not leave the parent waiting forever; fargate tasks may take their stop
+    // timeout to drain (ECS's SIGTERM-to-SIGKILL wait, 120 s here).
+    setTimeout(() => exitNow(1), 130_000).unref();
     starting
       .then((cloud) => cloud.close())
       .then(
         () => process.exit(0),
-        () => process.exit(1),
+        (err: unknown) => {
+          console.error(
+            `local cloud: stopping: ${err instanceof Error ? err.message : String(err)}`,
+          );
+          exitNow(1);
+        },
       );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('exit', () => running?.kill());
   const cloud = await starting;
   if (flags.logLevel !== 'quiet' && !stopping) {
     console.log(endpointTable(cloud.endpoints));

@@ -19,6 +19,8 @@ const AWS = '/usr/bin/aws';
 export interface RunningCloud {
   readonly cli: ChildProcess;
   readonly dir: string;
+  /** What the CLI printed so far (stdout and stderr), when started with `capture`. */
+  output(): string;
   readonly endpoints: Endpoints;
   readonly s3: S3Client;
   readonly sqs: SQSClient;
@@ -27,8 +29,21 @@ export interface RunningCloud {
   /** Keys under a prefix of a bucket. */
   keys(bucket: string, prefix: string): Promise<string[]>;
   read(bucket: string, key: string): Promise<Buffer>;
-  /** Stops the CLI if it is still running, waits for it, and removes the state folder. */
+  /** Stops the CLI if it is still running, waits for it, and removes a state folder it made. */
   dispose(): Promise<void>;
+}
+
+/** How to start the CLI beyond its flags. */
+export interface CloudCliOptions {
+  /**
+   * Its own process group, as a shell runs a foreground job: `process.kill(-cli.pid, 'SIGINT')`
+   * is then what a terminal's Ctrl-C does.
+   */
+  readonly detached?: boolean;
+  /** Keep state in this folder (and across runs) instead of a fresh one with --no-persist. */
+  readonly stateDir?: string;
+  /** Collect stdout and stderr for output() (stderr is still shown). */
+  readonly capture?: boolean;
 }
 
 /**
@@ -41,9 +56,12 @@ export interface RunningCloud {
  * cloud.endpoints.variants.fargate?.url;
  * ```
  */
-export async function startCloudCli(flags: readonly string[]): Promise<RunningCloud> {
+export async function startCloudCli(
+  flags: readonly string[],
+  options: CloudCliOptions = {},
+): Promise<RunningCloud> {
   execFileSync(path.join(ROOT, 'scripts', 'ensure-awscli.sh'), { stdio: 'ignore' });
-  const dir = mkdtempSync(path.join(tmpdir(), 'local-cloud-e2e-'));
+  const dir = options.stateDir ?? mkdtempSync(path.join(tmpdir(), 'local-cloud-e2e-'));
   const cli = spawn(
     path.join(ROOT, 'node_modules', '.bin', 'tsx'),
     [
@@ -56,12 +74,26 @@ export async function startCloudCli(flags: readonly string[]): Promise<RunningCl
       '0',
       '--state-dir',
       dir,
-      '--no-persist',
+      ...(options.stateDir === undefined ? ['--no-persist'] : []),
       ...flags,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', options.capture ? 'pipe' : 'ignore', options.capture ? 'pipe' : 'inherit'],
+      detached: options.detached ?? false,
+    },
   );
+  let printed = '';
+  cli.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  cli.stderr?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+    process.stderr.write(chunk);
+  });
   const file = path.join(dir, 'endpoints.json');
+  // A state folder kept from a previous run holds that run's endpoints.json.
+  if (options.stateDir !== undefined) rmSync(file, { force: true });
   const endpoints = await waitFor(
     () => {
       if (cli.exitCode !== null) throw new Error(`the local cloud exited (${cli.exitCode})`);
@@ -90,6 +122,7 @@ export async function startCloudCli(flags: readonly string[]): Promise<RunningCl
   return {
     cli,
     dir,
+    output: () => printed,
     endpoints,
     s3,
     sqs,
@@ -127,7 +160,8 @@ export async function startCloudCli(flags: readonly string[]): Promise<RunningCl
         // An unref'd timer: one left pending once the CLI has exited would hold jest open.
         await Promise.race([exited, delay(20_000, undefined, { ref: false })]);
       }
-      rmSync(dir, { recursive: true, force: true });
+      // A folder the caller named is the caller's to remove (it may start another run in it).
+      if (options.stateDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -209,6 +243,50 @@ export function functionOf(pid: number): string | undefined {
   try {
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     return environ.find((v) => v.startsWith('AWS_LAMBDA_FUNCTION_NAME='))?.split('=')[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Processes anywhere on the machine whose environment has `name=value`: a local cloud's
+ * environments and tasks carry its S3 endpoint (an ephemeral port), so this finds them even
+ * after they were orphaned and reparented, and never another run's.
+ *
+ * @example
+ * ```ts
+ * withVariable('S3_ENDPOINT', cloud.endpoints.s3.endpoint); // [] once the cloud has stopped
+ * ```
+ */
+export function withVariable(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || !running(Number(entry))) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(wanted)) {
+        found.push(Number(entry));
+      }
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * A process's state letter from /proc (`T` stopped, `S` sleeping, `Z` zombie), or undefined
+ * when it is gone.
+ *
+ * @example
+ * ```ts
+ * processState(pid); // 'T' while an environment is frozen
+ * ```
+ */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   } catch {
     return undefined;
   }

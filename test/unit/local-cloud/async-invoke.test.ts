@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AsyncEventStore } from '../../../local-cloud/async-event-store';
 import { AsyncInvoker } from '../../../local-cloud/async-invoke';
 import type { InvokeResult } from '../../../local-cloud/environment';
 import { TooManyRequestsError } from '../../../local-cloud/function-pool';
@@ -20,7 +24,11 @@ const failed: InvokeResult = {
   report,
 };
 
-function invoker(answers: (InvokeResult | 'throttle')[], config = {}) {
+function invoker(
+  answers: (InvokeResult | 'throttle')[],
+  config = {},
+  extra: { store?: AsyncEventStore; retryDelaysMs?: number[]; onInvoke?: () => void } = {},
+) {
   const calls: string[] = [];
   const sent: { arn: string; record: Record<string, unknown> }[] = [];
   const subject = new AsyncInvoker({
@@ -28,12 +36,14 @@ function invoker(answers: (InvokeResult | 'throttle')[], config = {}) {
     config: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 60, onFailure: QUEUE, ...config },
     invoke: async (_payload, requestId) => {
       calls.push(requestId);
+      extra.onInvoke?.();
       const answer = answers.shift() ?? ok;
       if (answer === 'throttle') throw new TooManyRequestsError('f');
       return answer;
     },
-    retryDelaysMs: [1, 2],
+    retryDelaysMs: extra.retryDelaysMs ?? [1, 2],
     throttleRetryMs: 1,
+    ...(extra.store === undefined ? {} : { store: extra.store }),
     sendToDestination: async (arn, record) => {
       sent.push({ arn, record: JSON.parse(record) });
     },
@@ -91,5 +101,100 @@ describe('async-invoke', () => {
     expect(sent[0]?.record).toMatchObject({
       requestContext: { condition: 'EventAgeExceeded', approximateInvokeCount: 0 },
     });
+  });
+});
+
+describe('async-invoke across a stop', () => {
+  let dir: string;
+  let store: AsyncEventStore;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'async-invoke-'));
+    store = new AsyncEventStore(dir);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts no retry once stopped, keeps the event, and the next run delivers it', async () => {
+    // AWS's first retry waits a minute: the stop comes during that wait.
+    const first = invoker([failed], {}, { store, retryDelaysMs: [60_000] });
+    const id = first.subject.submit(Buffer.from('{"n":1}'));
+    while (first.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+
+    first.subject.stop();
+    await first.subject.settled();
+
+    expect(first.calls).toEqual([id]);
+    expect(store.load()).toMatchObject([{ requestId: id, attempts: 1 }]);
+
+    const next = invoker([ok], {}, { store });
+    expect(next.subject.resume()).toBe(1);
+    await next.subject.settled();
+
+    expect(next.calls).toEqual([id]);
+    expect(next.sent).toEqual([]);
+    expect(store.load()).toEqual([]);
+  });
+
+  it('does not count an attempt that the shutdown cut short', async () => {
+    let subject: AsyncInvoker | undefined;
+    // The environment dies under the attempt because the local cloud is stopping.
+    const run = invoker([failed], {}, { store, onInvoke: () => subject?.stop() });
+    subject = run.subject;
+
+    const id = subject.submit(Buffer.from('{}'));
+    await subject.settled();
+
+    expect(store.load()).toMatchObject([{ requestId: id, attempts: 0 }]);
+    expect(run.sent).toEqual([]);
+  });
+
+  it('keeps an event accepted while stopping without invoking it', async () => {
+    const { subject, calls } = invoker([], {}, { store });
+    subject.stop();
+
+    const id = subject.submit(Buffer.from('{}'));
+    await subject.settled();
+
+    expect(calls).toEqual([]);
+    expect(store.load().map((e) => e.requestId)).toEqual([id]);
+  });
+
+  it('sends a resumed event whose retries were spent to its destination, with the last answer', async () => {
+    const requestId = '11111111-2222-4333-8444-555555555555';
+    store.save({
+      requestId,
+      payload: Buffer.from('{"n":2}'),
+      acceptedAt: Date.now(),
+      attempts: 3,
+      last: { functionError: 'Unhandled', payload: failed.payload },
+    });
+    const { subject, calls, sent } = invoker([], {}, { store });
+
+    subject.resume();
+    await subject.settled();
+
+    expect(calls).toEqual([]);
+    expect(sent[0]?.record).toMatchObject({
+      requestContext: { requestId, condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: { n: 2 },
+      responsePayload: { errorType: 'Error', errorMessage: 'no' },
+    });
+    expect(store.load()).toEqual([]);
+  });
+
+  it('sends an event older than its maximum age when it comes back', async () => {
+    store.save({
+      requestId: '11111111-2222-4333-8444-666666666666',
+      payload: Buffer.from('{}'),
+      acceptedAt: Date.now() - 7 * 3600 * 1000,
+      attempts: 1,
+    });
+    const { subject, calls, sent } = invoker([], { maximumEventAgeSeconds: 21_600 }, { store });
+
+    subject.resume();
+    await subject.settled();
+
+    expect(calls).toEqual([]);
+    expect(sent[0]?.record).toMatchObject({ requestContext: { condition: 'EventAgeExceeded' } });
   });
 });

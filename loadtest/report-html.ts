@@ -5,6 +5,7 @@
  * page only hands them to chart.js. No file access here (the caller reads chart.js), so the
  * module stays loadable in a browser like the rest of loadtest/'s top level.
  */
+import { cspHash } from '../services/shared/page-policy';
 import type { LoadtestReport } from './report-json';
 import { perSecond } from './stats';
 
@@ -186,6 +187,9 @@ export function chartSpecs(r: LoadtestReport): ChartSpec[] {
   return charts;
 }
 
+const REPORT_CSS =
+  'body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}figure{margin:2em 0}.box{position:relative;height:380px}pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}';
+
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 /** JSON inside a script element must not contain `</script>`. */
@@ -209,19 +213,7 @@ export function reportHtml(r: LoadtestReport, markdown: string, chartJs: string)
         `<figure><figcaption>${escapeHtml(c.title)} — measured on ${where}${c.id === 'cost' ? ` (${escapeHtml(r.cost.basis)})` : ''}</figcaption><div class="box"><canvas id="chart-${c.id}"></canvas></div></figure>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
-<title>cartoon-compute load test ${escapeHtml(r.startedAt)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}figure{margin:2em 0}.box{position:relative;height:380px}pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}</style>
-</head><body>
-<h1>cartoon-compute load test</h1>
-<p>Every figure on this page was measured on <strong>${where}</strong> (${escapeHtml(r.where)}), ${escapeHtml(r.startedAt)}, profile ${escapeHtml(r.profile)}.</p>
-${figures}
-<h2>Summary</h2>
-<pre>${escapeHtml(markdown)}</pre>
-<script>${script}</script>
-<script>
+  const draw = `
 const specs = ${inlineJson(charts)};
 window.__charts = [];
 for (const spec of specs) {
@@ -237,7 +229,22 @@ for (const spec of specs) {
   });
   window.__charts.push({ id: spec.id, chart });
 }
-</script>
+`;
+  // The page runs its two scripts and its style, by hash, and loads nothing.
+  const policy = `default-src 'none'; script-src ${cspHash(script)} ${cspHash(draw)}; style-src ${cspHash(REPORT_CSS)}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${policy}">
+<title>cartoon-compute load test ${escapeHtml(r.startedAt)}</title>
+<style>${REPORT_CSS}</style>
+</head><body>
+<h1>cartoon-compute load test</h1>
+<p>Every figure on this page was measured on <strong>${where}</strong> (${escapeHtml(r.where)}), ${escapeHtml(r.startedAt)}, profile ${escapeHtml(r.profile)}.</p>
+${figures}
+<h2>Summary</h2>
+<pre>${escapeHtml(markdown)}</pre>
+<script>${script}</script>
+<script>${draw}</script>
 </body></html>
 `;
 }

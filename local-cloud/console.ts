@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { buildWebPage } from '../scripts/build-web';
+import { contentSecurityPolicy, inlineHashes } from '../services/shared/page-policy';
 import { listen } from './listen';
 
 /** What the page reads from `/config.json`. */
@@ -53,7 +54,12 @@ export function latestReport(reportsDir: string): string | undefined {
 export async function startConsole(options: ConsoleOptions): Promise<ConsoleServer> {
   const page = await buildWebPage(options.root);
   const reports = path.join(options.root, 'reports');
-  const csp = policy(options.host ?? '127.0.0.1');
+  // The page runs its own inline script and style (by hash) and reaches only this host's
+  // ports: the variants' front doors and load balancers, and the S3 endpoint.
+  const csp = contentSecurityPolicy({
+    hashes: inlineHashes(page),
+    origins: [`http://${options.host ?? '127.0.0.1'}:*`],
+  });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://console');
     req.resume();
@@ -72,21 +78,17 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     const report = /^\/reports\/([\w.:-]+)\/report\.html$/.exec(url.pathname)?.[1];
     if (report !== undefined && !report.startsWith('.')) {
       const file = path.join(reports, report, 'report.html');
-      // The report is self-contained (its charts inline): it may run its own scripts, no more.
-      const own = "default-src 'self' 'unsafe-inline' data: blob:";
       if (existsSync(file)) {
-        return send(res, 200, 'text/html; charset=utf-8', readFileSync(file), own);
+        // The report is self-contained (chart.js and its data inline): its own scripts and
+        // style may run, by hash, and it loads nothing.
+        const html = readFileSync(file, 'utf8');
+        const own = contentSecurityPolicy({ hashes: inlineHashes(html), origins: [] });
+        return send(res, 200, 'text/html; charset=utf-8', html, own);
       }
     }
     send(res, 404, 'text/plain', 'Not found', csp);
   });
   return listen(server, options);
-}
-
-/** The page loads nothing from elsewhere: only this host's ports (variants, S3) are reachable. */
-function policy(host: string): string {
-  const local = `http://${host}:*`;
-  return `default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data: ${local}; connect-src 'self' ${local}`;
 }
 
 function send(
@@ -100,6 +102,7 @@ function send(
     'content-type': type,
     'content-length': String(Buffer.byteLength(body)),
     'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
   });
   res.end(body);
 }

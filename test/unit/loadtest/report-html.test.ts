@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CHART_JS_UMD } from '../../../loadtest/node/runner';
 import { chartSpecs, reportHtml } from '../../../loadtest/report-html';
 import { buildReport } from '../../../loadtest/report-json';
+import { inlineHashes } from '../../../services/shared/page-policy';
 import { runInput } from './run-input';
 
 describe('chartSpecs', () => {
@@ -57,6 +58,16 @@ describe('reportHtml', () => {
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toMatch(/<link[^>]+href=/);
     expect(html).toContain("default-src 'none'");
+  });
+
+  it('runs only its own two scripts and its style: by hash, never unsafe-inline', () => {
+    const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    const { scripts, styles } = inlineHashes(html);
+
+    expect(scripts).toHaveLength(2);
+    expect(policy).toBe(
+      `default-src 'none'; script-src ${scripts.join(' ')}; style-src ${styles.join(' ')}`,
+    );
   });
 
   it('captions every chart with where it was measured', () => {

@@ -1,5 +1,8 @@
 // The HTTP API front door in front of the echo fixture, on real processes and sockets.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type FrontDoor, startFrontDoor } from '../../../local-cloud/front-door';
 import type { FunctionPool } from '../../../local-cloud/function-pool';
 import { fixturePool } from '../../support/fixture-functions';
@@ -146,5 +149,56 @@ describe('front-door', () => {
     } finally {
       await throttled.close();
     }
+  });
+});
+
+describe('front-door: malformed function responses', () => {
+  let dir: string;
+  let malformed: FunctionPool;
+  let wrongDoor: FrontDoor;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'front-door-malformed-'));
+    // Answers the 2.0 response the query names, with headers or a body of the wrong type.
+    writeFileSync(
+      path.join(dir, 'shape.js'),
+      `exports.handler = async (event) => {
+        const shape = (event.queryStringParameters ?? {}).shape;
+        if (shape === 'headers-string') return { statusCode: 200, headers: 'x-a: 1', body: 'x' };
+        if (shape === 'headers-array') return { statusCode: 200, headers: [['x-a', '1']], body: 'x' };
+        if (shape === 'body-object') return { statusCode: 200, body: { hello: 'world' } };
+        if (shape === 'body-number') return { statusCode: 200, body: 42 };
+        return { statusCode: 201, headers: { 'x-a': '1' }, body: 'fine' };
+      };\n`,
+    );
+    malformed = fixturePool('shape', [], { environment: { taskRoot: dir } });
+    wrongDoor = await startFrontDoor({
+      context: { accountId: '000000000000', apiId: 'test' },
+      routes: [{ routeKey: 'GET /shape', timeoutMs: 5000, invoke: (p) => malformed.invoke(p) }],
+    });
+  });
+
+  afterAll(async () => {
+    await wrongDoor.close();
+    await malformed.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(['headers-string', 'headers-array', 'body-object', 'body-number'])(
+    'answers 500 Internal Server Error, as an HTTP API does, to %s',
+    async (shape) => {
+      const response = await fetch(`${wrongDoor.url}/shape?shape=${shape}`);
+      expect(response.status).toBe(500);
+      expect(await response.text()).toBe(MESSAGE('Internal Server Error'));
+    },
+  );
+
+  it('passes a well-formed response through', async () => {
+    const response = await fetch(`${wrongDoor.url}/shape?shape=fine`);
+    expect([response.status, response.headers.get('x-a'), await response.text()]).toEqual([
+      201,
+      '1',
+      'fine',
+    ]);
   });
 });

@@ -105,7 +105,10 @@ function unusableReason(name: string, status: string, reason: string | undefined
  * if (lookup.kind === 'found') lookup.stack.Outputs;
  * ```
  */
-export async function lookUpStack(clients: AwsClients, StackName: string): Promise<StackLookup> {
+export async function lookUpStack(
+  clients: Pick<AwsClients, 'cloudformation'>,
+  StackName: string,
+): Promise<StackLookup> {
   let out: DescribeStacksCommandOutput;
   try {
     out = await clients.cloudformation.send(new DescribeStacksCommand({ StackName }));

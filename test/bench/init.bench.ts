@@ -41,10 +41,10 @@ const HELLO_ROOT = path.join(ROOT, 'loadtest', 'baseline');
 const BUILDS: Record<string, { readonly about: string; readonly options: BuildOptions }> = {
   deployed: { about: 'scripts/build-functions.ts as it is', options: {} },
   esm: {
-    about: 'ES module output (index.mjs); the layer reached through node_modules, not NODE_PATH',
+    about:
+      'ES module output (index.js in a "type": "module" folder); the layer reached through node_modules, not NODE_PATH',
     options: {
       format: 'esm',
-      outExtension: { '.js': '.mjs' },
       banner: {
         js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
       },
@@ -129,12 +129,15 @@ async function targets(options: ReturnType<typeof parse>, scratch: string): Prom
     if (!options.functions) {
       await bundleFunction(name, dir, options.build.options);
       // ES modules ignore NODE_PATH: the layer is found through a node_modules folder instead.
-      if (esm) symlinkSync(options.layerModules, path.join(dir, 'node_modules'));
+      if (esm) {
+        symlinkSync(options.layerModules, path.join(dir, 'node_modules'));
+        writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+      }
     }
     dir = path.resolve(dir);
     list.push({
       name,
-      file: path.join(dir, esm ? 'index.mjs' : 'index.js'),
+      file: path.join(dir, 'index.js'),
       ...(name === 'api' ? { eventFile: cartoon } : {}),
     });
   }

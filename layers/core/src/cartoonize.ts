@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { toCartoonError } from './errors';
+import { CartoonError, toCartoonError } from './errors';
 import { outlinesBeside } from './helper';
 import { halvedToFit, softenColour } from './ink';
 import { type ImageInput, openImage, type ProbedImage, probeImage, readInput } from './input';
@@ -14,6 +14,7 @@ import { encodeImage } from './output';
 import { type Field, Painting } from './paint';
 import { choosePalette } from './palette';
 import { fitInside, type Size } from './size';
+import { ownVipsError } from './vips-errors';
 
 /** Input limits, set once by each adapter (see DESIGN.md for why they differ per entry point). */
 export interface CartoonLimits {
@@ -154,7 +155,11 @@ async function draw(
   const output = fitInside(probe.width, probe.height, resolved.maxSide);
   const inkSize = inkSizeFor(output);
   const keepAlpha = probe.hasAlpha && resolved.format !== 'jpeg';
-  const decoded = await decode(bytes, probe, inkSize, limits.maxPixels, keepAlpha);
+  // Read again if it fails, for a message of its own (see vips-errors.ts).
+  const decoded = await ownVipsError(
+    () => decode(bytes, probe, inkSize, limits.maxPixels, keepAlpha),
+    (err) => err instanceof CartoonError,
+  );
   mark('decode');
 
   const alpha = decoded.alpha ? resizeRaw(decoded.alpha, inkSize, 1, output) : undefined;

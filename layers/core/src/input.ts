@@ -10,6 +10,7 @@ import {
   UnsupportedMediaTypeError,
 } from './errors';
 import { decodeHeic, heifKind, readHeifHeader } from './heic';
+import { ownVipsError } from './vips-errors';
 
 /** What `cartoonize` accepts as input. */
 export type ImageInput = Buffer | Uint8Array | Readable;
@@ -127,7 +128,7 @@ export async function probeImage(bytes: Buffer, maxPixels: number): Promise<Prob
   try {
     // Only the header is read here, so sharp's own pixel limit is off: the check below
     // refuses large images with a message that states the limit.
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    metadata = await ownVipsError(() => sharp(bytes, { limitInputPixels: false }).metadata());
   } catch (err) {
     const mapped = toCartoonError(err);
     if (!(mapped instanceof InvalidImageError || mapped instanceof UnsupportedMediaTypeError)) {

@@ -7,7 +7,7 @@
 import type { ImageStore } from '@cartoon-compute/core';
 import type { ServiceConfig } from './config';
 import { type Presigner, s3Presigner } from './presigner';
-import { s3Store } from './s3-store';
+import { presigningClient, s3Store } from './s3-store';
 
 export interface S3Access {
   readonly store: ImageStore;
@@ -15,7 +15,7 @@ export interface S3Access {
 }
 
 /**
- * The store and the presigner on one S3 client.
+ * The store, and the presigner on a client of its own (see `presigningClient`).
  *
  * @example
  * ```ts
@@ -24,6 +24,8 @@ export interface S3Access {
  * ```
  */
 export function s3Access(config: ServiceConfig): S3Access {
-  const { client, store } = s3Store(config);
-  return { store, presigner: s3Presigner(client, config.bucket) };
+  return {
+    store: s3Store(config).store,
+    presigner: s3Presigner(presigningClient(config), config.bucket),
+  };
 }

@@ -21,9 +21,27 @@ export interface S3Store {
  * ```
  */
 export function s3Store(config: ServiceConfig): S3Store {
-  const client = createS3Client({
+  const client = createS3Client(clientOptions(config));
+  return { client, store: new S3ImageStore({ client, bucket: config.bucket }) };
+}
+
+/**
+ * A client for presigning upload URLs only: it computes no request checksum, so a URL does not
+ * carry the checksum of the empty body the presigner saw (see `createS3Client`). The store's
+ * client keeps the SDK's default, which checks the bytes this code itself puts.
+ *
+ * @example
+ * ```ts
+ * const presigner = s3Presigner(presigningClient(config), config.bucket);
+ * ```
+ */
+export function presigningClient(config: ServiceConfig): S3Store['client'] {
+  return createS3Client({ ...clientOptions(config), requestChecksumCalculation: 'WHEN_REQUIRED' });
+}
+
+function clientOptions(config: ServiceConfig) {
+  return {
     ...(config.region ? { region: config.region } : {}),
     ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
-  });
-  return { client, store: new S3ImageStore({ client, bucket: config.bucket }) };
+  };
 }

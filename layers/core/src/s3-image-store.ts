@@ -37,6 +37,13 @@ export interface CreateS3ClientOptions {
   /** Defaults to `true` when `endpoint` is set (local servers rarely resolve bucket subdomains). */
   readonly forcePathStyle?: boolean;
   readonly credentials?: S3ClientConfig['credentials'];
+  /**
+   * When the SDK computes request checksums. A client that presigns PUT URLs needs
+   * `WHEN_REQUIRED`: with the SDK's default (`WHEN_SUPPORTED`, since 3.729) the URL carries
+   * `x-amz-checksum-crc32=AAAAAA==`, the checksum of the empty body the presigner saw, which
+   * the uploaded bytes cannot match.
+   */
+  readonly requestChecksumCalculation?: S3ClientConfig['requestChecksumCalculation'];
 }
 
 /**
@@ -56,6 +63,8 @@ export function createS3Client(options: CreateS3ClientOptions = {}): S3Client {
   if (options.region !== undefined) config.region = options.region;
   if (options.credentials !== undefined) config.credentials = options.credentials;
   if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
+  if (options.requestChecksumCalculation !== undefined)
+    config.requestChecksumCalculation = options.requestChecksumCalculation;
   if (options.endpoint !== undefined) {
     config.endpoint = options.endpoint;
     config.forcePathStyle = options.forcePathStyle ?? true;

@@ -45,7 +45,10 @@ const NODE_UID = 1000;
 /**
  * After SIGTERM's preStop sleep, the pod keeps serving while the ALB stops sending to it: the
  * endpoint's removal and the target's deregistration run concurrently with termination
- * (Kubernetes docs, "Pod lifecycle: termination of Pods").
+ * (Kubernetes docs, "Pod lifecycle: termination of Pods"). The `sleep` action needs no binary
+ * in the image: beta and on by default since Kubernetes 1.30, stable in 1.34 (KEP-3960,
+ * https://www.kubernetes.dev/resources/keps/3960/, read 2026-12). The grace period's countdown
+ * starts before the hook runs (API reference, Lifecycle.preStop), so it must include it.
  */
 export const PRE_STOP_SLEEP_SECONDS = 10;
 /** Slack between the server's own deadline and Kubernetes' SIGKILL. */

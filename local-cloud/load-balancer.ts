@@ -214,9 +214,13 @@ export class LoadBalancer extends EventEmitter<LoadBalancerEvents> {
     );
     upstream.on('error', () => {
       finish();
-      // The target went away mid-request: an ALB answers 502 Bad Gateway.
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end('502 Bad Gateway');
+      // The target went away mid-request: an ALB answers 502 Bad Gateway. Once the target's
+      // own answer has started there is no 502 to give: cut the client off, as the target did.
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(502, { 'content-type': 'text/plain' }).end('502 Bad Gateway');
     });
     res.on('close', finish);
     req.pipe(upstream);

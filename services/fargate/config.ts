@@ -42,14 +42,51 @@ export interface FargateConfig {
   readonly maxRssBytes: number;
   /** How long SIGTERM may take to finish what is in flight before the process gives up. */
   readonly stopTimeoutMs: number;
+  /** How long a client may take to send a request's body, from its headers to its last byte. */
+  readonly bodyTimeoutMs: number;
+  /** Bodies read at once; past them a request with a body is answered 503 before it is read. */
+  readonly maxBodiesReading: number;
+  /** On SIGTERM, how long bodies still arriving get before they are cut with 408. */
+  readonly stopBodyGraceMs: number;
   /** Unset: the task serves HTTP only (no S3 path). */
   readonly queue?: QueueSettings;
 }
 
-function queueSettings(env: Env): QueueSettings | undefined {
+/**
+ * The upload queue's visibility timeout as the CDK app creates it (infra/lib/settings.ts,
+ * `queueVisibilitySeconds`). The worker sets its own on every receive, which overrides the
+ * queue's, so the two must be the same number: the retry window the stack derives from the
+ * queue's (PROCESS_RETRY_WINDOW_SECONDS) only holds if a receive lasts that long.
+ */
+const QUEUE_VISIBILITY_SECONDS = 300;
+
+/**
+ * A slow but real mobile uplink: 1 Mbit/s, what a congested 4G cell or 3G (HSUPA) gives. The
+ * largest body POST /cartoon takes (4.5 MB) needs 36 s at that rate; half as much again is the
+ * default deadline for a body (54 s), under the ALB's 60 s idle timeout.
+ */
+const SLOW_UPLINK_BYTES_PER_SECOND = 125_000;
+const BODY_TIMEOUT_HEADROOM = 1.5;
+
+function queueSettings(env: Env, service: ServiceConfig): QueueSettings | undefined {
   const queueUrl = env.QUEUE_URL;
   if (!queueUrl) return undefined;
-  const visibilityTimeoutSeconds = integer(env, 'QUEUE_VISIBILITY_TIMEOUT_SECONDS', 60, 2, 43_200);
+  const visibilityTimeoutSeconds = integer(
+    env,
+    'QUEUE_VISIBILITY_TIMEOUT_SECONDS',
+    QUEUE_VISIBILITY_SECONDS,
+    2,
+    43_200,
+  );
+  // Every receive but the last can end silently (a crash, a kill) and come back only when its
+  // visibility runs out: a shorter window reports an upload failed while a retry is still due.
+  const needed = visibilityTimeoutSeconds * service.processMaxAttempts;
+  if (service.processRetryWindowSeconds < needed) {
+    throw new Error(
+      `PROCESS_RETRY_WINDOW_SECONDS (${service.processRetryWindowSeconds}) must be at least ` +
+        `QUEUE_VISIBILITY_TIMEOUT_SECONDS x PROCESS_MAX_ATTEMPTS (${needed})`,
+    );
+  }
   // Renew well before the message would reappear: a third of the timeout by default.
   const heartbeatSeconds = integer(
     env,
@@ -99,7 +136,8 @@ export function readFargateConfig(
   // One image per vCPU by default: sharp's work is CPU-bound, so more at once only queues
   // them inside libvips and makes every answer slower.
   const maxInFlight = integer(env, 'MAX_IN_FLIGHT', cpus, 1, 1024);
-  const queue = queueSettings(env);
+  const queue = queueSettings(env, service);
+  const stopTimeoutMs = integer(env, 'STOP_TIMEOUT_SECONDS', 25, 1, 120) * 1000;
   return {
     service,
     serviceName: env.POWERTOOLS_SERVICE_NAME || 'cartoon-compute',
@@ -122,7 +160,21 @@ export function readFargateConfig(
     ),
     // ECS sends SIGKILL `stopTimeout` seconds after SIGTERM (30 s by default, at most 120 s,
     // and Fargate Spot's notice is 120 s): stop a little before that.
-    stopTimeoutMs: integer(env, 'STOP_TIMEOUT_SECONDS', 25, 1, 120) * 1000,
+    stopTimeoutMs,
+    bodyTimeoutMs:
+      integer(
+        env,
+        'BODY_TIMEOUT_SECONDS',
+        Math.ceil((service.maxSyncBytes / SLOW_UPLINK_BYTES_PER_SECOND) * BODY_TIMEOUT_HEADROOM),
+        1,
+        3600,
+      ) * 1000,
+    // A body on its way costs a socket and at most the body limit of memory: 64 fast ones are
+    // 288 MB at 4.5 MB, and 64 slow ones leave room for every real client of a task.
+    maxBodiesReading: integer(env, 'MAX_BODIES_READING', 64, 1, 65_536),
+    // A body still arriving at SIGTERM must also be processed before the stop timeout: a quarter
+    // of it, at most 5 s, for the body; the rest is the image's.
+    stopBodyGraceMs: Math.min(5_000, Math.floor(stopTimeoutMs / 4)),
     ...(queue ? { queue } : {}),
   };
 }

@@ -39,6 +39,9 @@ async function main(): Promise<void> {
     retryAfterSeconds: config.retryAfterSeconds,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
     maxRssBytes: config.maxRssBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxBodiesReading: config.maxBodiesReading,
+    stopBodyGraceMs: config.stopBodyGraceMs,
   });
   const worker = config.queue
     ? createQueueWorker({
@@ -61,6 +64,8 @@ async function main(): Promise<void> {
     port: typeof address === 'object' && address ? address.port : config.port,
     start_ms: Math.round(performance.now()),
     max_in_flight: config.maxInFlight,
+    max_bodies_reading: config.maxBodiesReading,
+    body_timeout_ms: config.bodyTimeoutMs,
     sharp_threads: config.sharpConcurrency,
     queue: worker !== undefined,
   });
@@ -77,7 +82,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.stopTimeoutMs).unref();
     // close() refuses new connections, answers requests arriving on open keep-alive
-    // connections with 503 and resolves when every request in flight has been answered.
+    // connections with 503, cuts bodies that cannot arrive within stopBodyGraceMs (408) and
+    // resolves when every request in flight has been answered.
     const [server, queue] = await Promise.allSettled([app.close(), worker?.stop() ?? true]);
     const clean = server.status === 'fulfilled' && queue.status === 'fulfilled' && queue.value;
     logger.info('stopped', { stop_ms: Math.round(performance.now() - started), clean });

@@ -2,8 +2,11 @@
  * The HTTP contract on Fastify, for the fargate task behind an ALB: a thin adapter over
  * `createApi`, as services/api/handler.ts is for API Gateway. Every body arrives as raw bytes
  * whatever its content type; the answer's status, headers and body are the contract's.
- * On top of the contract, what a long-running server needs and Lambda does for us: a bound on
- * images in flight, and load shedding when the event loop or memory is saturated.
+ * On top of the contract, what a long-running server needs and Lambda (or API Gateway, which
+ * reads the whole request before it invokes anything) does for us: a deadline and a bound on
+ * bodies still arriving, a bound on images in flight counted only once their body is here, an
+ * early 413 that never resets a connection under an upload, and load shedding when the event
+ * loop or memory is saturated.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -19,6 +22,8 @@ import {
 } from '../shared/cartoon-api';
 import type { ServiceConfig } from '../shared/config';
 import type { Presigner } from '../shared/presigner';
+import { type BodyReading, BodyTooLargeError, declaredLength, readBody } from './body-reader';
+import { type BodyRead, createBodyReads } from './body-reads';
 import { createInFlightLimit } from './in-flight';
 
 export interface ServerDeps {
@@ -33,6 +38,12 @@ export interface ServerDeps {
   readonly maxEventLoopDelayMs: number;
   /** 0: no memory limit. */
   readonly maxRssBytes: number;
+  /** How long a client may take to send a body, from its headers to its last byte. */
+  readonly bodyTimeoutMs: number;
+  /** Bodies read at once; past them a request with a body is answered 503 before it is read. */
+  readonly maxBodiesReading: number;
+  /** When the server closes, bodies still arriving get this long (see body-reads.ts). */
+  readonly stopBodyGraceMs: number;
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
@@ -44,6 +55,22 @@ function overloaded(reply: FastifyReply, retryAfterSeconds: number, message: str
     .header('retry-after', String(retryAfterSeconds))
     .header('content-type', 'application/json')
     .send(Buffer.from(JSON.stringify({ error: { code: 'OVERLOADED', message } })));
+}
+
+/** 408 in the contract's error shape; the connection is closed after it. */
+function bodyTimedOut(reply: FastifyReply, timeoutMs: number): void {
+  const message = `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s; retry on a faster connection, or send large images with POST /uploads`;
+  void reply
+    .code(408)
+    .header('connection', 'close')
+    .header('content-type', 'application/json')
+    .send(Buffer.from(JSON.stringify({ error: { code: 'REQUEST_TIMEOUT', message } })));
+}
+
+/** Whether a request has a body to read (RFC 9112: Content-Length or Transfer-Encoding). */
+function hasBody(request: FastifyRequest): boolean {
+  const length = declaredLength(request.headers['content-length']);
+  return (length !== undefined && length > 0) || request.headers['transfer-encoding'] !== undefined;
 }
 
 function toApiRequest(request: FastifyRequest): ApiRequest {
@@ -74,7 +101,8 @@ function send(reply: FastifyReply, response: ApiResponse): FastifyReply {
  * @example
  * ```ts
  * const app = await buildServer({ config, store, presigner, logger, maxInFlight: 2, maxQueued: 4,
- *   retryAfterSeconds: 1, maxEventLoopDelayMs: 1000, maxRssBytes: 0 });
+ *   retryAfterSeconds: 1, maxEventLoopDelayMs: 1000, maxRssBytes: 0, bodyTimeoutMs: 54_000,
+ *   maxBodiesReading: 64, stopBodyGraceMs: 5_000 });
  * await app.listen({ port: 8080, host: '0.0.0.0' });
  * ```
  */
@@ -84,22 +112,76 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Powertools is the one logger; Fastify's own request logs would be a second format.
     logger: false,
     genReqId: () => randomUUID(),
-    // One byte over the contract's limit reaches createApi, which answers 413 with its hint;
-    // a larger body is cut off while it is read (see the error handler).
-    bodyLimit: config.maxSyncBytes + 1,
     // Connections idle between keep-alive requests are closed at once by close(); the ALB's
     // idle timeout is 60 s, so keep ours above it (AWS: ALB connection idle timeout).
     keepAliveTimeout: 65_000,
     forceCloseConnections: 'idle',
+    // Node's own bound on a whole request, a backstop for bodies our deadline no longer tracks
+    // (one refused with 503 before it was read, which Node then reads and discards). Node
+    // checks it every `connectionsCheckingInterval` (30 s by default), too coarse to be the
+    // deadline itself; `connectionTimeout` (socket inactivity) stays 0, since a socket is
+    // rightly silent while its image is processed.
+    requestTimeout: 2 * deps.bodyTimeoutMs,
+    http: { connectionsCheckingInterval: 1_000 },
+  });
+
+  const bodies = createBodyReads({ max: deps.maxBodiesReading, timeoutMs: deps.bodyTimeoutMs });
+  const reads = new WeakMap<FastifyRequest, BodyRead>();
+  const readings = new WeakMap<FastifyRequest, BodyReading>();
+  const tooLarge = new PayloadTooLargeError(
+    `Image is larger than ${config.maxSyncBytes} bytes; ${HINT}`,
+  );
+  // Bodies are counted (and their deadline starts) once the headers are in, before any of the
+  // body is read; a task already reading its maximum refuses at once and reads nothing.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!hasBody(request)) return;
+    const expected = declaredLength(request.headers['content-length']) ?? config.maxSyncBytes + 1;
+    const read = bodies.start(expected, () => {
+      logger.warn('request body timed out', { reading: bodies.reading, expected });
+      if (reply.sent) return void request.raw.socket.destroy();
+      // An oversized body still being thrown away gets its 413 now rather than a 408.
+      if (!readings.get(request)?.tooLarge) return bodyTimedOut(reply, deps.bodyTimeoutMs);
+      reply.header('connection', 'close');
+      void send(reply, errorResponse(tooLarge, logger));
+    });
+    if (read === undefined) {
+      logger.warn('too many bodies being read', { max: bodies.max });
+      reply.header('connection', 'close');
+      return overloaded(reply, deps.retryAfterSeconds, 'Too many uploads in progress; retry later');
+    }
+    reads.set(request, read);
+    // The client may go away, or the answer may come, before the body has ended.
+    reply.raw.once('close', () => read.finish());
+  });
+  // Shutdown does not wait on tricklers: a body that cannot arrive within the grace is cut.
+  app.addHook('preClose', (done) => {
+    const cut = bodies.hurry(deps.stopBodyGraceMs);
+    if (cut > 0 || bodies.reading > 0) {
+      logger.info('bodies still arriving at close', { cut, waiting: bodies.reading });
+    }
+    done();
   });
 
   // Raw bytes for every content type, image/* included: the core decides from the bytes.
+  // One byte over the contract's limit reaches createApi, which answers 413 with its hint; a
+  // larger body is not kept but read to its end (up to the largest upload, within the body
+  // deadline) and then refused in the same words (see body-reader.ts and the error handler),
+  // so a load balancer still sending it never sees the connection close (the ALB's 502).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: config.maxSyncBytes + 1 },
-    (_request, body, done) => done(null, body),
-  );
+  app.addContentTypeParser('*', (request, payload, done) => {
+    const read = reads.get(request);
+    const reading = readBody(
+      payload,
+      declaredLength(request.headers['content-length']),
+      {
+        limit: config.maxSyncBytes + 1,
+        discardLimit: Math.max(config.maxUploadBytes, config.maxSyncBytes + 1),
+        ...(read ? { onBytes: (bytes: number) => read.received(bytes), onEnd: read.finish } : {}),
+      },
+      done,
+    );
+    readings.set(request, reading);
+  });
 
   await app.register(underPressure, {
     maxEventLoopDelay: deps.maxEventLoopDelayMs,
@@ -112,8 +194,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   const limit = createInFlightLimit(deps.maxInFlight, deps.maxQueued);
-  // Counted before the body is read, so refused and waiting requests cost no memory.
-  app.addHook('onRequest', async (request, reply) => {
+  // Counted once the whole body has arrived (preHandler runs after the body is parsed), so a
+  // slot is only ever held by an image that can be worked on; bodies on their way are bounded
+  // separately above.
+  app.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST' || request.url.split('?')[0] !== '/cartoon') return;
     const waiting = limit.acquire();
     if (!waiting) {
@@ -169,10 +253,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const child = logger.createChild({ persistentKeys: { request_id: request.id } });
     let cause: unknown = error;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      cause = new PayloadTooLargeError(
-        `Image is larger than ${config.maxSyncBytes} bytes; ${HINT}`,
-      );
+    if (error instanceof BodyTooLargeError) {
+      cause = tooLarge;
+      // Fastify asks to close after any parser error; a body read to its end leaves nothing
+      // unread, so the connection is kept like any other (closing is the ALB's 502).
+      if (error.readToEnd) reply.removeHeader('connection');
     } else if (
       error.statusCode !== undefined &&
       error.statusCode >= 400 &&

@@ -51,6 +51,9 @@ async function startServer(
     retryAfterSeconds: config.retryAfterSeconds,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
     maxRssBytes: config.maxRssBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxBodiesReading: config.maxBodiesReading,
+    stopBodyGraceMs: config.stopBodyGraceMs,
     ...overrides,
   });
   servers.push(app);
@@ -218,14 +221,42 @@ describe('the fargate settings', () => {
     });
   });
 
-  test('a queue gets long polling and a heartbeat under its visibility timeout', () => {
+  test('a queue gets long polling, the queue’s own visibility timeout and a heartbeat under it', () => {
     const { queue } = readFargateConfig({ ...base, QUEUE_URL: 'https://sqs/q' }, 2);
 
+    // 300 s: the upload queue's visibility timeout as the CDK app creates it.
     expect(queue).toMatchObject({
       waitTimeSeconds: 20,
-      visibilityTimeoutSeconds: 60,
-      heartbeatSeconds: 20,
+      visibilityTimeoutSeconds: 300,
+      heartbeatSeconds: 100,
     });
+  });
+
+  test('refuses a retry window shorter than the receives the queue can still make', () => {
+    const env = {
+      ...base,
+      QUEUE_URL: 'https://sqs/q',
+      QUEUE_VISIBILITY_TIMEOUT_SECONDS: '300',
+      PROCESS_MAX_ATTEMPTS: '3',
+    };
+
+    expect(() => readFargateConfig({ ...env, PROCESS_RETRY_WINDOW_SECONDS: '180' }, 2)).toThrow(
+      /^PROCESS_RETRY_WINDOW_SECONDS \(180\) must be at least QUEUE_VISIBILITY_TIMEOUT_SECONDS x PROCESS_MAX_ATTEMPTS \(900\)$/,
+    );
+    expect(
+      readFargateConfig({ ...env, PROCESS_RETRY_WINDOW_SECONDS: '900' }, 2).queue,
+    ).toMatchObject({ visibilityTimeoutSeconds: 300 });
+  });
+
+  test('a body may take 1.5 times what the largest one needs at 1 Mbit/s', () => {
+    // 4,500,000 bytes at 125,000 bytes/s is 36 s; half as much again is 54 s.
+    expect(readFargateConfig(base, 2)).toMatchObject({
+      bodyTimeoutMs: 54_000,
+      maxBodiesReading: 64,
+      stopBodyGraceMs: 5_000,
+    });
+    expect(readFargateConfig({ ...base, MAX_SYNC_BYTES: '1000000' }, 2).bodyTimeoutMs).toBe(12_000);
+    expect(readFargateConfig({ ...base, BODY_TIMEOUT_SECONDS: '5' }, 2).bodyTimeoutMs).toBe(5_000);
   });
 
   test.each([
@@ -236,6 +267,8 @@ describe('the fargate settings', () => {
       /^QUEUE_HEARTBEAT_SECONDS must be an integer between 1 and 9/,
     ],
     [{ STOP_TIMEOUT_SECONDS: '300' }, /^STOP_TIMEOUT_SECONDS must be an integer between 1 and 120/],
+    [{ BODY_TIMEOUT_SECONDS: '0' }, /^BODY_TIMEOUT_SECONDS must be an integer between 1 and 3600/],
+    [{ MAX_BODIES_READING: 'x' }, /^MAX_BODIES_READING must be an integer between 1 and 65536/],
   ])('fails fast naming the variable: %o', (env, message) => {
     expect(() => readFargateConfig({ ...base, ...env }, 2)).toThrow(message);
   });

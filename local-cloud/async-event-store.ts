@@ -2,9 +2,12 @@
  * The asynchronous invocations a function has accepted and not finished, kept on disk so that
  * a local cloud stopped (or killed) while an event waits for its next attempt delivers it on
  * its next start. Lambda does not lose an accepted event either: it keeps it in its queue, and
- * retries it, for up to the function's maximum event age, 6 hours by default (AWS Lambda
- * developer guide, "Configuring error handling for asynchronous invocation",
- * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html, 2026-12).
+ * retries it, for up to the function's maximum event age, 6 hours by default and at most (AWS
+ * Lambda developer guide, "Configuring error handling settings for Lambda asynchronous
+ * invocations", https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html;
+ * AWS::Lambda::EventInvokeConfig, "It retains events in a queue for up to six hours",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-eventinvokeconfig.html;
+ * both 2026-12). The age counts from acceptance, downtime included, as on AWS.
  *
  * One small JSON file per event, written whole and renamed into place when the event is
  * accepted and after each attempt, removed when it succeeded or went to its destination.

@@ -1,7 +1,8 @@
 /**
  * SIGTERM, as ECS sends it for a deployment, a scale-in or Fargate Spot's two-minute notice:
  * the task (a real child process) stops accepting connections, answers every request already
- * in flight, stops its queue worker and exits 0.
+ * in flight, stops its queue worker and exits 0, without waiting on clients that trickle their
+ * bodies.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -16,12 +17,14 @@ import { photo } from '../support/fixtures';
 import { type LocalS3, startLocalS3 } from '../support/local-s3';
 import { createQueues, type LocalQueues } from '../support/local-sqs';
 import { sleep } from '../support/poll';
+import { type Trickler, trickle } from '../support/trickle';
 
 jest.setTimeout(60_000);
 
 let s3: LocalS3;
 let queues: LocalQueues;
 let task: FargateProcess | undefined;
+const tricklers: Trickler[] = [];
 
 beforeAll(async () => {
   s3 = await startLocalS3();
@@ -29,6 +32,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  for (const t of tricklers) t.stop();
   task?.kill();
   await s3?.close();
 });
@@ -112,5 +116,29 @@ test('SIGTERM mid-request: every request in flight is answered, new connections 
   }
   expect(code).toBe(0);
   expect(await task.logLine('queue worker stopped')).toMatchObject({ finished: true });
+  expect(await task.logLine('stopped')).toMatchObject({ clean: true });
+});
+
+test('SIGTERM with tricklers: they get 408 at once and the task exits 0 long before its stop timeout', async () => {
+  task = await startFargateProcess(tsxCommand(), {
+    ...fargateTestEnv(s3, queues.queueUrl),
+    STOP_TIMEOUT_SECONDS: '20',
+  });
+  const url = `http://127.0.0.1:${task.port}`;
+  tricklers.push(...Array.from({ length: 5 }, () => trickle(url)));
+  // Old enough for a pace: at 1 byte/s their 100,000 bytes cannot arrive in any grace.
+  await sleep(1_500);
+
+  const signalled = Date.now();
+  task.child.kill('SIGTERM');
+  const code = await task.exited();
+  const stopMs = Date.now() - signalled;
+  const answers = await Promise.all(tricklers.map((t) => t.answer));
+
+  expect(code).toBe(0);
+  // The deadline for a body is 54 s and the stop timeout 20 s; the queue's last poll is 1 s.
+  expect(stopMs).toBeLessThan(5_000);
+  for (const answer of answers) expect(answer.status).toBe(408);
+  expect(await task.logLine('bodies still arriving at close')).toMatchObject({ cut: 5 });
   expect(await task.logLine('stopped')).toMatchObject({ clean: true });
 });

@@ -2,15 +2,19 @@
 // checks the CloudFormation it would deploy: architectures, sizing, the HTTP API and the load
 // balancer, Fargate Spot on and off, every bucket's protections, S3 notifications evaluated
 // the way S3 evaluates them, the queues, IAM, and cdk-nag. Nothing here needs Docker or AWS.
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FargateStack } from '../../infra/lib/fargate-stack';
 import { LambdaImageStack } from '../../infra/lib/lambda-image-stack';
+import { RATE_LIMITED_BODY } from '../../infra/lib/rate-limit-web-acl';
 import { readFargateSettings, readLambdaImageSettings } from '../../infra/lib/settings';
 import { type Synthesized, scratchDir, stubAssetDirs, synthesize } from '../support/cdk';
 import {
@@ -34,6 +38,7 @@ import {
   type Statement,
   type Template,
 } from '../support/template';
+import { judge, validateTemplates } from '../support/template-validation';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const VERSION = (
@@ -70,6 +75,17 @@ const CUSTOM_CONTEXT = {
   logRetentionDays: '30',
 };
 
+/** A production stage: HTTPS, an extra CORS origin, a tighter WAF rate, Spot off. */
+const PRODUCTION_CONTEXT = {
+  stage: 'prod',
+  certificateArn: CERTIFICATE,
+  corsOrigin: 'https://app.example.com',
+  wafRateLimit: '500',
+  wafRateWindowSeconds: '60',
+};
+/** Where `npm start` serves the console page: dev stages allow it by default. */
+const LOCAL_CONSOLE_ORIGINS = ['http://127.0.0.1:8000', 'http://localhost:8000'];
+
 interface LambdaFunction {
   Architectures: string[];
   PackageType: string;
@@ -93,6 +109,15 @@ interface Queue {
 
 interface ContainerDefinition {
   Image: unknown;
+  ReadonlyRootFilesystem?: boolean;
+  MountPoints?: { ContainerPath: string; SourceVolume: string; ReadOnly?: boolean }[];
+  HealthCheck?: {
+    Command: string[];
+    Interval?: number;
+    Timeout?: number;
+    Retries?: number;
+    StartPeriod?: number;
+  };
   Environment: { Name: string; Value: unknown }[];
   PortMappings: { ContainerPort: number }[];
   StopTimeout?: number;
@@ -106,6 +131,7 @@ interface TaskDefinition {
   RuntimePlatform: { CpuArchitecture: string; OperatingSystemFamily: string };
   ContainerDefinitions: ContainerDefinition[];
   TaskRoleArn: unknown;
+  Volumes?: { Name: string; Host?: unknown }[];
 }
 
 interface EcsService {
@@ -219,6 +245,7 @@ describe('CDK app (infra/)', () => {
   const outdirs: string[] = [];
   let byDefault: Synthesized;
   let custom: Synthesized;
+  let production: Synthesized;
   let params: StageParams;
 
   beforeAll(() => {
@@ -231,8 +258,9 @@ describe('CDK app (infra/)', () => {
     };
     byDefault = synth();
     custom = synth(CUSTOM_CONTEXT);
+    production = synth(PRODUCTION_CONTEXT);
     console.log(
-      `two syntheses of both stacks took ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `three syntheses of both stacks took ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
   }, 180_000);
 
@@ -526,6 +554,173 @@ describe('CDK app (infra/)', () => {
         Certificates: [{ CertificateArn: CERTIFICATE }],
       });
       expect(https?.DefaultActions[0]?.Type).toBe('forward');
+    });
+
+    it('outside development: HTTPS only (HTTP redirected), deletion protection, access logs', () => {
+      type Listener = {
+        Port: number;
+        Protocol: string;
+        DefaultActions: { Type: string; RedirectConfig?: { Port: string; Protocol: string } }[];
+      };
+      const prod = template(production);
+      const listeners = all<Listener>(prod, 'AWS::ElasticLoadBalancingV2::Listener')
+        .map((l) => l.properties)
+        .sort((a, b) => a.Port - b.Port);
+      expect(listeners.map((l) => [l.Port, l.Protocol, l.DefaultActions[0]?.Type])).toEqual([
+        [80, 'HTTP', 'redirect'],
+        [443, 'HTTPS', 'forward'],
+      ]);
+      const attributes = (t: Template) =>
+        Object.fromEntries(
+          only<{ LoadBalancerAttributes: { Key: string; Value: unknown }[] }>(
+            t,
+            'AWS::ElasticLoadBalancingV2::LoadBalancer',
+          ).properties.LoadBalancerAttributes.map((a) => [a.Key, render(a.Value)]),
+        );
+      const logBucket = idsOfType(prod, 'AWS::S3::Bucket').find((id) =>
+        id.startsWith('AccessLogs'),
+      );
+      expect(logBucket).toBeDefined();
+      expect(attributes(prod)).toMatchObject({
+        'deletion_protection.enabled': 'true',
+        'access_logs.s3.enabled': 'true',
+        'access_logs.s3.bucket': `\${${logBucket}}`,
+        'access_logs.s3.prefix': 'alb',
+        'routing.http.drop_invalid_header_fields.enabled': 'true',
+      });
+      // Private, SSE-S3, owner-enforced and TLS-only like every bucket (bucketProblems), kept
+      // after the stack, expiring with the stage's logs; ELB may write under alb/ only.
+      expect(bucketProblems(prod)).toEqual([]);
+      expect(prod.Resources[logBucket ?? '']).toMatchObject({
+        DeletionPolicy: 'Retain',
+        Properties: {
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+            ],
+          },
+          LifecycleConfiguration: { Rules: [{ ExpirationInDays: 14, Status: 'Enabled' }] },
+        },
+      });
+      const writes = all<{ Bucket: unknown; PolicyDocument: { Statement: Statement[] } }>(
+        prod,
+        'AWS::S3::BucketPolicy',
+      )
+        .filter(({ properties }) => render(properties.Bucket) === `\${${logBucket}}`)
+        .flatMap(({ properties }) => asArray(properties.PolicyDocument.Statement))
+        .filter((statement) => allows(statement, 's3:PutObject'))
+        .flatMap(resources);
+      expect(writes.length).toBeGreaterThan(0);
+      for (const arn of writes) {
+        expect(arn).toBe(`\${${logBucket}.Arn}/alb/AWSLogs/\${AWS::AccountId}/*`);
+      }
+      // The stack is deployed where its certificate is: eu-west-1 here.
+      expect(production.cartoon.fargate?.region).toBe('eu-west-1');
+      // A development stage has neither (and no log bucket to pay for).
+      expect(attributes(template())['deletion_protection.enabled']).toBe('false');
+      expect(attributes(template())['access_logs.s3.enabled']).toBeUndefined();
+      expect(idsOfType(template(), 'AWS::S3::Bucket')).toHaveLength(1);
+      expect(Token.isUnresolved(byDefault.cartoon.fargate?.region)).toBe(true);
+    });
+
+    it('puts a WAF web ACL on the ALB that answers 429 to one client IP past its rate', () => {
+      type WebAcl = {
+        Scope: string;
+        DefaultAction: unknown;
+        CustomResponseBodies: Record<string, { ContentType: string; Content: string }>;
+        Rules: {
+          Priority: number;
+          Statement: {
+            RateBasedStatement?: {
+              AggregateKeyType: string;
+              Limit: number;
+              EvaluationWindowSec: number;
+            };
+          };
+          Action: {
+            Block?: {
+              CustomResponse?: {
+                ResponseCode: number;
+                CustomResponseBodyKey: string;
+                ResponseHeaders?: { Name: string; Value: string }[];
+              };
+            };
+          };
+        }[];
+      };
+      for (const [s, limit, window] of [
+        [byDefault, 1000, 300],
+        [production, 500, 60],
+      ] as const) {
+        const acl = only<WebAcl>(template(s), 'AWS::WAFv2::WebACL');
+        expect(acl.properties.Scope).toBe('REGIONAL');
+        expect(acl.properties.DefaultAction).toEqual({ Allow: {} });
+        expect(acl.properties.Rules).toHaveLength(1);
+        const [rule] = acl.properties.Rules;
+        expect(rule?.Statement.RateBasedStatement).toEqual({
+          AggregateKeyType: 'IP',
+          Limit: limit,
+          EvaluationWindowSec: window,
+        });
+        const response = rule?.Action.Block?.CustomResponse;
+        expect(response?.ResponseCode).toBe(429);
+        expect(response?.ResponseHeaders).toEqual([{ Name: 'retry-after', Value: String(window) }]);
+        const body = acl.properties.CustomResponseBodies[response?.CustomResponseBodyKey ?? ''];
+        expect(body?.ContentType).toBe('APPLICATION_JSON');
+        // The contract's error shape, so clients and the page show it like any other 429.
+        expect(JSON.parse(body?.Content ?? '{}')).toEqual({
+          error: { code: 'RATE_LIMITED', message: expect.stringMatching(/Too many requests/) },
+        });
+        expect(body?.Content).toBe(RATE_LIMITED_BODY);
+        const association = only<{ ResourceArn: unknown; WebACLArn: unknown }>(
+          template(s),
+          'AWS::WAFv2::WebACLAssociation',
+        ).properties;
+        const alb = only(template(s), 'AWS::ElasticLoadBalancingV2::LoadBalancer').id;
+        expect(render(association.ResourceArn)).toBe(`\${${alb}}`);
+        expect(render(association.WebACLArn)).toBe(`\${${acl.id}.Arn}`);
+      }
+      // HTTP APIs take no web ACL (README, "Per-client limits"): none in lambda-image.
+      expect(idsOfType(byDefault.template('lambda-image'), 'AWS::WAFv2::WebACL')).toEqual([]);
+    });
+
+    it('runs the container on a read-only root filesystem with /tmp as its one writable volume', () => {
+      for (const s of [byDefault, custom, production]) {
+        expect(container(s).ReadonlyRootFilesystem).toBe(true);
+        expect(container(s).MountPoints).toEqual([
+          { ContainerPath: '/tmp', SourceVolume: 'tmp', ReadOnly: false },
+        ]);
+        // No host path: task ephemeral storage, gone with the task.
+        expect(task(s).properties.Volumes).toEqual([{ Name: 'tmp' }]);
+      }
+    });
+
+    it('health-checks the container itself with node (no curl in the slim image)', async () => {
+      const check = container().HealthCheck;
+      expect(check).toMatchObject({ Interval: 15, Timeout: 5, Retries: 3, StartPeriod: 30 });
+      const [form, binary, flag, script] = check?.Command ?? [];
+      expect([form, binary, flag]).toEqual(['CMD', 'node', '-e']);
+      expect(script).toContain('http://127.0.0.1:8080/health');
+      // Run the very command against a real server on an ephemeral port: 0 for 200, 1 otherwise.
+      let status = 200;
+      const server = createServer((req, res) => {
+        res.statusCode = req.url === '/health' ? status : 404;
+        res.end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const local = (script ?? '').replace(':8080/', `:${port}/`);
+      const exitCode = (): Promise<number | null> =>
+        new Promise((resolve) => spawn(process.execPath, ['-e', local]).on('exit', resolve));
+      try {
+        expect(await exitCode()).toBe(0);
+        status = 503;
+        expect(await exitCode()).toBe(1);
+      } finally {
+        server.close();
+      }
+      // Nobody listening: a failed fetch is unhealthy too, not a crash with another code.
+      expect(spawnSync(process.execPath, ['-e', local]).status).toBe(1);
     });
 
     it('rolls a failed deployment back (circuit breaker) and keeps full capacity meanwhile', () => {
@@ -864,7 +1059,95 @@ describe('CDK app (infra/)', () => {
         expect(errors).toEqual([]);
       }
     });
+
+    it('has no unacknowledged cdk-nag error on a production stage either', () => {
+      const stack =
+        name === 'lambda-image' ? production.cartoon.lambdaImage : production.cartoon.fargate;
+      if (stack === undefined) throw new Error(`no ${name} stack`);
+      const report = new AwsSolutionsChecks().validateScope(stack);
+      expect(
+        report.violations.filter((v) => v.severity === 'error').map((v) => v.ruleName),
+      ).toEqual([]);
+      expect(bucketProblems(template(production))).toEqual([]);
+    });
+
+    it("allows CORS from the variant's own front door and the named origins, never '*'", () => {
+      const origins = (s: Synthesized): string[] => {
+        const bucket = all<{ CorsConfiguration?: { CorsRules: { AllowedOrigins: unknown[] }[] } }>(
+          template(s),
+          'AWS::S3::Bucket',
+        ).find(({ id }) => id.startsWith('Storage'));
+        const rules = bucket?.properties.CorsConfiguration?.CorsRules ?? [];
+        expect(rules).toHaveLength(1);
+        return (rules[0]?.AllowedOrigins ?? []).map(render);
+      };
+      const alb = (s: Synthesized) =>
+        only(template(s), 'AWS::ElasticLoadBalancingV2::LoadBalancer').id;
+      const frontDoor = (s: Synthesized, scheme: string) =>
+        name === 'fargate'
+          ? `${scheme}://\${${alb(s)}.DNSName}`
+          : `\${${only(template(s), 'AWS::ApiGatewayV2::Api').id}.ApiEndpoint}`;
+      expect(origins(byDefault)).toEqual([frontDoor(byDefault, 'http'), ...LOCAL_CONSOLE_ORIGINS]);
+      expect(origins(production)).toEqual([
+        frontDoor(production, 'https'),
+        'https://app.example.com',
+      ]);
+      expect(() => readLambdaImageSettings((key) => ({ corsOrigin: '*' })[key])).toThrow(
+        /context corsOrigin must be a comma-separated list of origins .*got '\*'/,
+      );
+      expect(
+        readLambdaImageSettings(
+          (key) => ({ corsOrigin: 'https://a.example, http://b.example:8080' })[key],
+        ).corsOrigins,
+      ).toEqual(['https://a.example', 'http://b.example:8080']);
+    });
+
+    it('lets each role list the bucket only under uploads/, cartoons/ and failed/', () => {
+      for (const s of [byDefault, production]) {
+        const listings = allowStatements(template(s)).filter(({ statement }) =>
+          allows(statement, 's3:ListBucket'),
+        );
+        expect(listings.length).toBeGreaterThan(0);
+        for (const { statement } of listings) {
+          expect(statement.Condition).toEqual({
+            StringLike: { 's3:prefix': ['cartoons/*', 'failed/*', 'uploads/*'] },
+          });
+        }
+      }
+    });
+
+    it('alarms as soon as the dead-letter queue holds a message', () => {
+      const deadLetter = all<Queue>(template(), 'AWS::SQS::Queue').find(
+        ({ id }) => id !== uploadQueue(template()).id,
+      );
+      const alarms = all<Record<string, unknown>>(template(), 'AWS::CloudWatch::Alarm');
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]?.properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetter?.id, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    });
   });
+
+  it("every stack of every synthesis passes AWS's template validator, with only the accepted warnings", () => {
+    const templates: Record<string, unknown> = {};
+    for (const [label, s] of Object.entries({ byDefault, custom, production })) {
+      // Every stack the app builds, so a variant added later is validated without a new test.
+      for (const stack of s.assembly.stacks)
+        templates[`${label} ${stack.stackName}`] = stack.template;
+    }
+    expect(Object.keys(templates).length).toBeGreaterThanOrEqual(6);
+    const { unexpected, unused } = judge(validateTemplates(templates), 'cdk');
+    expect(unexpected).toEqual([]);
+    expect(unused).toEqual([]);
+  }, 180_000);
 
   describe('the checks themselves', () => {
     it('the notification evaluator matches suffixes case-sensitively, as S3 does', () => {
@@ -928,6 +1211,37 @@ describe('CDK app (infra/)', () => {
         /context memory must be 16384 to 61440 MiB in steps of 4096 MiB for cpu 8192/,
       );
       expect(() => readFargateSettings((key) => ({ spot: 'yes' })[key])).toThrow(/context spot/);
+      expect(() => readFargateSettings((key) => ({ wafRateWindowSeconds: '90' })[key])).toThrow(
+        /context wafRateWindowSeconds must be one of 60, 120, 300, 600; got '90'/,
+      );
+    });
+
+    it('refuses a stage other than dev or local without a certificate, naming the setting', () => {
+      for (const stage of ['prod', 'staging', 'dev2']) {
+        expect(() => readFargateSettings((key) => ({ stage })[key])).toThrow(
+          new RegExp(
+            `context certificateArn is required for stage '${stage}'.*Only the dev and local stages may serve plain HTTP`,
+          ),
+        );
+      }
+      for (const stage of ['dev', 'local']) {
+        expect(readFargateSettings((key) => ({ stage })[key]).certificateArn).toBeUndefined();
+      }
+      expect(
+        readFargateSettings((key) => ({ stage: 'prod', certificateArn: CERTIFICATE })[key])
+          .development,
+      ).toBe(false);
+      // What `cdk synth -c stage=prod` does: the app stops before any stack exists.
+      const outdir = scratchDir();
+      outdirs.push(outdir);
+      expect(() =>
+        synthesize({
+          outdir,
+          assetDirs: stubs.dirs,
+          context: { stage: 'prod' },
+          stacks: ['fargate'],
+        }),
+      ).toThrow(/context certificateArn is required for stage 'prod'/);
     });
 
     it('says to run build:containers when a build context is missing', () => {

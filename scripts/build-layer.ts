@@ -11,6 +11,12 @@
  * which the runtime and the function bundles provide; and no symlinks, which Lambda zips
  * cannot hold. Lambda puts a layer under /opt and /opt/nodejs/node_modules on NODE_PATH,
  * hence the `nodejs/node_modules` root.
+ *
+ * The packages every function loads at init are then bundled for start-up, in place (see
+ * `bundleForStartUp`): `npm run bench:init` measures what that saves, and
+ * `npm run build:layer -- --unbundled` builds the layer without it, to compare.
+ *
+ *   npm run build:layer -- --out /tmp/layer   # elsewhere than build/ (a layer folder and zip)
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -26,6 +32,8 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundlePackage } from './lib/package-bundle';
+import { bundleSharp } from './lib/sharp-start-up';
 import { megabytes, zipDirectory } from './lib/zip';
 
 const ARCHES = ['arm64', 'x64'] as const;
@@ -59,11 +67,17 @@ function isDevFile(file: string): boolean {
   return /\.(md|markdown)$/i.test(name) && !/^licen[cs]e/i.test(name);
 }
 
-function parseArch(): Arch {
-  const { values } = parseArgs({ options: { arch: { type: 'string', default: 'arm64' } } });
+function parseOptions(): { arch: Arch; out: string; bundled: boolean } {
+  const { values } = parseArgs({
+    options: {
+      arch: { type: 'string', default: 'arm64' },
+      out: { type: 'string', default: path.join(ROOT, 'build') },
+      unbundled: { type: 'boolean', default: false },
+    },
+  });
   const arch = ARCHES.find((a) => a === values.arch);
   if (!arch) throw new Error(`--arch must be one of ${ARCHES.join(', ')}, got ${values.arch}`);
-  return arch;
+  return { arch, out: path.resolve(values.out), bundled: !values.unbundled };
 }
 
 /** Through npm, so the layer is compiled exactly as every other consumer of the core. */
@@ -129,11 +143,27 @@ function installDependencies(arch: Arch, modulesDir: string): void {
   }
 }
 
+/**
+ * What init loads from the layer, each package made one file its entries share: sharp's
+ * JavaScript without its install-time helpers (scripts/lib/sharp-start-up.ts), the Powertools
+ * Logger with its commons, and the compiled core. Each stays a package of its own, found by
+ * name as before, so the function bundles and the fargate server need no change, and modules
+ * two entries share (the core's errors, the Logger class) still exist once. Measured with
+ * `npm run bench:init` (README, "Cold starts").
+ */
+export async function bundleForStartUp(modulesDir: string): Promise<void> {
+  await bundleSharp(path.join(modulesDir, 'sharp'));
+  await bundlePackage(path.join(modulesDir, '@aws-lambda-powertools', 'logger'), {
+    inline: ['@aws-lambda-powertools/commons', '@aws/lambda-invoke-store'],
+  });
+  await bundlePackage(path.join(modulesDir, ...CORE_NAME.split('/')));
+}
+
 async function main(): Promise<void> {
-  const arch = parseArch();
-  const layerDir = path.join(ROOT, 'build', 'layer', arch);
+  const { arch, out, bundled } = parseOptions();
+  const layerDir = path.join(out, 'layer', arch);
   const modulesDir = path.join(layerDir, 'nodejs', 'node_modules');
-  const zipPath = path.join(ROOT, 'build', `layer-${arch}.zip`);
+  const zipPath = path.join(out, `layer-${arch}.zip`);
   rmSync(layerDir, { recursive: true, force: true });
   rmSync(zipPath, { force: true });
   mkdirSync(modulesDir, { recursive: true });
@@ -141,18 +171,21 @@ async function main(): Promise<void> {
   buildCore();
   installDependencies(arch, modulesDir);
   copyCore(modulesDir);
+  if (bundled) await bundleForStartUp(modulesDir);
   const unzippedBytes = await zipDirectory(layerDir, zipPath);
 
   const zipped = megabytes(statSync(zipPath).size);
   console.log(
-    `layer ${arch}: ${path.relative(ROOT, zipPath)} ${zipped} MB zipped, ${megabytes(unzippedBytes)} MB unzipped`,
+    `layer ${arch}: ${path.relative(ROOT, zipPath)} ${zipped} MB zipped, ${megabytes(unzippedBytes)} MB unzipped; ${bundled ? 'core, Logger and sharp bundled for start-up' : 'unbundled'}`,
   );
   if (unzippedBytes > MAX_UNZIPPED_MB * 1024 * 1024) {
     throw new Error(`layer is over ${MAX_UNZIPPED_MB} MB unzipped`);
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -30,6 +30,7 @@ import {
   type Statement,
   type Template,
 } from '../support/template';
+import { judge, validateTemplates } from '../support/template-validation';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const LAYER_ZIP = path.join(ROOT, 'build', 'layer-arm64.zip');
@@ -74,12 +75,16 @@ interface LambdaConfiguration {
   Filter?: { S3Key?: { Rules?: S3Rule[] } };
 }
 
+/** The one browser origin `npm start` serves the console page from. */
+const LOCAL_CONSOLE = 'http://127.0.0.1:8000';
+const API_ORIGIN = `https://\${HttpApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`;
+
 interface Bucket {
   BucketName: unknown;
   PublicAccessBlockConfiguration: Record<string, boolean>;
   BucketEncryption?: { ServerSideEncryptionConfiguration: unknown[] };
   OwnershipControls?: { Rules: { ObjectOwnership: string }[] };
-  CorsConfiguration: { CorsRules: { AllowedMethods: string[] }[] };
+  CorsConfiguration: { CorsRules: { AllowedMethods: string[]; AllowedOrigins: unknown[] }[] };
   LifecycleConfiguration: {
     Rules: {
       Status: string;
@@ -512,6 +517,34 @@ describe('CloudFormation template from serverless package', () => {
       expect(methods).toContain('PUT');
     });
 
+    it("allows CORS from the API's own page and the stage's corsOrigin, never from '*'", () => {
+      const rules = bucket().CorsConfiguration.CorsRules;
+      expect(rules).toHaveLength(1);
+      const [own, extra] = rules[0]?.AllowedOrigins ?? [];
+      expect(render(own)).toBe(API_ORIGIN);
+      expect(extra).toEqual({
+        'Fn::If': ['HasCorsOrigin', { Ref: 'CorsOrigin' }, { Ref: 'AWS::NoValue' }],
+      });
+      const parameter = (
+        template as { Parameters?: Record<string, { Default: string; AllowedPattern: string }> }
+      ).Parameters?.CorsOrigin;
+      // The dev stage (what the test packages) allows the local console; other stages none.
+      expect(parameter?.Default).toBe(LOCAL_CONSOLE);
+      expect(defaultStageParams(path.join(ROOT, 'serverless.yml'))).toMatchObject({
+        corsOrigin: 'none',
+      });
+      const pattern = new RegExp(parameter?.AllowedPattern ?? '^$');
+      expect(['none', LOCAL_CONSOLE, 'https://app.example.com'].every((v) => pattern.test(v))).toBe(
+        true,
+      );
+      expect(
+        ['*', 'https://*.example.com', 'https://a.example.com/path'].some((v) => pattern.test(v)),
+      ).toBe(false);
+      expect(
+        (template as { Conditions?: Record<string, unknown> }).Conditions?.HasCorsOrigin,
+      ).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CorsOrigin' }, 'none'] }] });
+    });
+
     it('denies s3:* without TLS on the bucket and on its objects', () => {
       const policies = idsOfType(template, 'AWS::S3::BucketPolicy')
         .map((id) =>
@@ -653,6 +686,65 @@ describe('CloudFormation template from serverless package', () => {
       }
       expect(missing).toEqual([]);
     });
+
+    it('lets no role list anything outside uploads/, cartoons/ and failed/', () => {
+      const listings = allowStatements().filter(({ statement }) =>
+        allows(statement, 's3:ListBucket'),
+      );
+      expect(listings).toHaveLength(FUNCTIONS.length);
+      for (const { statement } of listings) {
+        expect(Object.keys(statement.Condition ?? {})).toEqual(['StringLike']);
+        const patterns = asArray(
+          statement.Condition?.StringLike?.['s3:prefix'] as string | string[] | undefined,
+        );
+        expect(patterns.sort()).toEqual(PREFIXES.map((prefix) => `${prefix}*`).sort());
+        for (const outside of ['', 'x.jpg', 'serverless/', 'uploadsx/a.jpg']) {
+          expect(patterns.some((pattern) => globMatches(pattern, outside))).toBe(false);
+        }
+      }
+    });
+  });
+
+  describe('operations', () => {
+    it('logs every request of the HTTP API stage as JSON, kept like the function logs', () => {
+      const stage = props<{
+        AccessLogSettings?: { DestinationArn: unknown; Format: string };
+      }>(template, 'HttpApiStage', 'AWS::ApiGatewayV2::Stage');
+      expect(render(stage.AccessLogSettings?.DestinationArn)).toBe(`\${HttpApiLogGroup.Arn}`);
+      const format = JSON.parse(stage.AccessLogSettings?.Format ?? '{}') as Record<string, string>;
+      expect(format).toMatchObject({
+        ip: '$context.identity.sourceIp',
+        status: '$context.status',
+        routeKey: '$context.routeKey',
+        integrationError: '$context.integrationErrorMessage',
+      });
+      expect(
+        props<{ RetentionInDays: number }>(template, 'HttpApiLogGroup', 'AWS::Logs::LogGroup'),
+      ).toMatchObject({ RetentionInDays: params.logRetentionDays });
+    });
+
+    it('alarms as soon as the failure queue holds a message', () => {
+      const alarms = idsOfType(template, 'AWS::CloudWatch::Alarm').map((id) =>
+        props<Record<string, unknown>>(template, id, 'AWS::CloudWatch::Alarm'),
+      );
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['FailureQueue', 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it("passes AWS's template validator: no error, and only the accepted warnings", () => {
+      const findings = validateTemplates({ default: template, provisioned });
+      const { unexpected, unused } = judge(findings, 'serverless');
+      expect(unexpected).toEqual([]);
+      expect(unused).toEqual([]);
+    }, 120_000);
   });
 
   describe('outputs', () => {

@@ -71,6 +71,15 @@ export const ACCEPTED_WARNINGS: readonly AcceptedWarning[] = [
       'osls adds DependsOn on the access-log group (provider.logs.httpApi) the stage also names by GetAtt; redundant.',
   },
   {
+    ruleId: 'W3005',
+    source: 'serverless',
+    resourceType: 'AWS::Lambda::Alias',
+    logicalId: /^ApiProvConcLambdaAlias$/,
+    message: /^'ApiLambdaFunction' dependency already enforced by a 'Ref'/,
+    reason:
+      'With provisioned concurrency osls adds an alias that DependsOn the function it also names by Ref; redundant.',
+  },
+  {
     ruleId: 'W3011',
     source: 'serverless',
     resourceType: 'AWS::Lambda::Version',

@@ -170,6 +170,8 @@ export interface StageParams {
   readonly logLevel: string;
   readonly uploadsExpireDays: number;
   readonly resultsExpireDays: number;
+  /** A browser origin the bucket's CORS rule allows besides the API's own, or `none`. */
+  readonly corsOrigin: string;
 }
 
 /**

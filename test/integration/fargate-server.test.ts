@@ -32,6 +32,9 @@ async function startServer(
   const config = readFargateConfig(
     {
       BUCKET_NAME: s3.bucket,
+      // As a task gets them locally: the page's policy names the bucket's origin from these.
+      S3_ENDPOINT: s3.endpoint,
+      AWS_REGION: s3.region,
       ...CONTRACT_ENV,
       // The server shares its event loop with jest (and this file's own image making), whose
       // pauses would count as the server's own: load shedding by event-loop delay stays off.

@@ -209,7 +209,11 @@ export class LoadBalancer extends EventEmitter<LoadBalancerEvents> {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
         answer.on('end', finish);
-        answer.on('error', finish);
+        // The target's answer broke off: pipe() would leave the client waiting for the rest.
+        answer.on('error', () => {
+          finish();
+          res.destroy();
+        });
       },
     );
     upstream.on('error', () => {

@@ -1,6 +1,8 @@
 // Builds the real Lambda layer zips with `npm run build:layer` and checks what Lambda would
 // get: Linux binaries for the right CPU, no symlinks, no AWS SDK, a size that fits, and a
-// core that loads and works from /opt/nodejs/node_modules with nothing from this repo.
+// core that loads and works from /opt/nodejs/node_modules with nothing from this repo, its
+// packages bundled for start-up (one file each) with their behaviour kept. Built into a folder
+// of its own (--out), so builds that other jobs run in build/ meanwhile do not interfere.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,8 +51,8 @@ async function readZip(zipPath: string): Promise<ZipEntry[]> {
   return entries;
 }
 
-function buildLayer(...args: string[]): string {
-  const run = spawnSync('npm', ['run', 'build:layer', '--', ...args], {
+function buildLayer(out: string, ...args: string[]): string {
+  const run = spawnSync('npm', ['run', 'build:layer', '--', '--out', out, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
   });
@@ -72,6 +74,8 @@ interface LayerRun {
   readonly sharp: string;
   readonly nativeModules: string[];
   readonly libvips: string[];
+  /** The JavaScript files that requiring the core loaded, relative to node_modules. */
+  readonly jsAtInit: string[];
 }
 
 // Runs as plain CommonJS in a child node: nothing here may come from the repo.
@@ -79,6 +83,10 @@ const CHILD_SCRIPT = `
 const fs = require('node:fs');
 const path = require('node:path');
 const { cartoonize } = require('@cartoon-compute/core');
+const jsAtInit = Object.keys(require.cache)
+  .filter((file) => /\\.c?js$/.test(file))
+  .map((file) => path.relative(process.env.NODE_PATH, file))
+  .sort();
 (async () => {
   const result = await cartoonize(fs.readFileSync(process.argv[1]));
   const core = require.resolve('@cartoon-compute/core');
@@ -92,8 +100,24 @@ const { cartoonize } = require('@cartoon-compute/core');
     sharp: require.resolve('sharp', { paths: [path.dirname(core)] }),
     nativeModules: Object.keys(require.cache).filter((file) => file.endsWith('.node')),
     libvips: [...new Set(maps.filter((l) => l.includes('libvips-cpp')).map((l) => l.slice(l.indexOf('/'))))],
+    jsAtInit,
   }));
 })().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+// The Logger the core creates and the middleware the functions use come from one bundle: the
+// middleware must still add the Lambda context to the core's logger.
+const LOGGER_CHILD_SCRIPT = `
+const { createLogger } = require('@cartoon-compute/core');
+const { Logger } = require('@aws-lambda-powertools/logger');
+const { injectLambdaContext } = require('@aws-lambda-powertools/logger/middleware');
+const logger = createLogger({ serviceName: 'layer-test', variant: 'lambda-zip' });
+const middleware = injectLambdaContext(logger);
+const context = { functionName: 'api', memoryLimitInMB: '1769', invokedFunctionArn: 'arn', awsRequestId: 'req-1' };
+Promise.resolve(middleware.before({ event: {}, context, internal: {} })).then(() => {
+  logger.info('hello from the layer');
+  console.error(JSON.stringify({ isLogger: logger instanceof Logger }));
+});
 `;
 
 /** What the child process reports after decoding a HEIC through the unzipped layer. */
@@ -130,13 +154,19 @@ describe('Lambda layer', () => {
   const buildOutput: Record<'arm64' | 'x64', string> = { arm64: '', x64: '' };
   let arm64: ZipEntry[] = [];
   let x64: ZipEntry[] = [];
+  let out = '';
 
   beforeAll(async () => {
-    buildOutput.arm64 = buildLayer();
-    buildOutput.x64 = buildLayer('--arch', 'x64');
-    arm64 = await readZip(path.join(ROOT, 'build', 'layer-arm64.zip'));
-    x64 = await readZip(path.join(ROOT, 'build', 'layer-x64.zip'));
+    out = mkdtempSync(path.join(tmpdir(), 'cartoon-layer-build-'));
+    buildOutput.arm64 = buildLayer(out);
+    buildOutput.x64 = buildLayer(out, '--arch', 'x64');
+    arm64 = await readZip(path.join(out, 'layer-arm64.zip'));
+    x64 = await readZip(path.join(out, 'layer-x64.zip'));
   }, 300_000);
+
+  afterAll(() => {
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
 
   it('prints zipped and unzipped sizes, unzipped under 40 MB', () => {
     for (const arch of ['arm64', 'x64'] as const) {
@@ -146,6 +176,7 @@ describe('Lambda layer', () => {
       expect(match).not.toBeNull();
       expect(Number(match?.[1])).toBeGreaterThan(1);
       expect(Number(match?.[2])).toBeLessThan(40);
+      expect(buildOutput[arch]).toContain('core, Logger and sharp bundled for start-up');
     }
   });
 
@@ -194,7 +225,8 @@ describe('Lambda layer', () => {
     expect(names).toContain(`${core}package.json`);
     expect(names).toContain(`${core}dist/index.js`);
     expect(names).toContain(`${core}dist/cartoonize.js`);
-    expect(names.filter((name) => name.startsWith(core) && !/\.(js|json)$/.test(name))).toEqual([]);
+    expect(names).toContain(`${core}layer-bundle.cjs`);
+    expect(names.filter((name) => name.startsWith(core) && !/\.(c?js|json)$/.test(name))).toEqual([]);
     expect(names.filter((name) => /\.(ts|mts|cts)$/.test(name))).toEqual([]);
     expect(names.filter((name) => name.includes('@aws-sdk'))).toEqual([]);
   });
@@ -259,6 +291,16 @@ describe('Lambda layer', () => {
         path.join(modules, '@img', 'sharp-linux-x64', 'lib'),
       ]);
       expect(run.libvips.length).toBe(1);
+      // One file per package: the core, the Logger and sharp each bundled, sharp without the
+      // install-time helpers (libvips.cjs, semver) it would otherwise load.
+      expect(run.jsAtInit).toEqual([
+        '@aws-lambda-powertools/logger/layer-bundle.cjs',
+        '@aws-lambda-powertools/logger/lib/cjs/index.js',
+        '@cartoon-compute/core/dist/index.js',
+        '@cartoon-compute/core/layer-bundle.cjs',
+        '@img/sharp-linux-x64/index.cjs',
+        'sharp/dist/index.cjs',
+      ]);
       expect(
         run.libvips[0]?.startsWith(path.join(modules, '@img', 'sharp-libvips-linux-x64')),
       ).toBe(true);
@@ -269,6 +311,25 @@ describe('Lambda layer', () => {
       expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
       const metadata = await sharp(jpeg).metadata();
       expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', 640, 427]);
+    });
+
+    it("gives the core's logger the Lambda context through the Logger's middleware", () => {
+      const child = spawnSync(process.execPath, ['-e', LOGGER_CHILD_SCRIPT], {
+        cwd: tmp,
+        env: { PATH: process.env.PATH, NODE_PATH: modules },
+        encoding: 'utf8',
+      });
+      expect(child.status).toBe(0);
+      expect(JSON.parse(child.stderr)).toEqual({ isLogger: true });
+      const line = JSON.parse(child.stdout) as Record<string, unknown>;
+      expect(line).toMatchObject({
+        level: 'INFO',
+        message: 'hello from the layer',
+        service: 'layer-test',
+        variant: 'lambda-zip',
+        function_name: 'api',
+        function_request_id: 'req-1',
+      });
     });
 
     it('decodes a HEIC with libheif from the layer, loaded on the first HEIC only', () => {

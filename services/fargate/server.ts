@@ -117,10 +117,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
     forceCloseConnections: 'idle',
     // Node's own bound on a whole request, a backstop for bodies our deadline no longer tracks
-    // (one refused with 503 before it was read, which Node then reads and discards). Node
-    // checks it every `connectionsCheckingInterval` (30 s by default), too coarse to be the
-    // deadline itself; `connectionTimeout` (socket inactivity) stays 0, since a socket is
-    // rightly silent while its image is processed.
+    // once an answer has gone out before the body was read (under-pressure's 503, a GET with a
+    // body), which Node then reads and discards. Node checks it every
+    // `connectionsCheckingInterval` (30 s by default, too coarse for the deadline itself).
+    // `connectionTimeout` (socket inactivity) stays 0: a socket is rightly silent while its
+    // image is processed.
     requestTimeout: 2 * deps.bodyTimeoutMs,
     http: { connectionsCheckingInterval: 1_000 },
   });
@@ -146,6 +147,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
     if (read === undefined) {
       logger.warn('too many bodies being read', { max: bodies.max });
+      // Not read, so not kept either: the socket is what the bound is there to save.
       reply.header('connection', 'close');
       return overloaded(reply, deps.retryAfterSeconds, 'Too many uploads in progress; retry later');
     }

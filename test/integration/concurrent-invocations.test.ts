@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { type CartoonOptions, cartoonize, configureSharp } from '@cartoon-compute/core';
 import { helperJobsDone } from '../../layers/core/src/helper';
 import { plainText, truncate, truncatedJpeg } from '../support/bad-inputs';
@@ -221,5 +222,76 @@ describe('runtime worker threads, each loading the core itself, each running man
     expect(new Set(outcomes.map((outcome) => outcome.threadId)).size).toBe(threads.length);
     const jobs = await Promise.all(threads.map((thread) => thread.helperJobsDone()));
     for (const done of jobs) expect(done).toBeGreaterThan(0);
+  });
+});
+
+describe('logs of invocations running at once on one runtime thread', () => {
+  let bundle: string;
+
+  beforeAll(async () => {
+    bundle = await bundleInvocationWorker('logging-worker.ts');
+  });
+  afterAll(() => removeBundle(bundle));
+
+  /** Runs `count` invocations at once on a fresh thread; their JSON log lines. */
+  async function logLines(count: number, scoped: boolean): Promise<Array<Record<string, unknown>>> {
+    const worker = new Worker(bundle, {
+      env: { ...process.env, AWS_LAMBDA_MAX_CONCURRENCY: String(count) },
+      workerData: { scoped },
+      stdout: true,
+    });
+    let output = '';
+    worker.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const lines = () => output.split('\n').filter((line) => line.startsWith('{'));
+    try {
+      const replies: unknown[] = [];
+      const replied = new Promise<void>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('message', (reply) => {
+          replies.push(reply);
+          if (replies.length === 2) resolve();
+        });
+      });
+      const names: PhotoName[] = ['coffee.png', 'rocket.jpg', 'chelsea.png', 'astronaut.png'];
+      const batch = Array.from({ length: count }, (_, i) => ({
+        requestId: `request-${i + 1}`,
+        image: photo(names[i % names.length] as PhotoName),
+        maxSide: 200 + 60 * i,
+      }));
+      worker.postMessage(batch);
+      await replied;
+      expect(replies[1]).toEqual(batch.map(() => 'fulfilled'));
+      // stdout reaches this thread after the reply: wait for every line.
+      for (let i = 0; i < 100 && lines().length < 2 * count; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    } finally {
+      await worker.terminate();
+    }
+  }
+
+  test("each line carries its own invocation's request id, with the runtime's context per invocation", async () => {
+    const logged = await logLines(6, true);
+
+    const ours = logged.filter((line) => typeof line.invocation === 'string');
+    expect(ours).toHaveLength(12);
+    for (const line of ours) {
+      expect({ invocation: line.invocation, requestId: line.function_request_id }).toEqual({
+        invocation: line.invocation,
+        requestId: line.invocation,
+      });
+    }
+  });
+
+  test('without that context (a runtime that does not scope invocations) lines take another request id', async () => {
+    const logged = await logLines(6, false);
+
+    const mixed = logged.filter(
+      (line) => typeof line.invocation === 'string' && line.function_request_id !== line.invocation,
+    );
+    expect(mixed.length).toBeGreaterThan(0);
   });
 });

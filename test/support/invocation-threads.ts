@@ -15,13 +15,16 @@ import type { ThreadReply, ThreadRequest } from './invocation-messages';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** Bundles invocation-worker.ts with the core; returns the bundle's path. */
-export async function bundleInvocationWorker(): Promise<string> {
+/**
+ * Bundles a worker's code in test/support (invocation-worker.ts unless `entry` names another)
+ * with the core; returns the bundle's path.
+ */
+export async function bundleInvocationWorker(entry = 'invocation-worker.ts'): Promise<string> {
   const dir = path.join(ROOT, 'node_modules', '.cache', 'cartoon-compute-tests');
   mkdirSync(dir, { recursive: true });
-  const outfile = path.join(dir, `invocation-worker-${process.pid}.js`);
+  const outfile = path.join(dir, `${path.basename(entry, '.ts')}-${process.pid}.js`);
   await build({
-    entryPoints: [path.join(__dirname, 'invocation-worker.ts')],
+    entryPoints: [path.join(__dirname, entry)],
     outfile,
     bundle: true,
     platform: 'node',
@@ -29,7 +32,13 @@ export async function bundleInvocationWorker(): Promise<string> {
     target: 'node22',
     logLevel: 'silent',
     alias: { '@cartoon-compute/core': path.join(ROOT, 'layers', 'core', 'src', 'index.ts') },
-    external: ['sharp', 'libheif-js', 'libheif-js/*', '@aws-lambda-powertools/*'],
+    external: [
+      'sharp',
+      'libheif-js',
+      'libheif-js/*',
+      '@aws-lambda-powertools/*',
+      '@aws/lambda-invoke-store',
+    ],
   });
   return outfile;
 }

@@ -183,7 +183,6 @@ function lambdaEnv(dir: string): NodeJS.ProcessEnv {
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     NODE_PATH: path.join(dir, 'opt', 'nodejs', 'node_modules'),
-    NODE_OPTIONS: '--enable-source-maps',
     LAMBDA_TASK_ROOT: path.join(dir, 'var', 'task'),
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     AWS_LAMBDA_FUNCTION_NAME: 'cartoon-compute-arm64-test-api',

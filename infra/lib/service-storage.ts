@@ -183,7 +183,7 @@ export class ServiceStorage extends Construct {
     this.bucket.addCorsRule({
       allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
       allowedOrigins: [frontDoor, ...this.#corsOrigins],
-      allowedHeaders: ['content-type', 'x-amz-meta-style'],
+      allowedHeaders: ['content-type', 'x-amz-meta-style', 'if-none-match'],
       maxAge: 3000,
     });
   }

@@ -128,7 +128,7 @@ describe('lambda-image', () => {
 
   test('is the Lambda Node.js 24 base for arm64, with the api handler as its CMD', () => {
     expect(stages).toHaveLength(1);
-    expect(stage?.from).toBe('public.ecr.aws/lambda/nodejs:24');
+    expect(stage?.from).toMatch(/^public\.ecr\.aws\/lambda\/nodejs:24-arm64@sha256:[0-9a-f]{64}$/);
     expect(stage?.platform).toBe('linux/arm64');
     expect(execForm(lastOf(stage, 'CMD'))).toEqual(['api/index.handler']);
     expect(envOf(stage).NODE_PATH?.split(':')).toContain('/opt/nodejs/node_modules');

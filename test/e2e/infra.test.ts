@@ -39,6 +39,7 @@ import {
   type Template,
 } from '../support/template';
 import { judge, validateTemplates } from '../support/template-validation';
+import { BROWSER_UPLOAD_HEADERS } from '../support/upload-headers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const VERSION = (
@@ -830,7 +831,7 @@ describe('CDK app (infra/)', () => {
         LifecycleConfiguration: {
           Rules: { Status: string; Prefix?: string; ExpirationInDays?: number }[];
         };
-        CorsConfiguration: { CorsRules: { AllowedMethods: string[] }[] };
+        CorsConfiguration: { CorsRules: { AllowedMethods: string[]; AllowedHeaders: string[] }[] };
       }>(template(), 'AWS::S3::Bucket').properties;
       const expiry = Object.fromEntries(
         bucket.LifecycleConfiguration.Rules.filter((r) => r.Status === 'Enabled' && r.Prefix).map(
@@ -843,6 +844,9 @@ describe('CDK app (infra/)', () => {
         'failed/': params.resultsExpireDays,
       });
       expect(bucket.CorsConfiguration.CorsRules.flatMap((r) => r.AllowedMethods)).toContain('PUT');
+      expect(bucket.CorsConfiguration.CorsRules.flatMap((r) => r.AllowedHeaders)).toEqual(
+        expect.arrayContaining(BROWSER_UPLOAD_HEADERS),
+      );
     });
 
     it('announces every real-world upload name on the upload queue, and never its own output', () => {

@@ -11,6 +11,9 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type CartoonOptions, cartoonize, configureSharp } from '@cartoon-compute/core';
 import { helperJobsDone } from '../../layers/core/src/helper';
+import { resolveOptions } from '../../layers/core/src/options';
+import { Painting } from '../../layers/core/src/paint';
+import type { Size } from '../../layers/core/src/size';
 import { plainText, truncate, truncatedJpeg } from '../support/bad-inputs';
 import { FIXTURES_DIR, type PhotoName, photo } from '../support/fixtures';
 import { waitForHelper, withTwoThreads } from '../support/helper-thread';
@@ -20,6 +23,7 @@ import {
   type Outcome,
   removeBundle,
 } from '../support/invocation-threads';
+import { noise } from '../support/noise';
 
 jest.setTimeout(240_000);
 
@@ -133,6 +137,43 @@ describe('many invocations at once on one thread (the runtime interleaves them a
     });
     // The large pictures were shared with the helper while other invocations were in flight.
     expect(helperJobsDone()).toBeGreaterThan(jobsBefore);
+  });
+});
+
+describe('the painter pool while pictures wait for their encoder', () => {
+  /** A picture painted from noise fields: `seed` makes it differ from the others. */
+  function paint(output: Size, seed: number): Painting {
+    const options = resolveOptions({ style: 'comic' });
+    const colour = { width: 40, height: 30 };
+    const ink = { width: 80, height: 60 };
+    return Painting.paint(
+      { pixels: noise(colour.width * colour.height * 3, seed), size: colour },
+      { pixels: noise(ink.width * ink.height, seed + 1, 20, 140), size: ink },
+      output,
+      noise(options.colours * 3, seed + 2),
+      options,
+    );
+  }
+
+  test('never lends the memory of a picture still open, and lends a released one afresh', () => {
+    const output = { width: 320, height: 240 };
+    const first = paint(output, 1);
+    const second = paint(output, 2);
+    const secondBytes = Buffer.from(second.pixels);
+
+    // Writing over the first picture (as if another job painted there) leaves the second as it was.
+    first.pixels.fill(7);
+    expect(second.pixels.equals(secondBytes)).toBe(true);
+
+    // The second's memory goes back to the pool and is painted again, to the same bytes,
+    // while the first is still open and untouched.
+    second.release();
+    const third = paint(output, 2);
+    expect(third.pixels.equals(secondBytes)).toBe(true);
+    expect(first.pixels.every((byte) => byte === 7)).toBe(true);
+
+    first.release();
+    third.release();
   });
 });
 

@@ -153,6 +153,9 @@ export class FargateStack extends Stack {
         // go back to the queue before SIGKILL (it would otherwise keep its default, 25 s).
         STOP_TIMEOUT_SECONDS: String(STOP_TIMEOUT_SECONDS - 10),
         QUEUE_URL: queue.queueUrl,
+        // The worker's receive lasts as long as the queue's own timeout, which the retry window
+        // above is derived from (services/fargate/config.ts refuses a window shorter than it).
+        QUEUE_VISIBILITY_TIMEOUT_SECONDS: String(settings.queueVisibilitySeconds),
         // Set explicitly (config.ts and the SDK read it), whatever the platform injects.
         AWS_REGION: this.region,
         ...(settings.maxInFlight === undefined

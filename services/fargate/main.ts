@@ -7,9 +7,9 @@
 import { performance } from 'node:perf_hooks';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { configureSharp, createLogger } from '@cartoon-compute/core';
-import { createS3Client, S3ImageStore } from '@cartoon-compute/core/s3';
 import { s3Presigner } from '../shared/presigner';
 import { processDeps } from '../shared/process-upload';
+import { presigningClient, s3Store } from '../shared/s3-store';
 import { readFargateConfig } from './config';
 import { createQueueWorker } from './queue-worker';
 import { buildServer } from './server';
@@ -22,17 +22,12 @@ async function main(): Promise<void> {
   configureSharp({ concurrency: config.sharpConcurrency });
   const { service } = config;
   const logger = createLogger({ serviceName: config.serviceName, variant: service.variant });
-  const region = service.region ? { region: service.region } : {};
-  const s3 = createS3Client({
-    ...region,
-    ...(service.s3Endpoint ? { endpoint: service.s3Endpoint } : {}),
-  });
-  const store = new S3ImageStore({ client: s3, bucket: service.bucket });
+  const { store } = s3Store(service);
 
   const app = await buildServer({
     config: service,
     store,
-    presigner: s3Presigner(s3, service.bucket),
+    presigner: s3Presigner(presigningClient(service), service.bucket),
     logger,
     maxInFlight: config.maxInFlight,
     maxQueued: config.maxQueued,
@@ -46,7 +41,7 @@ async function main(): Promise<void> {
   const worker = config.queue
     ? createQueueWorker({
         sqs: new SQSClient({
-          ...region,
+          ...(service.region ? { region: service.region } : {}),
           ...(config.queue.endpoint ? { endpoint: config.queue.endpoint } : {}),
         }),
         bucket: service.bucket,

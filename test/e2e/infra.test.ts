@@ -515,6 +515,17 @@ describe('CDK app (infra/)', () => {
       expect(container().LogConfiguration?.LogDriver).toBe('awslogs');
     });
 
+    it("gives the queue worker the queue's own visibility timeout, and a retry window it fills", () => {
+      for (const s of [byDefault, custom]) {
+        const visibility = uploadQueue(template(s)).properties.VisibilityTimeout;
+        const env = environment(s);
+        expect(env.QUEUE_VISIBILITY_TIMEOUT_SECONDS).toBe(String(visibility));
+        expect(Number(env.PROCESS_RETRY_WINDOW_SECONDS)).toBeGreaterThanOrEqual(
+          Number(visibility) * Number(env.PROCESS_MAX_ATTEMPTS),
+        );
+      }
+    });
+
     it('health-checks GET /health on the container port through the ALB', () => {
       const group = only<{
         HealthCheckPath: string;

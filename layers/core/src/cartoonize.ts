@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { CartoonError, toCartoonError } from './errors';
+import { CartoonError, TimedOutError, toCartoonError } from './errors';
 import { outlinesBeside } from './helper';
 import { halvedToFit, softenColour } from './ink';
 import { type ImageInput, openImage, type ProbedImage, probeImage, readInput } from './input';
@@ -28,6 +28,16 @@ export const DEFAULT_LIMITS: CartoonLimits = {
   maxPixels: 40_000_000,
   maxBytes: 32 * 1024 * 1024,
 };
+
+/** What a caller may ask of one call besides the image's options. */
+export interface CartoonCall {
+  /**
+   * Aborted when the caller stops waiting (the invocation's deadline): the work stops at the
+   * next stage with a {@link TimedOutError}. Stages are tens of milliseconds, so the check
+   * between them is soon enough and nothing inside them needs to poll.
+   */
+  readonly signal?: AbortSignal;
+}
 
 /**
  * Colours are found on the photo at the ink size halved until it is no larger than this
@@ -112,40 +122,60 @@ export interface CartoonResult {
  * @param input image bytes as a Buffer or a stream; the type is detected from the bytes
  * @param options style and output options, validated (see `resolveOptions`)
  * @param limits input limits; `DEFAULT_LIMITS` when omitted
- * @throws CartoonError subclasses for bad input or options, each with an HTTP status
+ * @param call the caller's deadline as an `AbortSignal` (see {@link CartoonCall})
+ * @throws CartoonError subclasses for bad input or options, each with an HTTP status;
+ *   {@link TimedOutError} once `call.signal` has fired
  * @example
  * ```ts
  * const photo = await fs.readFile('cat.jpg');
  * const { data, contentType, timings } = await cartoonize(photo, { style: 'comic', maxSide: 800 });
  * await fs.writeFile('cat-comic.jpg', data);
+ * // In a Lambda handler, stop when the invocation's time is up:
+ * const signal = AbortSignal.timeout(context.getRemainingTimeInMillis() - 500);
+ * await cartoonize(photo, { style: 'comic' }, DEFAULT_LIMITS, { signal });
  * ```
  */
 export async function cartoonize(
   input: ImageInput,
   options: CartoonOptions | Record<string, unknown> = {},
   limits: CartoonLimits = DEFAULT_LIMITS,
+  call: CartoonCall = {},
 ): Promise<CartoonResult> {
   try {
-    return await draw(input, options, limits);
+    return await draw(input, options, limits, call.signal);
   } catch (err) {
     // Whatever a stage throws reaches the caller as a CartoonError with an HTTP status.
     throw toCartoonError(err);
   }
 }
 
+/** Throws a {@link TimedOutError} if `signal` has fired; `after` names the stage just done. */
+function checkDeadline(signal: AbortSignal | undefined, after?: Stage): void {
+  if (!signal?.aborted) return;
+  const where = after === undefined ? 'before the read' : `after the ${after} stage`;
+  throw new TimedOutError(`The image was not done in time; the work stopped ${where}`, {
+    cause: signal.reason,
+  });
+}
+
 async function draw(
   input: ImageInput,
   options: CartoonOptions | Record<string, unknown>,
   limits: CartoonLimits,
+  signal: AbortSignal | undefined,
 ): Promise<CartoonResult> {
   const resolved = resolveOptions(options);
   const timings = {} as Record<Stage, number>;
   let last = performance.now();
+  // Each stage ends with its time and, from the caller's deadline, whether to go on; once
+  // encoded, the answer is given whatever the time.
   const mark = (stage: Stage) => {
     const now = performance.now();
     timings[stage] = Math.round((now - last) * 100) / 100;
     last = now;
+    if (stage !== 'encode') checkDeadline(signal, stage);
   };
+  checkDeadline(signal);
 
   const bytes = await readInput(input, limits.maxBytes);
   mark('read');
@@ -168,9 +198,9 @@ async function draw(
   mark('analyse');
 
   const painting = Painting.paint(colour, ink, output, palette, resolved);
-  mark('paint');
   let encoded: Awaited<ReturnType<typeof encodeImage>>;
   try {
+    mark('paint');
     encoded = await encodeImage(painting.pixels, output, await alpha, resolved);
     mark('encode');
   } finally {

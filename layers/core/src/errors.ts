@@ -73,6 +73,18 @@ export class NotFoundError extends CartoonError {
   readonly code = 'NOT_FOUND';
 }
 
+/**
+ * The caller's deadline passed (its `AbortSignal` fired) before the image was done: the work
+ * stopped at the next stage. On Lambda Managed Instances a timed-out invocation is not
+ * stopped by Lambda, so without this it would go on using the CPU the environment's other
+ * invocations share (AWS Lambda developer guide, "Understanding the Lambda Managed Instances
+ * execution environment", read 2026-12). 504.
+ */
+export class TimedOutError extends CartoonError {
+  readonly statusCode = 504;
+  readonly code = 'TIMED_OUT';
+}
+
 /** Anything unexpected. The message shown to clients is generic; the cause stays in logs. 500. */
 export class InternalError extends CartoonError {
   readonly statusCode = 500;

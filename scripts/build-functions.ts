@@ -13,6 +13,7 @@
  * - ES module builds of dependencies are preferred (`mainFields`), so unused SDK code is
  *   tree-shaken away; the output is minified CommonJS, which the runtime loads with no ESM
  *   loader and which finds the layer on NODE_PATH.
+ * - Built-ins that only some routes use (LAZY_BUILTINS) load when first used.
  * - Source maps go in the zip, but `--enable-source-maps` is not asked for: it parses every
  *   map at load time, a cost every cold start would pay for the rare stack trace. Traces
  *   point at index.js; the .map beside it maps them back to the TypeScript.
@@ -20,6 +21,7 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { lazyBuiltins } from './lib/lazy-builtins';
 import { megabytes, zipDirectory } from './lib/zip';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -73,6 +75,12 @@ export const onDemandFiles: Plugin = {
 };
 
 /**
+ * Built-ins the handlers import for some routes only (crypto: `POST /uploads` ids, the page's
+ * hashes), loaded when first used rather than at init (scripts/lib/lazy-builtins.ts).
+ */
+export const LAZY_BUILTINS = ['crypto'] as const;
+
+/**
  * The esbuild options of one function bundle; `overrides` is for measuring alternatives
  * (test/bench/init.bench.ts), not for the deployed build.
  *
@@ -100,7 +108,7 @@ export function functionBuildOptions(
     sourcesContent: false,
     legalComments: 'none',
     tsconfig: path.join(ROOT, 'tsconfig.json'),
-    plugins: [fromLayer, onDemandFiles],
+    plugins: [fromLayer, onDemandFiles, lazyBuiltins(LAZY_BUILTINS)],
     logLevel: 'warning',
     ...overrides,
     metafile: true,

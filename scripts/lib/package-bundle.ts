@@ -17,6 +17,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { lazyBuiltins } from './lazy-builtins';
 
 export const BUNDLE_FILE = 'layer-bundle.cjs';
 
@@ -107,7 +108,11 @@ export interface PackageBundleResult {
  */
 export async function bundlePackage(
   packageDir: string,
-  options: { readonly inline?: readonly string[] } = {},
+  options: {
+    readonly inline?: readonly string[];
+    /** Built-ins to load when first used (scripts/lib/lazy-builtins.ts). */
+    readonly lazyBuiltins?: readonly string[];
+  } = {},
 ): Promise<PackageBundleResult> {
   const manifest = JSON.parse(
     readFileSync(path.join(packageDir, 'package.json'), 'utf8'),
@@ -141,7 +146,10 @@ export async function bundlePackage(
     // Class and function names stay: libraries print them and may compare them.
     keepNames: true,
     legalComments: 'inline',
-    plugins: [externalExcept([manifest.name, ...(options.inline ?? [])])],
+    plugins: [
+      lazyBuiltins(options.lazyBuiltins ?? []),
+      externalExcept([manifest.name, ...(options.inline ?? [])]),
+    ],
     metafile: true,
     logLevel: 'warning',
     nodePaths: [],

@@ -28,6 +28,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { lazyBuiltins } from './lazy-builtins';
 
 /** The sharp release the rewrites below were written against (an exact pin in layers/core). */
 export const SHARP_VERSION = '0.35.5';
@@ -173,7 +174,9 @@ export async function bundleSharp(sharpDir: string): Promise<void> {
     minify: true,
     // sharp's copyright notice (Apache-2.0) and its dependencies' stay in the file.
     legalComments: 'inline',
-    plugins: [sharpStartUpPlugin(sharpDir, constants)],
+    // detect-libc requires child_process for a last-resort probe that a glibc Linux never
+    // reaches; loading it costs about 4 ms at every start.
+    plugins: [lazyBuiltins(['child_process']), sharpStartUpPlugin(sharpDir, constants)],
     metafile: true,
     logLevel: 'warning',
     // The requires left to run time on purpose (see sharpStartUpPlugin).

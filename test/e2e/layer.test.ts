@@ -76,19 +76,25 @@ interface LayerRun {
   readonly libvips: string[];
   /** The JavaScript files that requiring the core loaded, relative to node_modules. */
   readonly jsAtInit: string[];
+  /** Which of the built-ins that the layer loads when first used were loaded by then. */
+  readonly lazyBuiltinsAtInit: string[];
 }
 
-// Runs as plain CommonJS in a child node: nothing here may come from the repo.
+// Runs as plain CommonJS in a child node: nothing here may come from the repo. From a file, not
+// with -e, which loads node:crypto itself.
 const CHILD_SCRIPT = `
 const fs = require('node:fs');
 const path = require('node:path');
 const { cartoonize } = require('@cartoon-compute/core');
 const jsAtInit = Object.keys(require.cache)
-  .filter((file) => /\\.c?js$/.test(file))
+  .filter((file) => file !== __filename && /\\.c?js$/.test(file))
   .map((file) => path.relative(process.env.NODE_PATH, file))
   .sort();
+const lazyBuiltinsAtInit = ['crypto', 'child_process', 'zlib', 'worker_threads'].filter((m) =>
+  process.moduleLoadList.includes('NativeModule ' + m),
+);
 (async () => {
-  const result = await cartoonize(fs.readFileSync(process.argv[1]));
+  const result = await cartoonize(fs.readFileSync(process.argv[2]));
   const core = require.resolve('@cartoon-compute/core');
   const maps = fs.readFileSync('/proc/self/maps', 'utf8').split('\\n');
   console.log(JSON.stringify({
@@ -101,6 +107,7 @@ const jsAtInit = Object.keys(require.cache)
     nativeModules: Object.keys(require.cache).filter((file) => file.endsWith('.node')),
     libvips: [...new Set(maps.filter((l) => l.includes('libvips-cpp')).map((l) => l.slice(l.indexOf('/'))))],
     jsAtInit,
+    lazyBuiltinsAtInit,
   }));
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
@@ -226,7 +233,9 @@ describe('Lambda layer', () => {
     expect(names).toContain(`${core}dist/index.js`);
     expect(names).toContain(`${core}dist/cartoonize.js`);
     expect(names).toContain(`${core}layer-bundle.cjs`);
-    expect(names.filter((name) => name.startsWith(core) && !/\.(c?js|json)$/.test(name))).toEqual([]);
+    expect(names.filter((name) => name.startsWith(core) && !/\.(c?js|json)$/.test(name))).toEqual(
+      [],
+    );
     expect(names.filter((name) => /\.(ts|mts|cts)$/.test(name))).toEqual([]);
     expect(names.filter((name) => name.includes('@aws-sdk'))).toEqual([]);
   });
@@ -275,7 +284,9 @@ describe('Lambda layer', () => {
 
     it('loads the core and sharp from the layer and cartoonizes a photo', async () => {
       expect(tmp.startsWith(ROOT)).toBe(false);
-      const child = spawnSync(process.execPath, ['-e', CHILD_SCRIPT, photoPath('rocket.jpg')], {
+      const script = path.join(tmp, 'child.cjs');
+      writeFileSync(script, CHILD_SCRIPT);
+      const child = spawnSync(process.execPath, [script, photoPath('rocket.jpg')], {
         cwd: tmp,
         env: { PATH: process.env.PATH, NODE_PATH: modules },
         encoding: 'utf8',
@@ -301,6 +312,9 @@ describe('Lambda layer', () => {
         '@img/sharp-linux-x64/index.cjs',
         'sharp/dist/index.cjs',
       ]);
+      // Built-ins that only some paths use (the Logger's sampling, detect-libc's last resort,
+      // PNG checks, the helper thread) are not loaded by init.
+      expect(run.lazyBuiltinsAtInit).toEqual([]);
       expect(
         run.libvips[0]?.startsWith(path.join(modules, '@img', 'sharp-libvips-linux-x64')),
       ).toBe(true);

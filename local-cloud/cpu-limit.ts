@@ -78,24 +78,32 @@ const PREFIX = 'cartoon-compute-';
  * const limits = openCpuLimits();
  * console.log(limits.note);
  * const group = limits.group('env-1', lambdaVcpus(1024));
- * const [cmd, args] = group ? group.wrap(process.execPath, ['app.js']) : [process.execPath, ['app.js']];
+ * const [command, args] = group?.wrap(process.execPath, ['app.js']) ?? [process.execPath, ['app.js']];
  * ```
  */
 export function openCpuLimits(options: CpuLimitOptions = {}): CpuLimits {
   const mount = options.mountPoint ?? '/sys/fs/cgroup';
   const owner = options.owner ?? process.pid;
   if (process.platform !== 'linux')
-    return none(`CPU not limited: cgroups are Linux-only (${process.platform})`);
+    return noCpuLimits(`CPU not limited: cgroups are Linux-only (${process.platform})`);
   const attempts: string[] = [];
   for (const open of [openV2, openV1]) {
     const result = open(mount, owner);
     if (typeof result !== 'string') return result;
     attempts.push(result);
   }
-  return none(`CPU not limited: ${attempts.join('; ')}`);
+  return noCpuLimits(`CPU not limited: ${attempts.join('; ')}`);
 }
 
-function none(note: string): CpuLimits {
+/**
+ * Limits that limit nothing, saying why.
+ *
+ * @example
+ * ```ts
+ * const limits = noCpuLimits('CPU not limited: turned off (--no-cpu-limits)');
+ * ```
+ */
+export function noCpuLimits(note: string): CpuLimits {
   return { mechanism: 'none', note, group: () => undefined, close: () => undefined };
 }
 

@@ -20,6 +20,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { type CpuGroup, type CpuLimits, lambdaVcpus } from './cpu-limit';
 import { type Command, killedWithParent } from './parent-death';
 import { formatEnd, formatReport, formatStart, type Report } from './report-log';
 import { type Delivery, RuntimeApi, type RuntimeOutcome } from './runtime-api';
@@ -53,6 +54,11 @@ export interface EnvironmentOptions {
   readonly nodeBinary?: string;
   /** How often the RSS watch samples a busy environment. */
   readonly memoryWatchMs?: number;
+  /**
+   * Where to limit the environment's CPU to its memory's share, as Lambda does (1,769 MB is one
+   * vCPU); unset, or a machine without cgroups, runs it unlimited.
+   */
+  readonly cpu?: CpuLimits;
 }
 
 /** How an invocation ended, as Lambda's Invoke API would report it. */
@@ -138,6 +144,8 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
   private invocations = 0;
   private readonly ready: Promise<void>;
   private exitReason: string | undefined;
+  /** The cgroup holding the process to its CPU share, when one could be made. */
+  private cpuGroup: CpuGroup | undefined;
   /** Last peak RSS read while busy, for a process that is gone when the REPORT is written. */
   private lastPeakMb = 0;
 
@@ -189,10 +197,14 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
    */
   private command(): Command {
     const node = this.options.nodeBinary ?? process.execPath;
-    return killedWithParent({
+    const runtime = killedWithParent({
       command: node,
       args: [`--max-old-space-size=${this.options.memoryMb}`, this.options.bootstrap],
     });
+    this.cpuGroup = this.options.cpu?.group(`env-${this.id}`, lambdaVcpus(this.options.memoryMb));
+    if (this.cpuGroup === undefined) return runtime;
+    const [command, args] = this.cpuGroup.wrap(runtime.command, runtime.args);
+    return { command, args };
   }
 
   private async boot(): Promise<void> {
@@ -218,6 +230,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
     child.on('exit', (code, signal) => {
       this.exitReason ??= signal ? `signal: ${signalName(signal)}` : `exit status ${code}`;
       this.markDead();
+      this.cpuGroup?.remove();
     });
     await new Promise<void>((resolve, reject) => {
       const onDead = () => reject(new InitError('Runtime.ExitError', this.exitMessage()));

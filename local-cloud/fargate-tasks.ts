@@ -7,13 +7,15 @@
  * container's stop timeout. Each task's stdout and stderr go to
  * `<logs>/fargate-task-<n>.log`, n counting every task started.
  *
+ * A task's CPU is held to its task definition's vCPU where the machine allows it (cpu-limit.ts).
  * Not reproduced: image pull and ENI attachment (a real task takes tens of seconds to start),
- * the task's CPU and memory limits (a local task shares the machine), capacity providers.
+ * the task's memory limit, capacity providers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { ContainerImage } from './container-image';
+import type { CpuLimits } from './cpu-limit';
 import type { LoadBalancer } from './load-balancer';
 
 /** Stops a task whose local cloud is gone (see the file). */
@@ -32,6 +34,8 @@ export interface FargateServiceOptions {
   readonly nodeBinary?: string;
   /** How long a task may take to listen before it counts as failed. */
   readonly startTimeoutMs?: number;
+  /** Where to hold each task to `vcpus` (the task definition's CPU); unset runs it unlimited. */
+  readonly cpu?: { readonly limits: CpuLimits; readonly vcpus: number };
   readonly log?: (message: string) => void;
 }
 
@@ -170,29 +174,32 @@ export class FargateService {
         flags: 'a',
       },
     );
-    const child = spawn(
-      command === 'node' ? (this.options.nodeBinary ?? process.execPath) : command,
-      args,
-      {
-        // The context holds exactly what COPY puts in WORKDIR (/app): run it in place.
-        cwd: image.context,
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          ...image.env,
-          ...this.options.environment,
-          NODE_OPTIONS: [image.env.NODE_OPTIONS, `--require=${PARENT_WATCH}`]
-            .filter(Boolean)
-            .join(' '),
-          // Each task on its own ephemeral port, on loopback only.
-          PORT: '0',
-          HOST: '127.0.0.1',
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
+    const program = command === 'node' ? (this.options.nodeBinary ?? process.execPath) : command;
+    const cpu = this.options.cpu;
+    const group = cpu?.limits.group(`task-${process.pid}-${number}`, cpu.vcpus);
+    const [file, argv] = group?.wrap(program, args) ?? [program, args];
+    const child = spawn(file, argv, {
+      // The context holds exactly what COPY puts in WORKDIR (/app): run it in place.
+      cwd: image.context,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...image.env,
+        ...this.options.environment,
+        NODE_OPTIONS: [image.env.NODE_OPTIONS, `--require=${PARENT_WATCH}`]
+          .filter(Boolean)
+          .join(' '),
+        // Each task on its own ephemeral port, on loopback only.
+        PORT: '0',
+        HOST: '127.0.0.1',
       },
-    );
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    void exited.then(() => logFile.end());
+    void exited.then(() => {
+      logFile.end();
+      group?.remove();
+    });
     let port: number;
     try {
       port = await listeningPort(child, logFile, this.options.startTimeoutMs ?? 30_000);

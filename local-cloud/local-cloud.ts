@@ -32,6 +32,7 @@ import { AsyncEventStore } from './async-event-store';
 import { AsyncInvoker, AWS_RETRY_DELAYS_MS } from './async-invoke';
 import { startConsole } from './console';
 import { type ContainerImage, imageEnv, layOutImage, readImage } from './container-image';
+import { type CpuLimits, type CpuMechanism, noCpuLimits, openCpuLimits } from './cpu-limit';
 import { EsmPoller } from './esm-poller';
 import { FargateService } from './fargate-tasks';
 import { type FrontDoor, startFrontDoor } from './front-door';
@@ -41,6 +42,7 @@ import { LoadBalancer } from './load-balancer';
 import { type ObjectCreated, startS3Endpoint } from './s3-endpoint';
 import { matchingRules, s3Notification } from './s3-notifications';
 import { LOCAL_ACCOUNT, type QueueSpec, readTopology, type VariantTopology } from './topology';
+import { scaledWorkerTimes } from './worker-times';
 
 export interface VariantSource {
   readonly name: string;
@@ -87,7 +89,7 @@ export interface LocalCloudOptions {
    * comes back after six minutes, as on AWS); tests shorten it.
    */
   readonly visibilityTimeoutScale?: number;
-  /** Extra variables for fargate tasks (tests shorten the worker's visibility timeout). */
+  /** Extra variables for fargate tasks. */
   readonly taskEnvironment?: Readonly<Record<string, string>>;
   /** Overrides the target group's health check interval (ms), for tests. */
   readonly healthCheckIntervalMs?: number;
@@ -101,6 +103,17 @@ export interface LocalCloudOptions {
   readonly note?: (message: string) => void;
   /** Port of the console page (0 for an ephemeral one); the repository root it is built from. */
   readonly console?: { readonly port?: number; readonly root: string };
+  /**
+   * Hold each environment to its memory's CPU share and each fargate task to its vCPU (true by
+   * default, where the machine has writable cgroups; see cpu-limit.ts).
+   */
+  readonly cpuLimits?: boolean;
+}
+
+/** Whether local processes get the CPU the platform would give them, and how. */
+export interface CpuApplied {
+  readonly mechanism: CpuMechanism;
+  readonly note: string;
 }
 
 /** What endpoints.json holds. */
@@ -116,6 +129,8 @@ export interface Endpoints {
   readonly logs: string;
   /** The web page's address, when the console runs. */
   readonly console?: string;
+  /** Whether environments and tasks get the CPU their platform would give them. */
+  readonly cpu: CpuApplied;
 }
 
 export interface LocalCloud {
@@ -131,6 +146,8 @@ export interface LocalCloud {
   readonly loadBalancers: ReadonlyMap<string, LoadBalancer>;
   /** Every process the local cloud started (fauxqs, environments and tasks). */
   pids(): number[];
+  /** What applied to the CPU of environments and tasks. */
+  readonly cpu: CpuApplied;
   /**
    * Stops everything in order: first no new attempt, retry or poll, and every Lambda environment
    * killed (frozen ones too; asynchronous events not yet delivered stay in the state folder),
@@ -164,7 +181,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const pidFile = path.resolve(options.stateDir, 'pids.json');
   killLeftovers(pidFile);
 
-  const closers: (() => Promise<void> | void)[] = [];
+  const cpu: CpuLimits =
+    options.cpuLimits === false
+      ? noCpuLimits('CPU not limited: turned off (--no-cpu-limits)')
+      : openCpuLimits();
+  // First, so it runs last: a group can go only once its processes have.
+  const closers: (() => Promise<void> | void)[] = [() => cpu.close()];
   // Every closer runs, the last registered first, each whatever the others do: a server that
   // fails to close must not leave the run folder, the queues' client or the pid record
   // behind. Closing twice closes once.
@@ -348,6 +370,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               file.write(`${line}\n`);
               options.echo?.(fn.name, line);
             },
+            cpu,
           },
           maxConcurrency: fn.reservedConcurrency ?? options.accountConcurrency ?? 1000,
           provisionedConcurrency: fn.provisionedConcurrency,
@@ -435,12 +458,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         image: readImage(source.imageContext),
         environment: {
           ...localVariables(service.environment),
+          ...scaledWorkerTimes(service.environment, visibilityScale),
           // The task's own queue poller (services/fargate/config.ts) reads it.
           SQS_ENDPOINT: s3.endpoint,
           ...options.taskEnvironment,
         },
         desiredCount: source.tasks ?? service.desiredCount,
         stopTimeoutMs: options.stopTimeoutMs ?? service.stopTimeoutSeconds * 1000,
+        // CPU units as the task definition gives them: 1024 is one vCPU.
+        cpu: { limits: cpu, vcpus: service.cpu / 1024 },
         loadBalancer: lb,
         logsDir,
         ...(options.note === undefined ? {} : { log: options.note }),
@@ -512,6 +538,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ),
       logs: logsDir,
       ...(corsOrigin === undefined ? {} : { console: corsOrigin }),
+      cpu: { mechanism: cpu.mechanism, note: cpu.note },
     };
     writeFileSync(
       path.join(options.stateDir, 'endpoints.json'),
@@ -546,6 +573,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       services,
       loadBalancers: balancers,
       pids,
+      cpu: endpoints.cpu,
       close,
       kill,
     };

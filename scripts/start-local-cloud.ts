@@ -56,6 +56,9 @@ Options:
   --visibility-scale <x> multiplies the queues' visibility timeouts and the fargate worker's
                          visibility, retry delay and long-poll wait (default: 1, as deployed;
                          tests shorten redelivery and task shutdown with it)
+  --no-cpu-limits        run environments and tasks without the CPU their platform gives them
+                         (by default each Lambda environment gets its memory's share, 1,769 MB
+                         a vCPU, and each fargate task its vCPU, where cgroups are writable)
   --no-throttle          ignore the HTTP API stages' throttling (20 rps, burst 40, as
                          deployed), e.g. to find this machine's own limit
   --log-level <level>    quiet | info (REPORT lines) | debug (every function log line)
@@ -76,6 +79,7 @@ interface Flags {
   readonly retryScale: number;
   readonly visibilityScale: number;
   readonly throttle: boolean;
+  readonly cpuLimits: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -98,6 +102,7 @@ function readFlags(argv: string[]): Flags | undefined {
     'retry-scale': { type: 'string', default: String(1 / 60) },
     'visibility-scale': { type: 'string', default: '1' },
     'no-throttle': { type: 'boolean', default: false },
+    'no-cpu-limits': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
     help: { type: 'boolean', default: false },
   });
@@ -135,22 +140,8 @@ function readFlags(argv: string[]): Flags | undefined {
     retryScale: numberFlag('retry-scale', values['retry-scale'], { min: 0 }),
     visibilityScale: numberFlag('visibility-scale', values['visibility-scale'], { min: 0.001 }),
     throttle: !values['no-throttle'],
+    cpuLimits: !values['no-cpu-limits'],
     logLevel,
-  };
-}
-
-/**
- * The fargate worker's own visibility timeout, retry delay and long-poll wait
- * (services/fargate/config.ts defaults 60 s, 10 s and 20 s), scaled as the queues' are; it sets
- * them on each receive. The wait matters at shutdown: a task finishes its last poll first.
- */
-function workerTimes(scale: number): Record<string, string> {
-  const visibility = Math.max(2, Math.round(60 * scale));
-  return {
-    QUEUE_WAIT_SECONDS: String(Math.min(20, Math.max(1, Math.round(20 * scale)))),
-    QUEUE_VISIBILITY_TIMEOUT_SECONDS: String(visibility),
-    QUEUE_HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(visibility / 3))),
-    QUEUE_RETRY_DELAY_SECONDS: String(Math.round(10 * scale)),
   };
 }
 
@@ -220,9 +211,9 @@ async function main(): Promise<void> {
     accountConcurrency: flags.concurrency,
     retryDelayScale: flags.retryScale,
     visibilityTimeoutScale: flags.visibilityScale,
+    cpuLimits: flags.cpuLimits,
     throttle: flags.throttle,
     console: { port: flags.consolePort, root: path.resolve(__dirname, '..') },
-    ...(flags.visibilityScale === 1 ? {} : { taskEnvironment: workerTimes(flags.visibilityScale) }),
     variants: variantSources(flags.variants, {
       port: flags.port,
       ...(flags.tasks === undefined ? {} : { tasks: flags.tasks }),
@@ -288,6 +279,7 @@ async function main(): Promise<void> {
   const cloud = await starting;
   if (flags.logLevel !== 'quiet' && !stopping) {
     console.log(endpointTable(cloud.endpoints));
+    console.log(`\n${cloud.cpu.note}`);
     console.log(
       `\nlocal cloud ready in ${Math.round(performance.now() - started)} ms ` +
         `(${path.join(flags.stateDir, 'endpoints.json')}); Ctrl-C stops it`,

@@ -5,6 +5,8 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lambdaVcpus, openCpuLimits } from '../../../local-cloud/cpu-limit';
+import { ExecutionEnvironment } from '../../../local-cloud/environment';
+import { fixtureEnvironment } from '../../support/fixture-functions';
 import { sleep } from '../../support/poll';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
@@ -27,6 +29,22 @@ function cgroupsWritable(): boolean {
     }
   }
   return false;
+}
+
+/** The folder of a /proc/<pid>/cgroup line's group (v1 `N:cpu,…:/path` or v2 `0::/path`). */
+function cgroupDir(line: string): string {
+  const groupPath = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+  return existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')
+    ? `/sys/fs/cgroup/cpu${groupPath}`
+    : `/sys/fs/cgroup${groupPath}`;
+}
+
+/** The group's quota in µs per 100 ms period, from either cgroup version's file. */
+function quotaOf(dir: string): number {
+  if (existsSync(`${dir}/cpu.cfs_quota_us`)) {
+    return Number(readFileSync(`${dir}/cpu.cfs_quota_us`, 'utf8'));
+  }
+  return Number(readFileSync(`${dir}/cpu.max`, 'utf8').split(' ')[0]);
 }
 
 describe('lambdaVcpus', () => {
@@ -72,6 +90,33 @@ describe('openCpuLimits', () => {
         child.kill('SIGKILL');
         await new Promise((resolve) => child.once('exit', resolve));
         group.remove();
+        limits.close();
+      }
+    });
+
+    it("holds a Lambda environment to its memory's share, and removes its group when it dies", async () => {
+      const limits = openCpuLimits();
+      const env = ExecutionEnvironment.start({
+        ...fixtureEnvironment('hello', [], { memoryMb: 354, cpu: limits }),
+        initializationType: 'on-demand',
+      });
+      try {
+        await env.whenReady();
+        const group = readFileSync(`/proc/${env.pid}/cgroup`, 'utf8')
+          .split('\n')
+          .find((line) => line.includes(`cartoon-compute-${process.pid}/env-`));
+        expect(group).toBeDefined();
+        const dir = cgroupDir(group as string);
+        // 354 MB of 1,769 per vCPU: a fifth of a vCPU, per 100 ms period.
+        expect(quotaOf(dir)).toBe(Math.round((354 / 1769) * 100_000));
+
+        env.kill();
+        await env.exited();
+        await sleep(100);
+
+        expect(existsSync(dir)).toBe(false);
+      } finally {
+        env.kill();
         limits.close();
       }
     });

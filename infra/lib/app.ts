@@ -1,5 +1,5 @@
 /**
- * The CDK app: the lambda-image and fargate stacks, checked by cdk-nag's AWS Solutions pack on
+ * The CDK app: the lambda-image, fargate and eks stacks, checked by cdk-nag's AWS Solutions pack on
  * every synth (an unacknowledged error stops it). Built by bin/app.ts for the CLI and by the
  * tests in-process, from the same function, so what is tested is what is deployed.
  */
@@ -8,9 +8,15 @@ import path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type ContainerAssetDirs, DEFAULT_ASSET_DIRS } from './assets';
+import { EksStack } from './eks-stack';
 import { FargateStack } from './fargate-stack';
 import { LambdaImageStack } from './lambda-image-stack';
-import { certificateRegion, readFargateSettings, readLambdaImageSettings } from './settings';
+import {
+  certificateRegion,
+  readEksSettings,
+  readFargateSettings,
+  readLambdaImageSettings,
+} from './settings';
 
 export interface BuildAppOptions {
   /** Docker build contexts; build/containers/* of this repository by default. */
@@ -26,13 +32,14 @@ export interface BuildAppOptions {
   readonly stacks?: readonly StackName[];
 }
 
-export type StackName = 'lambda-image' | 'fargate';
-const STACK_NAMES: readonly StackName[] = ['lambda-image', 'fargate'];
+export type StackName = 'lambda-image' | 'fargate' | 'eks';
+const STACK_NAMES: readonly StackName[] = ['lambda-image', 'fargate', 'eks'];
 
 export interface CartoonApp {
   readonly app: App;
   readonly lambdaImage?: LambdaImageStack;
   readonly fargate?: FargateStack;
+  readonly eks?: EksStack;
 }
 
 function packageVersion(): string {
@@ -99,10 +106,22 @@ export function buildApp(options: BuildAppOptions = {}): CartoonApp {
       })
     : undefined;
 
+  const eks = stacks.includes('eks')
+    ? new EksStack(app, 'Eks', {
+        stackName: `cartoon-compute-${stage}-eks`,
+        description:
+          'cartoon-compute eks: the fargate container on EKS Auto Mode (Graviton), S3 to SQS, KEDA',
+        settings: readEksSettings(get),
+        assetDir: dirs.fargate,
+        version,
+      })
+    : undefined;
+
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return {
     app,
     ...(lambdaImage === undefined ? {} : { lambdaImage }),
     ...(fargate === undefined ? {} : { fargate }),
+    ...(eks === undefined ? {} : { eks }),
   };
 }

@@ -31,7 +31,7 @@ const MAX_BUCKET_NAME = 63;
 const ACCOUNT_AND_REGION = 12 + 1 + 14 + 1;
 
 export interface ServiceStorageProps {
-  readonly variant: 'lambda-image' | 'fargate';
+  readonly variant: 'lambda-image' | 'fargate' | 'eks';
   readonly settings: CommonSettings;
   /** How long a received notification stays hidden while it is processed. */
   readonly visibilityTimeout: Duration;

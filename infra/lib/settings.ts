@@ -323,3 +323,83 @@ export function readFargateSettings(get: ContextReader): FargateSettings {
     queueVisibilitySeconds: integer(get, 'queueVisibilitySeconds', 300, 30, 43200),
   };
 }
+
+export interface EksSettings extends CommonSettings {
+  /**
+   * Addresses allowed to reach the cluster's public API endpoint, as CIDRs
+   * (`-c eksApiCidrs=203.0.113.7/32`). None: the endpoint is private only. `npm run deploy:eks`
+   * needs them, because it applies the manifests with kubectl from the machine it runs on,
+   * which is outside the VPC; the nodes reach the API over the private endpoint either way.
+   */
+  readonly eksApiCidrs: readonly string[];
+  /**
+   * The IAM role or user given cluster-admin through an EKS access entry, so kubectl works
+   * (`-c eksAdminArn=arn:aws:iam::123456789012:role/Admin`). None: nobody. The cluster's
+   * creator gets no implicit admin: with the CDK's bootstrap that is CloudFormation's
+   * execution role, which never runs kubectl.
+   */
+  readonly eksAdminArn?: string;
+  /** The Graviton node pool's limit in vCPUs: Auto Mode launches no node past it. */
+  readonly eksNodeCpuLimit: number;
+  /** How long a message stays hidden while a pod works on it (as the fargate variant). */
+  readonly queueVisibilitySeconds: number;
+}
+
+/** An IPv4 CIDR, `a.b.c.d/n`, each octet 0 to 255 and n 1 to 32 (never the whole internet). */
+function ipv4Cidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (match === null) return false;
+  const [, a, b, c, d, bits] = match.map(Number);
+  return (
+    [a, b, c, d].every((octet) => octet !== undefined && octet <= 255) &&
+    (bits ?? 0) >= 1 &&
+    (bits ?? 0) <= 32
+  );
+}
+
+/**
+ * The eks stack's settings from context: the ones both container variants share, and the
+ * cluster's API access and node budget.
+ *
+ * @example
+ * ```ts
+ * const settings = readEksSettings((key) => ({ eksApiCidrs: '203.0.113.7/32' })[key]);
+ * settings.eksApiCidrs; // ['203.0.113.7/32']: public endpoint for that address, private too
+ * ```
+ */
+export function readEksSettings(get: ContextReader): EksSettings {
+  const raw = get('eksApiCidrs');
+  const eksApiCidrs =
+    raw === undefined || raw === ''
+      ? []
+      : String(raw)
+          .split(',')
+          .map((value) => value.trim());
+  for (const cidr of eksApiCidrs) {
+    if (!ipv4Cidr(cidr)) {
+      throw new Error(
+        'context eksApiCidrs must be a comma-separated list of IPv4 CIDRs like 203.0.113.7/32 ' +
+          `(not 0.0.0.0/0: the API endpoint would be open to the internet); got '${cidr}'`,
+      );
+    }
+  }
+  const adminArn = get('eksAdminArn');
+  return {
+    ...readCommon(get),
+    eksApiCidrs,
+    ...(adminArn === undefined || adminArn === ''
+      ? {}
+      : {
+          eksAdminArn: text(
+            get,
+            'eksAdminArn',
+            '',
+            /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
+          ),
+        }),
+    // Room for the HPA's and KEDA's maxima at the default pod size (4 web and 4 worker pods of
+    // 1 vCPU), KEDA and the metrics server, and a node being replaced.
+    eksNodeCpuLimit: integer(get, 'eksNodeCpuLimit', 16, 2, 1000),
+    queueVisibilitySeconds: integer(get, 'queueVisibilitySeconds', 300, 30, 43200),
+  };
+}

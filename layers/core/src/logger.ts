@@ -1,7 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
-/** The three deployments of the same core; every log line says which one wrote it. */
-export const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate', 'local'] as const;
+/** The deployments of the same core; every log line says which one wrote it. */
+export const VARIANTS = [
+  'lambda-zip',
+  'lambda-image',
+  'fargate',
+  'managed-instances',
+  'local',
+] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' | 'CRITICAL' | 'TRACE';

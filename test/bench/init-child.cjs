@@ -16,6 +16,10 @@ fs.writeSync(3, 'init\n');
 
 const loaded = Object.keys(require.cache).filter((f) => f !== __filename);
 const initFiles = loaded.map((f) => ({ file: f, bytes: fs.statSync(f).size }));
+// Public built-in modules loaded by then (this script itself loads only node:fs).
+const initBuiltins = process.moduleLoadList
+  .filter((m) => m.startsWith('NativeModule ') && !m.includes('internal/'))
+  .map((m) => m.slice('NativeModule '.length));
 
 function context() {
   return {
@@ -43,7 +47,7 @@ async function invoke(event) {
 }
 
 async function main() {
-  const report = { bootMs, loadedAtMs, initCpuMs: cpuMs(cpuAtInit), initFiles };
+  const report = { bootMs, loadedAtMs, initCpuMs: cpuMs(cpuAtInit), initFiles, initBuiltins };
   if (eventFile) {
     // Read before timing: the runtime hands the event over already read.
     const event = fs.readFileSync(eventFile, 'utf8');

@@ -37,6 +37,8 @@ export interface ColdStart {
   readonly initCpuMs: number;
   /** The files init loaded (the child's require cache), built-in modules aside. */
   readonly initFiles: readonly LoadedFile[];
+  /** The public built-in modules (`crypto`, `zlib`, …) loaded by the end of init. */
+  readonly initBuiltins: readonly string[];
   /** The first invocation, with the event, in the cold environment. */
   readonly first?: Invocation;
   /** The same event again, warm. */

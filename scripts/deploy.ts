@@ -1,16 +1,20 @@
 /**
- * npm run deploy (lambda-zip), deploy:lambda-image, deploy:fargate: builds what the variant
- * needs and deploys it unattended (no prompt: `cdk deploy --require-approval never`), in the
+ * npm run deploy (lambda-zip), deploy:lambda-image, deploy:fargate, deploy:eks: builds what the
+ * variant needs and deploys it unattended (no prompt: `cdk deploy --require-approval never`), in the
  * region the load test uses too: `--region`, else AWS_REGION or the profile's, else
- * eu-west-1. `--dry-run` prints the commands instead. Exit 2 on bad arguments, else the
- * failing command's exit code.
+ * eu-west-1. eks then applies its Kubernetes objects with kubectl, from the deployed stack's
+ * outputs (read once the stack is there). `--dry-run` prints the commands instead. Exit 2 on
+ * bad arguments, else the failing command's exit code.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { describeRegion, resolveRegion } from '../loadtest/aws/region';
+import { lookUpStack } from '../loadtest/aws/stacks';
 import { parseDeployArgs } from './lib/deploy-args';
 import { deployPlan, shown, stackOf } from './lib/deploy-plan';
+import { outputsOf } from './lib/eks-steps';
 import { UsageError } from './lib/flags';
+import { outputMap, runStep } from './lib/run-step';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -25,22 +29,33 @@ async function main(): Promise<number> {
   console.error(
     `deploy: ${args.variant} as stack ${stackOf(args.variant, args.stage)}, ${describeRegion(region)}`,
   );
+  const stackName = stackOf(args.variant, args.stage);
+  let outputs: Record<string, string> | undefined;
   for (const step of plan) {
     console.error(`deploy: ${shown(step)}`);
     if (args.dryRun) continue;
-    const run = spawnSync(step.command, step.args, {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, ...step.env },
-    });
-    if (run.status !== 0) {
-      console.error(
-        `deploy: ${shown(step)} failed (${run.status ?? run.signal ?? run.error?.message})`,
-      );
-      return run.status ?? 1;
+    // Read after the stack is deployed, once: the steps that need outputs come after it.
+    if (outputs === undefined && outputsOf(step).length > 0) {
+      outputs = await deployedOutputs(stackName, region.region);
+    }
+    const { status, detail } = runStep(step, outputs ?? {}, ROOT);
+    if (status !== 0) {
+      console.error(`deploy: ${shown(step)} failed (${detail})`);
+      return status;
     }
   }
   return 0;
+}
+
+async function deployedOutputs(stackName: string, region: string): Promise<Record<string, string>> {
+  const cloudformation = new CloudFormationClient({ region });
+  try {
+    const lookup = await lookUpStack({ cloudformation }, stackName);
+    if (lookup.kind !== 'found') throw new Error(`${lookup.reason}: its outputs are needed next`);
+    return outputMap(lookup.stack.Outputs);
+  } finally {
+    cloudformation.destroy();
+  }
 }
 
 main().then(
@@ -50,7 +65,7 @@ main().then(
   (err: unknown) => {
     if (err instanceof UsageError) {
       console.error(
-        `deploy: ${err.message}\nusage: npm run deploy[:lambda-image|:fargate] -- [--stage s] [--region r] [--dry-run] [framework args]`,
+        `deploy: ${err.message}\nusage: npm run deploy[:lambda-image|:fargate|:eks] -- [--stage s] [--region r] [--dry-run] [framework args]`,
       );
       process.exitCode = 2;
       return;

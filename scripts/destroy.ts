@@ -1,19 +1,22 @@
 /**
- * npm run remove (lambda-zip), destroy:lambda-image, destroy:fargate: empties the variant's
- * bucket (its stack's `BucketName` output), then deletes the stack unattended (`serverless
- * remove`, `cdk destroy --force`), in the same region rule as deploy. When the bucket cannot
- * be emptied it stops and prints the exact command that would. `--dry-run` prints the steps.
+ * npm run remove (lambda-zip), destroy:lambda-image, destroy:fargate, destroy:eks: for eks
+ * first deletes the Kubernetes objects that own AWS resources (the Ingress's ALB, the
+ * NodePool's nodes) and waits for them, then empties the variant's bucket (its stack's
+ * `BucketName` output), then deletes the stack unattended (`serverless remove`, `cdk destroy
+ * --force`), in the same region rule as deploy. When the bucket cannot be emptied it stops and
+ * prints the exact command that would. `--dry-run` prints the steps.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { describeRegion, resolveRegion } from '../loadtest/aws/region';
 import { BUCKET_OUTPUT_KEY, lookUpStack } from '../loadtest/aws/stacks';
 import { parseDeployArgs } from './lib/deploy-args';
-import { destroyPlan, shown, stackOf } from './lib/deploy-plan';
+import { destroyPlan, shown, stackOf, teardownPlan } from './lib/deploy-plan';
+import { outputsOf } from './lib/eks-steps';
 import { emptyBucket } from './lib/empty-bucket';
 import { UsageError } from './lib/flags';
+import { outputMap, runStep } from './lib/run-step';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -30,11 +33,26 @@ async function main(): Promise<number> {
       console.error(`destroy: ${lookup.reason} in ${region.region}; nothing to delete`);
       return 0;
     }
-    const bucket =
-      lookup.kind === 'found'
-        ? lookup.stack.Outputs?.find((o) => o.OutputKey === BUCKET_OUTPUT_KEY)?.OutputValue
-        : undefined;
+    const outputs = lookup.kind === 'found' ? outputMap(lookup.stack.Outputs) : {};
+    const bucket = outputs[BUCKET_OUTPUT_KEY];
     if (lookup.kind === 'unusable') console.error(`destroy: ${lookup.reason}; deleting it anyway`);
+    const options = { stage: args.stage, region: region.region, extra: args.extra };
+    for (const step of teardownPlan(args.variant, options)) {
+      console.error(`destroy: ${shown(step)}`);
+      if (args.dryRun) continue;
+      const missing = outputsOf(step).filter((key) => outputs[key] === undefined);
+      if (missing.length > 0) {
+        // A stack that never finished has no outputs; EKS still deletes an Auto Mode cluster's
+        // nodes and load balancers with it (EKS User Guide, "Delete a cluster").
+        console.error(`destroy: skipped, the stack has no ${missing.join(', ')} output`);
+        continue;
+      }
+      const { status, detail } = runStep(step, outputs, ROOT);
+      if (status !== 0) {
+        console.error(`destroy: ${shown(step)} failed (${detail}); nothing deleted after it`);
+        return status;
+      }
+    }
     if (bucket !== undefined) {
       const empty = `aws s3 rm s3://${bucket} --recursive --region ${region.region}`;
       if (args.dryRun) console.error(`destroy: would empty s3://${bucket} (${empty})`);
@@ -62,16 +80,10 @@ async function main(): Promise<number> {
   })) {
     console.error(`destroy: ${shown(step)}`);
     if (args.dryRun) continue;
-    const run = spawnSync(step.command, step.args, {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, ...step.env },
-    });
-    if (run.status !== 0) {
-      console.error(
-        `destroy: ${shown(step)} failed (${run.status ?? run.signal ?? run.error?.message})`,
-      );
-      return run.status ?? 1;
+    const { status, detail } = runStep(step, {}, ROOT);
+    if (status !== 0) {
+      console.error(`destroy: ${shown(step)} failed (${detail})`);
+      return status;
     }
   }
   return 0;
@@ -84,7 +96,7 @@ main().then(
   (err: unknown) => {
     if (err instanceof UsageError) {
       console.error(
-        `destroy: ${err.message}\nusage: npm run remove|destroy:lambda-image|destroy:fargate -- [--stage s] [--region r] [--dry-run] [framework args]`,
+        `destroy: ${err.message}\nusage: npm run remove|destroy:lambda-image|destroy:fargate|destroy:eks -- [--stage s] [--region r] [--dry-run] [framework args]`,
       );
       process.exitCode = 2;
       return;

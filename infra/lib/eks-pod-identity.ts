@@ -16,13 +16,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
-/** Where the app's pods run and whom they run as (infra/eks/manifests.ts, default input). */
-export const APP_SERVICE_ACCOUNT = { namespace: 'cartoon-compute', name: 'cartoon-compute' };
-/**
- * KEDA's operator, as its release YAML installs it: it reads the queue's depth with its own
- * credentials (TriggerAuthentication `podIdentity.provider: aws`, identity owner `keda`).
- */
-export const KEDA_SERVICE_ACCOUNT = { namespace: 'keda', name: 'keda-operator' };
+export { APP_SERVICE_ACCOUNT, KEDA_SERVICE_ACCOUNT } from './eks-service-accounts';
 
 export interface PodIdentityProps {
   readonly cluster: eks.ICluster;

@@ -3,11 +3,11 @@
  * `--stage`, `--region` and `--dry-run`; everything else goes to the framework untouched
  * (`-c spot=true` to cdk, `--param=...` to serverless).
  */
-import { VARIANT_NAMES, type VariantName } from '../../local-cloud/variants';
+import { DEPLOY_VARIANTS, type DeployVariant } from './deploy-plan';
 import { UsageError } from './flags';
 
 export interface DeployArgs {
-  readonly variant: VariantName;
+  readonly variant: DeployVariant;
   readonly stage: string;
   readonly region: string | undefined;
   readonly dryRun: boolean;
@@ -26,9 +26,9 @@ export interface DeployArgs {
  */
 export function parseDeployArgs(argv: readonly string[]): DeployArgs {
   const [variant, ...rest] = argv;
-  if (!VARIANT_NAMES.includes(variant as VariantName)) {
+  if (!DEPLOY_VARIANTS.includes(variant as DeployVariant)) {
     throw new UsageError(
-      `the first argument must be one of ${VARIANT_NAMES.join(', ')}; got "${variant ?? ''}"`,
+      `the first argument must be one of ${DEPLOY_VARIANTS.join(', ')}; got "${variant ?? ''}"`,
     );
   }
   let stage = 'dev';
@@ -52,5 +52,5 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs {
     } else if (arg === '--dry-run') dryRun = true;
     else extra.push(arg);
   }
-  return { variant: variant as VariantName, stage, region, dryRun, extra };
+  return { variant: variant as DeployVariant, stage, region, dryRun, extra };
 }

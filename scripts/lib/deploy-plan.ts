@@ -11,16 +11,20 @@
  *   `AWS_REGION` is set to the region chosen here. serverless takes `--region`.
  */
 
+import type { ContextReader, EksSettings } from '../../infra/lib/settings';
+import { readEksSettings } from '../../infra/lib/settings';
 import { stackNames } from '../../loadtest/aws/stacks';
-import type { VariantName } from '../../local-cloud/variants';
+import { VARIANT_NAMES, type VariantName } from '../../local-cloud/variants';
+import { eksDeploySteps, eksTeardownSteps, type PlannedCommand } from './eks-steps';
 import { UsageError } from './flags';
 
-export interface PlannedCommand {
-  readonly command: string;
-  readonly args: readonly string[];
-  /** Variables added to the environment. */
-  readonly env: Readonly<Record<string, string>>;
-}
+export type { PlannedCommand } from './eks-steps';
+
+/** What can be deployed: the variants `npm start` runs, and eks (AWS only, for now). */
+export type DeployVariant = VariantName | 'eks';
+export const DEPLOY_VARIANTS: readonly DeployVariant[] = [
+  ...new Set<DeployVariant>([...VARIANT_NAMES, 'eks']),
+];
 
 export interface PlanOptions {
   readonly stage: string;
@@ -30,14 +34,57 @@ export interface PlanOptions {
 }
 
 /** The CDK app's stack id of each container variant (infra/lib/app.ts). */
-const CDK_STACK_IDS: Partial<Record<VariantName, string>> = {
+const CDK_STACK_IDS: Partial<Record<DeployVariant, string>> = {
   'lambda-image': 'LambdaImage',
   fargate: 'Fargate',
+  eks: 'Eks',
 };
 
 /** The stack a variant deploys as, as the load test looks it up. */
-export function stackOf(variant: VariantName, stage: string): string {
-  return stackNames(stage)[variant] ?? '';
+export function stackOf(variant: DeployVariant, stage: string): string {
+  // infra/lib/app.ts names every CDK stack so; loadtest/aws/stacks.ts may not list eks yet.
+  return stackNames(stage)[variant] ?? `cartoon-compute-${stage}-${variant}`;
+}
+
+/** The `-c key=value` / `--context key=value` pairs of the framework arguments. */
+function contextOf(extra: readonly string[], stage: string): ContextReader {
+  const values: Record<string, string> = { stage };
+  for (let i = 0; i < extra.length; i++) {
+    const arg = extra[i] ?? '';
+    const pair =
+      arg === '-c' || arg === '--context' ? extra[++i] : /^--context=(.*)$/s.exec(arg)?.[1];
+    const [key, ...value] = (pair ?? '').split('=');
+    if (key !== undefined && key !== '' && value.length > 0) values[key] = value.join('=');
+  }
+  return (key) => values[key];
+}
+
+/**
+ * The eks settings the deploy needs, from the framework arguments: kubectl runs on this
+ * machine, so the API endpoint must admit it, and it must be a cluster admin.
+ */
+function eksDeploySettings(options: PlanOptions): EksSettings {
+  const settings = readEksSettings(contextOf(options.extra, options.stage));
+  const missing = [
+    ...(settings.eksApiCidrs.length === 0
+      ? [
+          "-c eksApiCidrs=<this machine's public IP>/32 (the API endpoint is private otherwise; " +
+            '`curl https://checkip.amazonaws.com` tells the IP)',
+        ]
+      : []),
+    ...(settings.eksAdminArn === undefined
+      ? [
+          '-c eksAdminArn=arn:aws:iam::<account>:role/<your role> (`aws sts get-caller-identity` ' +
+            "names it; for an assumed role give the role's ARN)",
+        ]
+      : []),
+  ];
+  if (missing.length > 0) {
+    throw new UsageError(
+      `deploy eks applies the manifests with kubectl from this machine; give ${missing.join(' and ')}`,
+    );
+  }
+  return settings;
 }
 
 function refuseStageInExtra(extra: readonly string[]): void {
@@ -61,8 +108,9 @@ const npm = (script: string): PlannedCommand => ({
  * // { command: 'cdk', args: ['deploy', 'Fargate', '--require-approval', 'never', '-c', 'stage=dev', '-c', 'spot=true'], env: { AWS_REGION: 'eu-west-1' } }
  * ```
  */
-export function deployPlan(variant: VariantName, options: PlanOptions): PlannedCommand[] {
+export function deployPlan(variant: DeployVariant, options: PlanOptions): PlannedCommand[] {
   refuseStageInExtra(options.extra);
+  const settings = variant === 'eks' ? eksDeploySettings(options) : undefined;
   const id = CDK_STACK_IDS[variant];
   if (id === undefined) {
     return [
@@ -90,7 +138,22 @@ export function deployPlan(variant: VariantName, options: PlanOptions): PlannedC
       ],
       env: { AWS_REGION: options.region },
     },
+    ...(settings === undefined ? [] : eksDeploySteps(options, settings)),
   ];
+}
+
+/**
+ * The commands that run before a variant's bucket is emptied and its stack deleted: for eks,
+ * the Kubernetes objects that own AWS resources (the Ingress's ALB, the NodePool's nodes).
+ *
+ * @example
+ * ```ts
+ * teardownPlan('fargate', { stage: 'dev', region: 'eu-west-1', extra: [] }); // []
+ * ```
+ */
+export function teardownPlan(variant: DeployVariant, options: PlanOptions): PlannedCommand[] {
+  refuseStageInExtra(options.extra);
+  return variant === 'eks' ? eksTeardownSteps(options) : [];
 }
 
 /**
@@ -102,7 +165,7 @@ export function deployPlan(variant: VariantName, options: PlanOptions): PlannedC
  * // [{ command: 'serverless', args: ['remove', '--stage', 'dev', '--region', 'eu-west-1'], env: {} }]
  * ```
  */
-export function destroyPlan(variant: VariantName, options: PlanOptions): PlannedCommand[] {
+export function destroyPlan(variant: DeployVariant, options: PlanOptions): PlannedCommand[] {
   refuseStageInExtra(options.extra);
   const id = CDK_STACK_IDS[variant];
   if (id === undefined) {
@@ -125,8 +188,13 @@ export function destroyPlan(variant: VariantName, options: PlanOptions): Planned
   ];
 }
 
-/** A command as a user would type it, for printing. */
+/**
+ * A command as a user would type it, for printing; a stack output it needs shows as
+ * `<OutputName>`, its standard input as a here-document.
+ */
 export function shown(c: PlannedCommand): string {
   const env = Object.entries(c.env).map(([k, v]) => `${k}=${v} `);
-  return `${env.join('')}${c.command} ${c.args.join(' ')}`;
+  const args = c.args.map((arg) => (typeof arg === 'string' ? arg : `<${arg.output}>`));
+  const stdin = c.stdin === undefined ? '' : ` <<EOF\n${c.stdin}EOF`;
+  return `${env.join('')}${c.command} ${args.join(' ')}${stdin}`;
 }

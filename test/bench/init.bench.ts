@@ -214,7 +214,7 @@ function report(
     penaltyCpu: median(hello.map(cpuPenalty)),
   };
   console.log(
-    `build: ${options.buildName} (${options.build.about})${options.functions ? `, artifacts from ${options.functions}` : ''}`,
+    `build: ${options.buildName} (${options.build.about})${options.functions ? `, artifacts from ${options.functions}` : ''}; layer: ${path.relative(ROOT, path.dirname(path.dirname(options.layerModules))) || '.'}`,
   );
   console.log(
     `node ${process.version} ${process.arch}, ${availableParallelism()} CPUs, load average ${loadavg()[0]?.toFixed(1)}; NODE_OPTIONS=${options.nodeOptions || '(none)'}; compile cache ${options.compileCache ? 'made beforehand' : 'off'}; ${options.runs} cold starts each, one at a time`,

@@ -54,6 +54,48 @@ export interface FunctionSpec {
   readonly imageTag?: string;
   /** `ImageConfig.Command`: overrides the image's CMD, which names the handler. */
   readonly imageCommand?: readonly string[];
+  /** Set for a Lambda Managed Instances function (one attached to a capacity provider). */
+  readonly managedInstances?: ManagedInstancesSpec;
+}
+
+/**
+ * A function's `CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig` and
+ * `FunctionScalingConfig` (AWS CloudFormation template reference, AWS::Lambda::Function,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-lambdamanagedinstancescapacityproviderconfig.html
+ * and …-functionscalingconfig.html, read 2026-12). Absent properties stay undefined: their
+ * defaults are the emulator's to choose and say (lmi-settings.ts).
+ */
+export interface ManagedInstancesSpec {
+  /** The capacity provider's logical id in this template (undefined for one outside it). */
+  readonly capacityProviderLogicalId?: string;
+  readonly capacityProviderArn: string;
+  /** ExecutionEnvironmentMemoryGiBPerVCpu, 2.0 to 8.0. */
+  readonly memoryGiBPerVcpu?: number;
+  /** PerExecutionEnvironmentMaxConcurrency, 1 to 1600. */
+  readonly perEnvironmentMaxConcurrency?: number;
+  /** FunctionScalingConfig.MinExecutionEnvironments (a published version's, when it sets one). */
+  readonly minEnvironments?: number;
+  readonly maxEnvironments?: number;
+}
+
+/**
+ * An `AWS::Lambda::CapacityProvider` (AWS CloudFormation template reference,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html,
+ * read 2026-12), as far as the emulator uses it: the CPU target its scaling tracks and the
+ * most vCPUs it may run.
+ */
+export interface CapacityProviderSpec {
+  readonly logicalId: string;
+  readonly arn: string;
+  /** InstanceRequirements.Architectures (`arm64`, `x86_64`). */
+  readonly architectures: readonly string[];
+  readonly allowedInstanceTypes: readonly string[];
+  /** CapacityProviderScalingConfig.MaxVCpuCount. */
+  readonly maxVcpuCount?: number;
+  /** `Auto` or `Manual` (CapacityProviderScalingConfig.ScalingMode). */
+  readonly scalingMode?: string;
+  /** TargetValue of the `LambdaCapacityProviderAverageCPUUtilization` policy, in percent. */
+  readonly cpuTargetPercent?: number;
 }
 
 export interface AsyncInvokeConfig {
@@ -164,6 +206,8 @@ export interface VariantTopology {
   readonly queues: readonly QueueSpec[];
   readonly eventSourceMappings: readonly EventSourceMappingSpec[];
   readonly services: readonly ServiceSpec[];
+  /** Lambda Managed Instances capacity providers. */
+  readonly capacityProviders: readonly CapacityProviderSpec[];
 }
 
 /** One resource of a CloudFormation template, as far as the local cloud reads it. */
@@ -269,6 +313,15 @@ export function topologyFromTemplate(
     }
   }
 
+  // A published version may carry its own FunctionScalingConfig; it wins over the function's.
+  const versionScaling = new Map<string, unknown>();
+  for (const [, r] of ofType('AWS::Lambda::Version')) {
+    const scaling = r.Properties?.FunctionScalingConfig;
+    if (scaling !== undefined) {
+      versionScaling.set(resolver.functionId(r.Properties?.FunctionName), scaling);
+    }
+  }
+
   const functions: FunctionSpec[] = ofType('AWS::Lambda::Function').map(([id, r]) => {
     const p = r.Properties ?? {};
     const variables = ((p.Environment as { Variables?: Record<string, unknown> })?.Variables ??
@@ -301,6 +354,7 @@ export function topologyFromTemplate(
         ? {}
         : { imageTag: imageTag(resolver.string(code.ImageUri)) }),
       ...(command === undefined ? {} : { imageCommand: command.map((c) => resolver.string(c)) }),
+      ...managedInstancesOf(p, versionScaling.get(id), resolver),
     };
   });
 
@@ -374,7 +428,90 @@ export function topologyFromTemplate(
     serviceSpec(id, r, template, resolver),
   );
 
-  return { name, account, functions, httpApis, buckets, queues, eventSourceMappings, services };
+  const capacityProviders = ofType('AWS::Lambda::CapacityProvider').map(([id, r]) =>
+    capacityProviderSpec(id, r, resolver),
+  );
+
+  return {
+    name,
+    account,
+    functions,
+    httpApis,
+    buckets,
+    queues,
+    eventSourceMappings,
+    services,
+    capacityProviders,
+  };
+}
+
+/** The LMI part of a function's properties, or nothing for a function without a provider. */
+function managedInstancesOf(
+  p: Record<string, unknown>,
+  versionScaling: unknown,
+  resolver: Resolver,
+): Pick<FunctionSpec, 'managedInstances'> {
+  const config = (
+    p.CapacityProviderConfig as { LambdaManagedInstancesCapacityProviderConfig?: unknown }
+  )?.LambdaManagedInstancesCapacityProviderConfig as Record<string, unknown> | undefined;
+  if (config === undefined) return {};
+  const scaling = (versionScaling ?? p.FunctionScalingConfig ?? {}) as Record<string, unknown>;
+  const arnValue = config.CapacityProviderArn;
+  const providerId = resolver.capacityProviderId(arnValue);
+  const number = (value: unknown) => (value === undefined ? undefined : Number(value));
+  const spec: ManagedInstancesSpec = {
+    capacityProviderArn: resolver.string(arnValue),
+    ...(providerId === undefined ? {} : { capacityProviderLogicalId: providerId }),
+    ...defined('memoryGiBPerVcpu', number(config.ExecutionEnvironmentMemoryGiBPerVCpu)),
+    ...defined(
+      'perEnvironmentMaxConcurrency',
+      number(config.PerExecutionEnvironmentMaxConcurrency),
+    ),
+    ...defined('minEnvironments', number(scaling.MinExecutionEnvironments)),
+    ...defined('maxEnvironments', number(scaling.MaxExecutionEnvironments)),
+  };
+  return { managedInstances: spec };
+}
+
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** The predefined metric a capacity provider's CPU target-tracking policy names. */
+const CPU_METRIC = 'LambdaCapacityProviderAverageCPUUtilization';
+
+function capacityProviderSpec(id: string, r: Resource, resolver: Resolver): CapacityProviderSpec {
+  const p = r.Properties ?? {};
+  const requirements = (p.InstanceRequirements ?? {}) as {
+    Architectures?: unknown[];
+    AllowedInstanceTypes?: unknown[];
+  };
+  const scaling = (p.CapacityProviderScalingConfig ?? {}) as {
+    MaxVCpuCount?: unknown;
+    ScalingMode?: unknown;
+    ScalingPolicies?: { PredefinedMetricType?: unknown; TargetValue?: unknown }[];
+  };
+  const cpuPolicy = (scaling.ScalingPolicies ?? []).find(
+    (policy) => policy.PredefinedMetricType === CPU_METRIC,
+  );
+  return {
+    logicalId: id,
+    arn: resolver.getAtt(id, 'Arn'),
+    architectures: (requirements.Architectures ?? []).map((a) => resolver.string(a)),
+    allowedInstanceTypes: (requirements.AllowedInstanceTypes ?? []).map((a) => resolver.string(a)),
+    ...defined(
+      'maxVcpuCount',
+      scaling.MaxVCpuCount === undefined ? undefined : Number(scaling.MaxVCpuCount),
+    ),
+    ...defined(
+      'scalingMode',
+      scaling.ScalingMode === undefined ? undefined : resolver.string(scaling.ScalingMode),
+    ),
+    ...defined(
+      'cpuTargetPercent',
+      cpuPolicy?.TargetValue === undefined ? undefined : Number(cpuPolicy.TargetValue),
+    ),
+  };
 }
 
 function stageThrottle(stage: Resource | undefined): Pick<HttpApiSpec, 'throttle'> {
@@ -507,6 +644,10 @@ export function publishedVersion(functionVersion: unknown): string {
   return '1';
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function baseName(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
 }
@@ -542,6 +683,10 @@ class Resolver {
       return p.FunctionName === undefined ? `${this.variant}-${id}` : this.string(p.FunctionName);
     }
     if (named !== undefined) return this.string(named);
+    if (resource.Type === 'AWS::Lambda::CapacityProvider') {
+      const name = p.CapacityProviderName;
+      return name === undefined ? `${this.variant}-${id}` : this.string(name);
+    }
     if (resource.Type === 'AWS::SQS::Queue') return `${this.variant}-${id}`;
     // Other resources: the logical id stands in for the physical id CloudFormation makes up.
     return id;
@@ -558,6 +703,9 @@ class Resolver {
         return `arn:aws:sqs:${region}:${accountId}:${this.ref(id)}`;
       }
       if (resource?.Type === 'AWS::S3::Bucket') return `arn:aws:s3:::${this.ref(id)}`;
+      if (resource?.Type === 'AWS::Lambda::CapacityProvider') {
+        return `arn:aws:lambda:${region}:${accountId}:capacity-provider:${this.ref(id)}`;
+      }
     }
     return `${id}.${attribute}`;
   }
@@ -585,12 +733,30 @@ class Resolver {
       const found = Object.entries(this.template.Resources).find(
         ([fid, r]) =>
           r.Type === 'AWS::Lambda::Function' &&
-          (text === this.ref(fid) || text.endsWith(`:function:${this.ref(fid)}`)),
+          // A qualified ARN (`…:function:name:live`, LMI's `…:$LATEST.PUBLISHED`) names it too.
+          (text === this.ref(fid) ||
+            text.endsWith(`:function:${this.ref(fid)}`) ||
+            new RegExp(`:function:${escapeRegExp(this.ref(fid))}:[^:]+$`).test(text)),
       );
       if (found === undefined) throw new Error(`${text} names no function in the template`);
       return found[0];
     }
     return id;
+  }
+
+  /** The capacity provider a CapacityProviderArn names, if it is in this template. */
+  capacityProviderId(value: unknown): string | undefined {
+    const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+    if (v?.Ref !== undefined || v?.['Fn::GetAtt'] !== undefined) {
+      const id = this.refId(value);
+      if (this.template.Resources[id]?.Type === 'AWS::Lambda::CapacityProvider') return id;
+    }
+    const text = this.string(value);
+    return Object.keys(this.template.Resources).find(
+      (id) =>
+        this.template.Resources[id]?.Type === 'AWS::Lambda::CapacityProvider' &&
+        this.getAtt(id, 'Arn') === text,
+    );
   }
 
   layerArtifact(value: unknown): string {

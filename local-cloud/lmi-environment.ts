@@ -1,0 +1,426 @@
+/**
+ * One Lambda Managed Instances execution environment: a separate Node 24 process running
+ * bootstrap-lmi.cjs (the runtime's worker threads) against its own LMI Runtime API, with many
+ * invocations at once, up to its max concurrency. Unlike an on-demand environment
+ * (environment.ts) it is never frozen: it runs continuously, timers and all, as LMI's do
+ * ("continuously running … without freezing between invocations", AWS Lambda developer guide,
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html,
+ * read 2026-12). An invocation that passes its timeout is answered with Lambda's timeout error
+ * and its slot freed, but its code is not stopped: "Lambda does not enforce the timeout, your
+ * code continues to run" (same page). Its process is held to its vCPUs (cpu-limit.ts) and dies
+ * with the local cloud (parent-death.ts).
+ *
+ * Logs are JSON, as LMI forces the JSON log format: the function's lines come from the runtime,
+ * and the platform's records are written here (lmi-log.ts).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CpuGroup, CpuLimits } from './cpu-limit';
+import { type InvokeResult, lambdaVariables } from './environment';
+import { platformInitReport, platformReport, platformStart } from './lmi-log';
+import { LmiRuntimeApi } from './lmi-runtime-api';
+import { type Command, killedWithParent } from './parent-death';
+import type { Report } from './report-log';
+import type { RuntimeOutcome } from './runtime-api';
+
+export interface LmiEnvironmentOptions {
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly handler: string;
+  readonly taskRoot: string;
+  readonly optDir: string;
+  /** The LMI runtime client, as installLmiRuntime placed it. */
+  readonly bootstrap: string;
+  readonly region: string;
+  /** The version it runs (LMI runs published versions; `$LATEST` locally unless told). */
+  readonly version?: string;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly log: (line: string) => void;
+  readonly vcpus: number;
+  /** AWS_LAMBDA_MAX_CONCURRENCY: invocations at once. */
+  readonly maxConcurrency: number;
+  /** AWS_LAMBDA_NODEJS_WORKER_COUNT: runtime worker threads. */
+  readonly workers: number;
+  /** Modules the runtime's main thread requires before its workers start (sharp). */
+  readonly mainThreadRequire?: readonly string[];
+  readonly cpu?: CpuLimits;
+  readonly nodeBinary?: string;
+}
+
+export interface LmiEnvironmentEvents {
+  /** Init is over: every worker asks for events. */
+  ready: [];
+  /** A slot came free. */
+  free: [];
+  dead: [];
+}
+
+type Waiter = (outcome: RuntimeOutcome | { kind: 'exit' }) => void;
+
+const LMI_BOOTSTRAP = path.join(__dirname, 'runtime', 'bootstrap-lmi.cjs');
+
+/**
+ * Puts the LMI runtime client, and the InvokeStore it needs, into a function's runtime folder
+ * (Lambda's /var/runtime) as `bootstrap.cjs` and `invoke-store.cjs`; returns the bootstrap.
+ *
+ * @example
+ * ```ts
+ * const bootstrap = installLmiRuntime(path.dirname(layout.bootstrap));
+ * ```
+ */
+export function installLmiRuntime(runtimeDir: string): string {
+  const bootstrap = path.join(runtimeDir, 'bootstrap.cjs');
+  copyFileSync(LMI_BOOTSTRAP, bootstrap);
+  copyFileSync(
+    require.resolve('@aws/lambda-invoke-store'),
+    path.join(runtimeDir, 'invoke-store.cjs'),
+  );
+  return bootstrap;
+}
+
+/**
+ * A running LMI environment.
+ *
+ * @example
+ * ```ts
+ * const env = LmiEnvironment.start({ ...options, vcpus: 1, maxConcurrency: 8, workers: 1 });
+ * await env.whenReady();
+ * const results = await Promise.all([env.invoke(a), env.invoke(b)]); // at once, one process
+ * ```
+ */
+export class LmiEnvironment extends EventEmitter<LmiEnvironmentEvents> {
+  readonly id = randomBytes(16).toString('hex');
+  readonly startedAt = performance.now();
+  /** When an invocation last ended, for scaling down. */
+  lastBusy = performance.now();
+  private child: ChildProcess | undefined;
+  private api: LmiRuntimeApi | undefined;
+  private cpuGroup: CpuGroup | undefined;
+  private readonly ready: Promise<void>;
+  private isReadyNow = false;
+  private dead = false;
+  private running = 0;
+  private readonly waiters = new Map<string, Waiter>();
+  private exitReason: string | undefined;
+  /** Invocations answered as timed out whose code has not answered yet. */
+  private overrunning = 0;
+
+  private constructor(private readonly options: LmiEnvironmentOptions) {
+    super();
+    this.ready = this.boot();
+    this.ready.catch(() => undefined);
+  }
+
+  static start(options: LmiEnvironmentOptions): LmiEnvironment {
+    return new LmiEnvironment(options);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get isReady(): boolean {
+    return this.isReadyNow && !this.dead;
+  }
+
+  get isDead(): boolean {
+    return this.dead;
+  }
+
+  /** Invocations running now (a timed-out one no longer counts). */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Slots free for another invocation. */
+  get freeSlots(): number {
+    return this.isReady ? this.options.maxConcurrency - this.running : 0;
+  }
+
+  /** Timed-out invocations whose code still runs. */
+  get overrun(): number {
+    return this.overrunning;
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Takes a slot before an async gap, so a pool does not hand it out twice. */
+  reserve(): void {
+    if (this.freeSlots <= 0) throw new Error('no free slot');
+    this.running += 1;
+  }
+
+  private command(): Command {
+    const node = this.options.nodeBinary ?? process.execPath;
+    const args = [this.options.bootstrap];
+    if (this.options.mainThreadRequire?.length) {
+      args.push(`--main-thread-require=${this.options.mainThreadRequire.join(',')}`);
+    }
+    const runtime = killedWithParent({ command: node, args });
+    this.cpuGroup = this.options.cpu?.group(`lmi-${this.id}`, this.options.vcpus);
+    if (this.cpuGroup === undefined) return runtime;
+    const [command, wrapped] = this.cpuGroup.wrap(runtime.command, runtime.args);
+    return { command, args: wrapped };
+  }
+
+  private async boot(): Promise<void> {
+    const api = await LmiRuntimeApi.start();
+    this.api = api;
+    api.on('outcome', (outcome) => {
+      const waiter = this.waiters.get(outcome.requestId);
+      this.waiters.delete(outcome.requestId);
+      waiter?.(outcome);
+    });
+    const version = this.options.version ?? '$LATEST';
+    const date = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+    const logStream = `${date}/[${version}]${this.id}`;
+    const { command, args } = this.command();
+    const variables = lambdaVariables(
+      { ...this.options, initializationType: 'on-demand' },
+      api.address,
+      logStream,
+    );
+    const child = spawn(command, args, {
+      cwd: this.options.taskRoot,
+      env: {
+        ...variables,
+        // The value AWS's LMI emulator sets (aws-lambda-runtime-interface-emulator,
+        // internal/lambda-managed-instances; read 2026-12).
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'lambda-managed-instances',
+        AWS_LAMBDA_MAX_CONCURRENCY: String(this.options.maxConcurrency),
+        AWS_LAMBDA_NODEJS_WORKER_COUNT: String(this.options.workers),
+        // JSON logs are forced on LMI; Powertools and the runtime read this.
+        AWS_LAMBDA_LOG_FORMAT: 'JSON',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.child = child;
+    pipeLines(child.stdout, this.options.log);
+    pipeLines(child.stderr, this.options.log);
+    child.on('exit', (code, signal) => {
+      this.exitReason ??= signal ? `signal: ${signal}` : `exit status ${code}`;
+      this.markDead();
+      this.cpuGroup?.remove();
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onDead = () =>
+        reject(new Error(`Runtime.ExitError: Runtime exited with error: ${this.exitReason}`));
+      this.once('dead', onDead);
+      api.once('initError', ({ payload, errorType }) => {
+        this.off('dead', onDead);
+        this.options.log(
+          platformInitReport(performance.now() - this.startedAt, 'error', errorType),
+        );
+        this.kill();
+        reject(new Error(`${errorType}: ${errorMessageOf(payload)}`));
+      });
+      const onNext = () => {
+        // Ready once every worker has finished init and waits in /next.
+        if (api.waitingCount < this.options.workers) return;
+        api.off('next', onNext);
+        this.off('dead', onDead);
+        this.options.log(platformInitReport(performance.now() - this.startedAt, 'success'));
+        this.isReadyNow = true;
+        this.emit('ready');
+        resolve();
+      };
+      api.on('next', onNext);
+    });
+  }
+
+  /**
+   * Runs one invocation in a slot taken with `reserve()`. Resolves with its answer, or with
+   * Lambda's timeout error once it passes its timeout (its code runs on).
+   */
+  async invoke(payload: Buffer, requestId: string = randomUUID()): Promise<InvokeResult> {
+    const api = this.api;
+    if (api === undefined || !this.isReady) {
+      this.release();
+      throw new Error('environment is not ready');
+    }
+    const version = this.options.version ?? '$LATEST';
+    this.options.log(platformStart(requestId, version, this.options.functionArn));
+    const started = performance.now();
+    const timeoutMs = this.options.timeoutSeconds * 1000;
+    const outcome = await new Promise<RuntimeOutcome | { kind: 'exit' } | { kind: 'timeout' }>(
+      (resolve) => {
+        const timer = setTimeout(() => {
+          this.waiters.delete(requestId);
+          api.abandon(requestId);
+          this.overrunning += 1;
+          resolve({ kind: 'timeout' });
+        }, timeoutMs);
+        this.waiters.set(requestId, (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        });
+        api.deliver({
+          requestId,
+          payload,
+          deadlineMs: Date.now() + timeoutMs,
+          functionArn: this.options.functionArn,
+          traceId: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Sampled=0`,
+        });
+      },
+    );
+    const durationMs = performance.now() - started;
+    this.release();
+    if (outcome.kind === 'response') {
+      this.options.log(platformReport({ requestId, durationMs, status: 'success' }));
+      return { requestId, payload: outcome.payload, report: this.report(requestId, durationMs) };
+    }
+    const [errorType, message] =
+      outcome.kind === 'timeout'
+        ? // The message AWS's LMI emulator gives (invoke/utils.go).
+          ['Sandbox.Timedout', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`]
+        : outcome.kind === 'exit'
+          ? ['Runtime.ExitError', `Runtime exited with error: ${this.exitReason ?? 'unknown'}`]
+          : [errorTypeOf(outcome.payload, outcome.errorType), undefined];
+    this.options.log(
+      platformReport({
+        requestId,
+        durationMs,
+        status: outcome.kind === 'timeout' ? 'timeout' : 'error',
+        errorType,
+      }),
+    );
+    const body =
+      message === undefined && outcome.kind === 'error'
+        ? outcome.payload
+        : Buffer.from(
+            JSON.stringify({
+              errorType,
+              errorMessage: `RequestId: ${requestId} Error: ${message}`,
+            }),
+          );
+    return {
+      requestId,
+      payload: body,
+      functionError: 'Unhandled',
+      errorType,
+      report: {
+        ...this.report(requestId, durationMs),
+        status: outcome.kind === 'timeout' ? 'timeout' : 'error',
+        errorType,
+      },
+    };
+  }
+
+  private release(): void {
+    this.running = Math.max(0, this.running - 1);
+    this.lastBusy = performance.now();
+    if (!this.dead) this.emit('free');
+  }
+
+  /** LMI charges no duration: billed duration is 0; memory is the process's peak so far. */
+  private report(requestId: string, durationMs: number): Report {
+    return {
+      requestId,
+      durationMs,
+      billedDurationMs: 0,
+      memorySizeMb: this.options.memoryMb,
+      maxMemoryUsedMb: Math.round(readPeakMb(this.pid) ?? 0),
+    };
+  }
+
+  /** CPU seconds the process (all its threads) has used so far; undefined once it is gone. */
+  cpuSeconds(): number | undefined {
+    const pid = this.pid;
+    if (pid === undefined || this.dead) return undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at field 3.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      return ticks / CLOCK_TICKS;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Kills the process group; invocations in flight fail with Runtime.ExitError. */
+  kill(): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined && this.child?.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.exitReason ??= 'signal: killed';
+    this.markDead();
+  }
+
+  private markDead(): void {
+    if (this.dead) return;
+    this.dead = true;
+    for (const waiter of this.waiters.values()) waiter({ kind: 'exit' });
+    this.waiters.clear();
+    void this.api?.close();
+    this.emit('dead');
+  }
+
+  exited(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times, on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+function readPeakMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const peak = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+    return peak === undefined ? undefined : Number(peak) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessageOf(payload: Buffer): string {
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the text is the message
+  }
+  return payload.toString('utf8');
+}
+
+function errorTypeOf(payload: Buffer, fallback: string): string {
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { errorType?: unknown };
+    return typeof parsed.errorType === 'string' ? parsed.errorType : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function pipeLines(stream: NodeJS.ReadableStream | null, log: (line: string) => void): void {
+  if (stream === null) return;
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) log(line);
+  });
+  stream.on('end', () => {
+    if (rest) log(rest);
+  });
+}

@@ -1,5 +1,5 @@
 /**
- * The CDK app: the lambda-image, fargate and eks stacks, checked by cdk-nag's AWS Solutions pack on
+ * The CDK app: the lambda-image, fargate, eks and managed-instances stacks, checked by cdk-nag's AWS Solutions pack on
  * every synth (an unacknowledged error stops it). Built by bin/app.ts for the CLI and by the
  * tests in-process, from the same function, so what is tested is what is deployed.
  */
@@ -11,6 +11,8 @@ import { type ContainerAssetDirs, DEFAULT_ASSET_DIRS } from './assets';
 import { EksStack } from './eks-stack';
 import { FargateStack } from './fargate-stack';
 import { LambdaImageStack } from './lambda-image-stack';
+import { readManagedInstancesSettings } from './managed-instances-settings';
+import { functionAssets, ManagedInstancesStack } from './managed-instances-stack';
 import {
   certificateRegion,
   readEksSettings,
@@ -32,14 +34,15 @@ export interface BuildAppOptions {
   readonly stacks?: readonly StackName[];
 }
 
-export type StackName = 'lambda-image' | 'fargate' | 'eks';
-const STACK_NAMES: readonly StackName[] = ['lambda-image', 'fargate', 'eks'];
+export type StackName = 'lambda-image' | 'fargate' | 'eks' | 'managed-instances';
+const STACK_NAMES: readonly StackName[] = ['lambda-image', 'fargate', 'eks', 'managed-instances'];
 
 export interface CartoonApp {
   readonly app: App;
   readonly lambdaImage?: LambdaImageStack;
   readonly fargate?: FargateStack;
   readonly eks?: EksStack;
+  readonly managedInstances?: ManagedInstancesStack;
 }
 
 function packageVersion(): string {
@@ -117,11 +120,24 @@ export function buildApp(options: BuildAppOptions = {}): CartoonApp {
       })
     : undefined;
 
+  // The lambda-zip bundles and layer, as the lambda-image build context stages them.
+  const managedInstances = stacks.includes('managed-instances')
+    ? new ManagedInstancesStack(app, 'ManagedInstances', {
+        stackName: `cartoon-compute-${stage}-managed-instances`,
+        description:
+          'cartoon-compute managed-instances: Lambda Managed Instances (Graviton), HTTP API, S3 to SQS',
+        settings: readManagedInstancesSettings(get),
+        assets: functionAssets(dirs.lambdaImage),
+        version,
+      })
+    : undefined;
+
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return {
     app,
     ...(lambdaImage === undefined ? {} : { lambdaImage }),
     ...(fargate === undefined ? {} : { fargate }),
     ...(eks === undefined ? {} : { eks }),
+    ...(managedInstances === undefined ? {} : { managedInstances }),
   };
 }

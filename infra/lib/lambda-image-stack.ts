@@ -20,7 +20,7 @@ import { ServiceStorage } from './service-storage';
 import type { LambdaImageSettings } from './settings';
 
 /** The HTTP contract's routes (docs: DESIGN.md), the same list lambda-zip's serverless.yml has. */
-const HTTP_ROUTES = [
+export const HTTP_ROUTES = [
   { method: apigw.HttpMethod.POST, path: '/cartoon' },
   { method: apigw.HttpMethod.POST, path: '/uploads' },
   { method: apigw.HttpMethod.GET, path: '/cartoons/{id}' },

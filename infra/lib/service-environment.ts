@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { CommonSettings } from './settings';
 
 export interface ServiceEnvironmentProps {
-  readonly variant: 'lambda-image' | 'fargate';
+  readonly variant: 'lambda-image' | 'fargate' | 'managed-instances';
   readonly bucket: s3.IBucket;
   readonly settings: CommonSettings;
   /** APP_VERSION: the package.json version, reported by GET /health. */

@@ -30,8 +30,16 @@ const MAX_BUCKET_NAME = 63;
 /** An account id, and the longest region name in use (ap-southeast-5 and the like). */
 const ACCOUNT_AND_REGION = 12 + 1 + 14 + 1;
 
+/**
+ * What a variant's bucket is named after, where its own name would not fit: the longest stage
+ * (10 characters) with `managed-instances` and the account and region is 72 characters.
+ */
+const BUCKET_LABELS: Readonly<Partial<Record<ServiceStorageProps['variant'], string>>> = {
+  'managed-instances': 'lmi',
+};
+
 export interface ServiceStorageProps {
-  readonly variant: 'lambda-image' | 'fargate' | 'eks';
+  readonly variant: 'lambda-image' | 'fargate' | 'eks' | 'managed-instances';
   readonly settings: CommonSettings;
   /** How long a received notification stays hidden while it is processed. */
   readonly visibilityTimeout: Duration;
@@ -69,7 +77,7 @@ export class ServiceStorage extends Construct {
     const { settings, variant } = props;
     this.variant = variant;
     this.#corsOrigins = settings.corsOrigins;
-    const prefix = `cartoon-compute-${settings.stage}-${variant}`;
+    const prefix = `cartoon-compute-${settings.stage}-${BUCKET_LABELS[variant] ?? variant}`;
     if (prefix.length + ACCOUNT_AND_REGION > MAX_BUCKET_NAME) {
       throw new Error(`stage '${settings.stage}' is too long for the bucket name ${prefix}-...`);
     }

@@ -47,9 +47,17 @@ export function stubAssetDirs(): { dirs: ContainerAssetDirs; root: string; remov
     writeFileSync(path.join(dir, 'Dockerfile'), `# ${name}\nFROM scratch\nCMD ["${name}"]\n`);
     return dir;
   };
+  const lambdaImage = make('lambda-image');
+  // The lambda-zip bundles and layer the managed-instances stack takes from that context.
+  for (const name of ['api', 'queue', 'process']) {
+    mkdirSync(path.join(lambdaImage, 'functions', name), { recursive: true });
+    writeFileSync(path.join(lambdaImage, 'functions', name, 'index.js'), `// ${name}\n`);
+  }
+  mkdirSync(path.join(lambdaImage, 'layer', 'nodejs', 'node_modules'), { recursive: true });
+  writeFileSync(path.join(lambdaImage, 'layer', 'nodejs', 'node_modules', '.keep'), '');
   return {
     dirs: {
-      lambdaImage: make('lambda-image'),
+      lambdaImage,
       fargate: make('fargate'),
       fargateX86: make('fargate-x86_64'),
     },
@@ -77,7 +85,12 @@ export function synthesize(options: SynthOptions & { outdir: string }): Synthesi
   });
   const assembly = cartoon.app.synth();
   const stackOf = (name: StackName) => {
-    const stack = name === 'lambda-image' ? cartoon.lambdaImage : cartoon.fargate;
+    const stack = {
+      'lambda-image': cartoon.lambdaImage,
+      fargate: cartoon.fargate,
+      eks: cartoon.eks,
+      'managed-instances': cartoon.managedInstances,
+    }[name];
     if (stack === undefined) throw new Error(`the ${name} stack was not built`);
     return stack;
   };

@@ -7,6 +7,7 @@
  */
 import { cspHash } from '../services/shared/page-policy';
 import type { LoadtestReport } from './report-json';
+import { burstLabel } from './report-md';
 import { perSecond } from './stats';
 
 interface Point {
@@ -41,69 +42,115 @@ function percentileCurve(latencies: readonly number[]): Point[] {
   }));
 }
 
+/** The most series one chart carries: more and its legend cannot be read. */
+export const MAX_SERIES = 6;
+
 /**
- * The charts of a report; a chart with no data is left out rather than drawn empty.
+ * A chart with more than `MAX_SERIES` series split into several, each titled with its part.
  *
  * @example
  * ```ts
- * chartSpecs(report).map((c) => c.id); // ['latency', 'over-time', 'init', 'throughput', 'cost']
+ * capSeries(spec).map((c) => c.id); // ['over-time-lambda-zip', 'over-time-lambda-zip-2']
+ * ```
+ */
+export function capSeries(spec: ChartSpec, max = MAX_SERIES): ChartSpec[] {
+  if (spec.datasets.length <= max) return [spec];
+  const parts = Math.ceil(spec.datasets.length / max);
+  return Array.from({ length: parts }, (_, i) => ({
+    ...spec,
+    id: i === 0 ? spec.id : `${spec.id}-${i + 1}`,
+    title: `${spec.title} (${i + 1}/${parts})`,
+    datasets: spec.datasets.slice(i * max, (i + 1) * max),
+  }));
+}
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+
+/**
+ * The charts of a report, each with at most `MAX_SERIES` series: latency distributions and
+ * latency over time per variant, Init Duration, throughput and cost. A chart with no data is
+ * left out rather than drawn empty.
+ *
+ * @example
+ * ```ts
+ * chartSpecs(report).map((c) => c.id); // ['latency-lambda-zip', 'latency-trivial', 'over-time-lambda-zip', 'init', 'throughput', 'cost']
  * ```
  */
 export function chartSpecs(r: LoadtestReport): ChartSpec[] {
   const charts: ChartSpec[] = [];
-  const latency: Dataset[] = [];
-  for (const c of r.raw.cold) {
-    latency.push({
-      label: `${c.variant} cold burst`,
-      data: percentileCurve(c.samples.map((s) => s.latencyMs)),
-      showLine: true,
-    });
-    latency.push({
-      label: `${c.variant} warm`,
-      data: percentileCurve(c.warmSamples.map((s) => s.latencyMs)),
-      showLine: true,
-    });
+  const variants = [...new Set([...r.raw.cold, ...r.raw.phases].map((x) => x.variant))];
+  const many = r.repeat > 1;
+  const runTag = (run: number | undefined) => (many ? ` run ${run ?? 1}` : '');
+  for (const variant of variants) {
+    const latency: Dataset[] = [];
+    for (const c of r.raw.cold.filter((x) => x.variant === variant)) {
+      const burst = (c.kind ?? 'burst') === 'burst';
+      latency.push({
+        label: burst
+          ? `burst of ${c.n}${runTag(c.run)}`
+          : `first request (single starts)${runTag(c.run)}`,
+        data: percentileCurve(c.samples.map((s) => s.latencyMs)),
+        showLine: true,
+      });
+      if (!burst)
+        latency.push({
+          label: `warm after each start${runTag(c.run)}`,
+          data: percentileCurve(c.warmSamples.map((s) => s.latencyMs)),
+          showLine: true,
+        });
+    }
+    for (const p of r.raw.phases.filter((x) => x.variant === variant && x.kind === 'steady')) {
+      latency.push({
+        label: `${p.phase}${runTag(p.run)}`,
+        data: percentileCurve(p.samples.map((s) => s.latencyMs)),
+        showLine: true,
+      });
+    }
+    const drawn = latency.filter((d) => d.data.length > 0);
+    if (drawn.length > 0)
+      charts.push(
+        ...capSeries({
+          id: `latency-${slug(variant)}`,
+          title: `${variant}: latency distribution (cold and warm)`,
+          type: 'scatter',
+          datasets: drawn,
+          xTitle: 'percentile',
+          yTitle: 'latency (ms)',
+          yType: 'logarithmic',
+        }),
+      );
   }
-  for (const p of r.raw.phases.filter((x) => x.kind === 'steady')) {
-    latency.push({
-      label: `${p.variant} ${p.phase}`,
-      data: percentileCurve(p.samples.map((s) => s.latencyMs)),
-      showLine: true,
-    });
+  const timed = [...r.raw.phases, ...r.raw.saturation.flatMap((s) => s.steps)];
+  for (const variant of [...new Set(timed.map((p) => p.variant))]) {
+    const overTime: Dataset[] = timed
+      .filter((p) => p.variant === variant)
+      .map((p) => ({
+        label: `${p.phase}${runTag(p.run)}`,
+        data: perSecond(
+          p.samples.map((s) => ({ endMs: s.endMs, latencyMs: s.latencyMs, ok: s.status < 400 })),
+        ).map((b) => ({ x: b.second, y: b.p50 })),
+        showLine: true,
+      }))
+      .filter((d) => d.data.length > 0);
+    if (overTime.length > 0)
+      charts.push(
+        ...capSeries({
+          id: `over-time-${slug(variant)}`,
+          title: `${variant}: p50 latency over time, per phase`,
+          type: 'scatter',
+          datasets: overTime,
+          xTitle: 'seconds into the phase',
+          yTitle: 'p50 latency (ms)',
+        }),
+      );
   }
-  if (latency.some((d) => d.data.length > 0)) {
-    charts.push({
-      id: 'latency',
-      title: 'Latency distribution per variant (cold and warm)',
-      type: 'scatter',
-      datasets: latency.filter((d) => d.data.length > 0),
-      xTitle: 'percentile',
-      yTitle: 'latency (ms)',
-      yType: 'logarithmic',
-    });
-  }
-  const overTime: Dataset[] = [...r.raw.phases, ...r.raw.saturation.flatMap((s) => s.steps)]
-    .map((p) => ({
-      label: `${p.variant} ${p.phase}`,
-      data: perSecond(
-        p.samples.map((s) => ({ endMs: s.endMs, latencyMs: s.latencyMs, ok: s.status < 400 })),
-      ).map((b) => ({ x: b.second, y: b.p50 })),
-      showLine: true,
-    }))
-    .filter((d) => d.data.length > 0);
-  if (overTime.length > 0) {
-    charts.push({
-      id: 'over-time',
-      title: 'p50 latency over time, per phase',
-      type: 'scatter',
-      datasets: overTime,
-      xTitle: 'seconds into the phase',
-      yTitle: 'p50 latency (ms)',
-    });
-  }
-  const withInit = r.cold.filter((c) => c.initDuration.count > 0);
+  const withInit = r.coldStarts.filter((c) => c.init.count > 0);
+  const burstInit = r.cold.filter((c) => c.kind === 'burst' && c.initDuration.count > 0);
   const labels = [
-    ...withInit.map((c) => `${c.variant} (${r.where})`),
+    ...withInit.map((c) => `${c.variant} single starts (${r.where})`),
+    ...burstInit.map(
+      (c) => `${c.variant} ${burstLabel(c).toLowerCase()}${runTag(c.run)} (${r.where})`,
+    ),
     ...r.published.map((p) => `${p.runtime} ${p.packaging} ${p.arch} (AWS, lambda-perf ${p.date})`),
   ];
   if (labels.length > 0) {
@@ -116,14 +163,16 @@ export function chartSpecs(r: LoadtestReport): ChartSpec[] {
         {
           label: 'p50',
           data: [
-            ...withInit.map((c) => c.initDuration.p50),
+            ...withInit.map((c) => c.init.median),
+            ...burstInit.map((c) => c.initDuration.p50),
             ...r.published.map((p) => p.initDuration.p50),
           ],
         },
         {
           label: 'max',
           data: [
-            ...withInit.map((c) => c.initDuration.max),
+            ...withInit.map((c) => c.init.max),
+            ...burstInit.map((c) => c.initDuration.max),
             ...r.published.map((p) => p.initDuration.max),
           ],
         },
@@ -173,16 +222,18 @@ export function chartSpecs(r: LoadtestReport): ChartSpec[] {
         showLine: false,
         pointRadius: 6,
       });
-    charts.push({
-      id: 'cost',
-      title: 'Monthly cost vs monthly requests',
-      type: 'scatter',
-      datasets: curves,
-      xTitle: 'requests per month',
-      yTitle: 'USD per month',
-      xType: 'logarithmic',
-      yType: 'logarithmic',
-    });
+    charts.push(
+      ...capSeries({
+        id: 'cost',
+        title: 'Monthly cost vs monthly requests',
+        type: 'scatter',
+        datasets: curves,
+        xTitle: 'requests per month',
+        yTitle: 'USD per month',
+        xType: 'logarithmic',
+        yType: 'logarithmic',
+      }),
+    );
   }
   return charts;
 }
@@ -225,7 +276,8 @@ for (const spec of specs) {
     type: spec.type,
     data: { labels: spec.labels, datasets: spec.datasets },
     options: { animation: false, responsive: true, maintainAspectRatio: false, scales,
-      plugins: { title: { display: true, text: spec.title } } },
+      plugins: { title: { display: true, text: spec.title },
+        legend: { display: true, position: 'bottom', labels: { boxWidth: 14, font: { size: 13 } } } } },
   });
   window.__charts.push({ id: spec.id, chart });
 }
@@ -240,6 +292,8 @@ for (const spec of specs) {
 </head><body>
 <h1>cartoon-compute load test</h1>
 <p>Every figure on this page was measured on <strong>${where}</strong> (${escapeHtml(r.where)}), ${escapeHtml(r.startedAt)}, profile ${escapeHtml(r.profile)}.</p>
+<h2>Verdict</h2>
+<ul id="verdict">${r.verdict.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>
 ${figures}
 <h2>Summary</h2>
 <pre>${escapeHtml(markdown)}</pre>

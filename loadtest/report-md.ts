@@ -19,6 +19,18 @@ function table(head: string[], rows: (string | number)[][]): string {
 const lat = (s: Summary) => [f(s.p50), f(s.p90), f(s.p99), f(s.max)];
 
 /**
+ * The burst figure's label: how many environments started at once on how many cores.
+ *
+ * @example
+ * ```ts
+ * burstLabel({ n: 2, cores: 1 }); // 'Burst of 2 on 1 core'
+ * ```
+ */
+export function burstLabel(c: { readonly n: number; readonly cores: number | null }): string {
+  return `Burst of ${c.n}${c.cores === null ? '' : ` on ${c.cores} core${c.cores === 1 ? '' : 's'}`}`;
+}
+
+/**
  * The Markdown summary.
  *
  * @example
@@ -29,67 +41,145 @@ const lat = (s: Summary) => [f(s.p50), f(s.p90), f(s.p99), f(s.max)];
 export function reportMarkdown(r: LoadtestReport): string {
   const out: string[] = [];
   out.push(`# Load test, ${r.startedAt}`);
-  out.push('');
+  out.push('', '## Verdict', '');
+  out.push(...r.verdict.lines.map((l, i) => (i === 0 ? l : `- ${l}`)));
+  out.push('', '## What was measured, and how', '');
   out.push(
-    `Measured on: **${r.measuredWhere}** (${r.where}). Profile \`${r.profile}\`. Image ${r.image.name} ${r.image.width}×${r.image.height}, ${r.image.bytes} bytes, style ${r.image.style}. Latencies in ms.`,
+    `- Measured on: **${r.measuredWhere}** (${r.where}). Profile \`${r.profile}\`, each scenario run ${r.repeat} time${r.repeat === 1 ? '' : 's'}. Latencies in ms.`,
+    `- Request: POST /cartoon with ${r.image.name}, ${r.image.width}×${r.image.height}, ${r.image.bytes} bytes, style ${r.image.style}${r.settings.maxSide === undefined ? '' : `, maxSide ${String(r.settings.maxSide)}`}.`,
   );
-  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `- ${n}`));
-  out.push('', '## Goals (ratios measured in this run)', '');
+  if (r.machine)
+    out.push(
+      `- Machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average ${r.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${r.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    );
+  if (r.cpu)
+    out.push(
+      `- CPUs: ${r.cpu.split}.`,
+      `- Each environment: ${r.cpu.environments.note} (${r.cpu.environments.mechanism}).`,
+      `- Bare cartoonize(): ${r.cpu.bare}.`,
+    );
+  if (r.notes.length > 0) out.push(...r.notes.map((n) => `- ${n}`));
+  out.push(
+    '',
+    `## Goals (median of ${r.repeat} run${r.repeat === 1 ? '' : 's'}, spread min–max)`,
+    '',
+  );
   out.push(
     table(
-      ['goal', 'variant', 'measured', 'goal', 'status', 'arithmetic'],
-      r.goals.map((g) => [
-        g.goal,
-        g.variant,
-        f(g.ratio, 2),
-        `${g.comparison} ${g.bound}`,
-        g.status,
-        g.detail,
-      ]),
+      ['goal', 'variant', 'measured (median)', 'runs min–max', 'goal', 'status', 'arithmetic'],
+      r.goals.map((g) => {
+        const unit = g.unit === 'ms' ? ' ms' : '';
+        return [
+          g.goal,
+          g.variant,
+          `${f(g.measured, 2)}${g.measured === null ? '' : unit}`,
+          g.min === null ? '-' : `${f(g.min, 2)}–${f(g.max, 2)}`,
+          `${g.comparison} ${g.bound}${unit}`,
+          g.status,
+          g.detail,
+        ];
+      }),
     ),
   );
-  if (r.cold.length > 0) {
-    out.push('', `## Cold-start burst (${r.where})`, '');
+  if (r.coldStarts.length > 0) {
+    out.push('', `## Cold starts, one at a time (${r.where})`, '');
+    out.push(
+      'Each environment reaped before the next first request, so one starts alone. Median (min–max) over every start; the penalty is first-request minus warm latency of the same request.',
+      '',
+    );
+    const range = (x: { median: number; min: number; max: number }) =>
+      `${f(x.median)} (${f(x.min)}–${f(x.max)})`;
     out.push(
       table(
         [
           'variant',
+          'starts',
+          'first request',
+          'warm',
+          'penalty',
+          'penalty vs trivial',
+          'Init Duration',
+          'Init vs trivial',
+          'how cold',
+        ],
+        r.coldStarts.map((c) => [
+          c.variant,
+          c.starts,
+          range(c.cold),
+          range(c.warm),
+          f(c.penaltyMs),
+          c.penaltyVsTrivial === null ? '-' : `${f(c.penaltyVsTrivial, 2)}×`,
+          range(c.init),
+          c.initVsTrivial === null ? '-' : `${f(c.initVsTrivial, 2)}×`,
+          c.allCold ? c.how : `not cold: ${c.how}`,
+        ]),
+      ),
+    );
+  }
+  const bursts = r.cold.filter((c) => c.kind === 'burst');
+  if (bursts.length > 0) {
+    const labels = [...new Set(bursts.map(burstLabel))];
+    out.push('', `## ${labels.join('; ')} (${r.where})`, '');
+    out.push(
+      'Environments starting together share the cores: this figure measures that contention as well as the platform, and is not the cold-start headline.',
+      '',
+    );
+    out.push(
+      table(
+        [
+          'variant',
+          'run',
           'n',
           'answered',
           'cold (x-cold-start)',
           'cold (Init Duration)',
           'cold p50',
           'cold max',
-          'warm p50',
           'Init p50',
           'Init max',
           'how cold',
         ],
-        r.cold.map((c) => [
+        bursts.map((c) => [
           c.variant,
+          c.run,
           c.n,
           c.answered,
           c.coldByHeader,
           c.coldByInitDuration,
           f(c.coldLatency.p50),
           f(c.coldLatency.max),
-          f(c.warmLatency.p50),
           f(c.initDuration.p50),
           f(c.initDuration.max),
           c.prepared.how,
         ]),
       ),
     );
+    for (const c of r.raw.cold.filter((x) => (x.kind ?? 'burst') === 'burst')) {
+      // Each request of the burst, in the order answered: latency, and C for a cold answer.
+      const each = c.samples.map(
+        (s) =>
+          `${f(s.latencyMs, 0)}${s.coldHeader ? ' C' : ''}${s.status === 200 ? '' : ` (${s.status})`}`,
+      );
+      out.push(
+        '',
+        `${c.variant} burst, each request (ms, C = x-cold-start): ${each.join(', ') || '-'}`,
+      );
+    }
   }
-  for (const c of r.raw.cold) {
-    // Each request of the burst, in the order answered: latency, and C for a cold answer.
-    const each = c.samples.map(
-      (s) =>
-        `${f(s.latencyMs, 0)}${s.coldHeader ? ' C' : ''}${s.status === 200 ? '' : ` (${s.status})`}`,
-    );
+  if (r.warmOverhead.length > 0) {
+    out.push('', `## Warm POST /cartoon over bare cartoonize() (${r.where})`, '');
     out.push(
-      '',
-      `${c.variant} burst, each request (ms, C = x-cold-start): ${each.join(', ') || '-'}`,
+      table(
+        ['variant', 'warm p50', 'bare p50', 'added (ms)', 'ratio', 'warm from'],
+        r.warmOverhead.map((w) => [
+          w.variant,
+          f(w.warmP50),
+          f(w.bareP50),
+          f(w.addedMs),
+          `${f(w.ratio, 2)}×`,
+          w.from,
+        ]),
+      ),
     );
   }
   if (r.phases.length > 0) {
@@ -201,7 +291,7 @@ export function reportMarkdown(r: LoadtestReport): string {
   if (r.bare) {
     out.push(
       '',
-      `Bare cartoonize() in the load test's own Node: p50 ${f(r.bare.duration.p50)} ms over ${r.bare.duration.count} runs, ${f(r.bare.throughputPerS, 2)} images/s with ${r.bare.processes} process(es).`,
+      `Bare cartoonize() (${r.bare.cpu}): p50 ${f(r.bare.duration.p50)} ms over ${r.bare.duration.count} runs, ${f(r.bare.throughputPerS, 2)} images/s with ${r.bare.processes} process(es).`,
     );
   }
   out.push('', '## Published cold starts of a trivial function (real Lambda)', '');
@@ -254,6 +344,11 @@ export function reportMarkdown(r: LoadtestReport): string {
       '',
     );
     for (const b of r.cost.model.breakEven) out.push(`- ${b.scenario}: ${b.breakEven.reason}`);
+    for (const v of r.cost.variants)
+      if (v.fargateBreakEven)
+        out.push(
+          `- against ${v.variant}, priced with its own duration: ${v.fargateBreakEven.reason}`,
+        );
   }
   return `${out.join('\n')}\n`;
 }

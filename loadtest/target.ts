@@ -35,6 +35,15 @@ export interface Target {
   readonly variants: readonly VariantEndpoint[];
   readonly s3: S3Access;
   /**
+   * Local only: the per-environment CPU limit the local cloud applied (mechanism and note of
+   * local-cloud/cpu-limit.ts), and the API function's memory size, whose CPU share the bare
+   * yardstick is given.
+   */
+  readonly local?: {
+    readonly cpu: { readonly mechanism: string; readonly note: string };
+    readonly apiMemoryMb: number | undefined;
+  };
+  /**
    * Makes every environment of the variant cold; answers what "cold" meant here (reaped
    * environments, a changed configuration, fresh tasks) or why it could not be done.
    */

@@ -9,6 +9,12 @@
 
 import { describeRegion, resolveRegion } from '../loadtest/aws/region';
 import { awsTarget } from '../loadtest/aws-target';
+import {
+  allowedCpus,
+  applyCpuSplit,
+  type CpuSplit,
+  planCpuSplit,
+} from '../loadtest/node/cpu-split';
 import { localTarget } from '../loadtest/node/local-target';
 import { HELP, type LoadtestOptions, parseOptions, UsageError } from '../loadtest/node/options';
 import { runLoadtest } from '../loadtest/node/runner';
@@ -39,7 +45,10 @@ async function main(): Promise<number> {
     console.error(`loadtest: ${line}`);
   };
   let target: Target;
+  let cpuSplit: CpuSplit;
   if (options.target === 'aws') {
+    // The functions run on AWS: nothing here competes with them but the network.
+    cpuSplit = planCpuSplit(allowedCpus() ?? [0], false);
     const region = await resolveRegion(options.region);
     console.error(`loadtest: stage ${options.stage}, ${describeRegion(region)}`);
     target = await awsTarget({
@@ -50,6 +59,9 @@ async function main(): Promise<number> {
       note,
     });
   } else {
+    // Before the local cloud starts, so it and every environment inherit the cloud's CPUs.
+    cpuSplit = applyCpuSplit(planCpuSplit(allowedCpus() ?? [0], options.pin));
+    console.error(`loadtest: CPUs: ${cpuSplit.note}`);
     target = await localTarget({
       variants: options.variants,
       stateDir: options.stateDir,
@@ -78,6 +90,7 @@ async function main(): Promise<number> {
     const { dir, markdown, failures } = await runLoadtest(options, target, {
       notes,
       progress: new Progress(process.stderr),
+      cpuSplit,
       onFailure: (line) => console.error(`loadtest: ${line}`),
     });
     console.log(markdown);

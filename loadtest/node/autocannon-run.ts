@@ -2,7 +2,8 @@
  * The one way load is made: autocannon (HDR histograms, fixed arrival rates through
  * `overallRate`, one request per connection for a burst), plus a record of every response's
  * status, latency and `x-cold-start` header, which autocannon's summary does not keep and the
- * cold-start and latency-over-time figures need. No hand-written request loop.
+ * cold-start and latency-over-time figures need. No hand-written request loop. It runs in the
+ * load generator's own process (load-worker.ts, started by load.ts), not in the load test's.
  */
 import type { EventEmitter } from 'node:events';
 import type { Sample } from '../results';
@@ -52,6 +53,7 @@ type Autocannon = (
 // autocannon is CommonJS and ships no type declarations: typed by the interfaces above.
 const autocannon: Autocannon = require('autocannon');
 
+/** What to send: plain data, so it crosses to the load generator's process. */
 export interface LoadOptions {
   readonly url: string;
   readonly method?: 'GET' | 'POST';
@@ -67,8 +69,6 @@ export interface LoadOptions {
   readonly ratePerS?: number;
   /** Seconds before a request counts as timed out. */
   readonly timeoutS: number;
-  /** Called on every response, for the progress line. */
-  readonly onResponse?: (requestsSoFar: number) => void;
 }
 
 export interface LoadResult {
@@ -100,11 +100,14 @@ function headerValue(raw: unknown, name: string): string | undefined {
  * @example
  * ```ts
  * // 5 req/s for 10 s over 4 connections
- * const r = await runLoad({ url: `${url}/health`, connections: 4, ratePerS: 5, durationS: 10, timeoutS: 30 });
+ * const r = await runAutocannon({ url: `${url}/health`, connections: 4, ratePerS: 5, durationS: 10, timeoutS: 30 });
  * r.samples.length; // about 50
  * ```
  */
-export function runLoad(options: LoadOptions): Promise<LoadResult> {
+export function runAutocannon(
+  options: LoadOptions,
+  onResponse?: (requestsSoFar: number) => void,
+): Promise<LoadResult> {
   const samples: Sample[] = [];
   const started = performance.now();
   const lastHeaders = new WeakMap<object, unknown>();
@@ -170,7 +173,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         ...(cold === undefined ? {} : { coldHeader: cold === 'true' }),
         ...(retryAfter === undefined ? {} : { retryAfter }),
       });
-      options.onResponse?.(samples.length);
+      onResponse?.(samples.length);
     });
   });
 }

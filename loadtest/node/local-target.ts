@@ -85,6 +85,26 @@ export async function runningLocalCloud(stateDir: string): Promise<Endpoints | u
   return live.every(Boolean) ? endpoints : undefined;
 }
 
+/**
+ * What the local cloud says it applied to limit each environment's CPU: `cpu` of the cloud
+ * (or of endpoints.json for a running one), or "unknown" when it says nothing (a cloud from
+ * before CPU limits).
+ *
+ * @example
+ * ```ts
+ * cloudCpu({ cpu: { mechanism: 'cgroup-v1', note: 'CPU limited per process' } }).mechanism; // 'cgroup-v1'
+ * ```
+ */
+export function cloudCpu(source: unknown): { mechanism: string; note: string } {
+  const cpu = (source as { cpu?: { mechanism?: unknown; note?: unknown } } | undefined)?.cpu;
+  if (cpu && typeof cpu.mechanism === 'string')
+    return { mechanism: cpu.mechanism, note: typeof cpu.note === 'string' ? cpu.note : '' };
+  return {
+    mechanism: 'unknown',
+    note: 'the local cloud does not say whether it limited each environment to its CPU share',
+  };
+}
+
 /** The HTTP API function (the one behind POST /cartoon) of a topology. */
 function apiFunctionName(topology: VariantTopology): string | undefined {
   const route = topology.httpApis[0]?.routes.find((r) => r.routeKey === 'POST /cartoon');
@@ -187,6 +207,7 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
     const running = options.forceStart ? undefined : await runningLocalCloud(options.stateDir);
     let endpoints: Endpoints;
     let cloud: LocalCloud | undefined;
+    let cpu: { mechanism: string; note: string };
     let topologies: readonly VariantTopology[];
     // A running cloud is used for whichever requested variants it hosts; otherwise one is
     // started here with every requested variant.
@@ -204,6 +225,7 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
         return template && existsSync(template) ? [readTopology(v, template)] : [];
       });
       note(`used the running local cloud (${path.join(options.stateDir, 'endpoints.json')})`);
+      cpu = cloudCpu(running);
     } else {
       const names = VARIANT_NAMES.filter((v) => options.variants.includes(v));
       runnable = [...names];
@@ -223,6 +245,7 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
       closers.push(() => started.close());
       endpoints = cloud.endpoints;
       topologies = cloud.topologies;
+      cpu = cloudCpu(cloud);
       note(
         `started a local cloud for the run (idle timeout ${options.idleTimeoutMs} ms), stopped after it`,
       );
@@ -232,11 +255,13 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
 
     const logFiles = new Map<string, string>();
     const pools = new Map<string, FunctionPool>();
+    let apiMemoryMb: number | undefined;
     for (const topology of topologies) {
       const fn = apiFunctionName(topology);
       if (fn === undefined) continue;
       logFiles.set(topology.name, path.join(endpoints.logs, `${fn}.log`));
       const spec = topology.functions.find((f) => f.name === fn);
+      apiMemoryMb ??= spec?.memoryMb;
       const pool = spec ? cloud?.pools.get(spec.logicalId) : undefined;
       if (pool) pools.set(topology.name, pool);
     }
@@ -256,6 +281,7 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
       where: 'local',
       label: `this machine's local cloud (${process.arch}, Node ${process.versions.node})`,
       variants,
+      local: { cpu, apiMemoryMb },
       s3: {
         endpoint: endpoints.s3.endpoint,
         region: endpoints.s3.region,

@@ -1,7 +1,7 @@
 /**
  * The load test's flags, profiles and their checks. `--profile smoke` runs every scenario with
- * small numbers (under two minutes); `--profile full` is the default. Flags given override the
- * profile. A bad flag is a UsageError (the CLI exits 2).
+ * small numbers and the small image (a few minutes); `--profile full` (the default) uses the
+ * phone photo. Flags given override the profile. A bad flag is a UsageError (the CLI exits 2).
  */
 import path from 'node:path';
 import { STYLE_NAMES } from '@cartoon-compute/core';
@@ -9,6 +9,7 @@ import { VARIANT_NAMES } from '../../local-cloud/variants';
 import { numberFlag, parseFlags, UsageError } from '../../scripts/lib/flags';
 import { DEFAULT_REGION } from '../aws/region';
 import { SCENARIOS, type ScenarioName } from '../results';
+import { IMAGE_KINDS, type ImageKind } from './test-image';
 
 export { UsageError };
 
@@ -25,8 +26,19 @@ export interface LoadtestOptions {
   readonly profile: 'smoke' | 'full';
   readonly variants: readonly string[];
   readonly scenarios: readonly ScenarioName[];
+  /** Cold starts one at a time, per variant (the cold scenario's headline). */
   readonly coldN: number;
+  /** Warm requests after each cold start. */
   readonly warmN: number;
+  /** Simultaneous first requests of the burst figure; undefined: the machine's CPUs; 0: none. */
+  readonly burstN: number | undefined;
+  /** Times each scenario runs; goals are judged on the median. */
+  readonly repeat: number;
+  /** The monthly requests the verdict and costs are stated for. */
+  readonly requestsPerMonth: number;
+  /** Split the CPUs between the load generator and the cloud where there are two or more. */
+  readonly pin: boolean;
+  readonly image: ImageKind;
   readonly rates: readonly number[];
   readonly durationS: number;
   readonly rampSteps: number;
@@ -59,11 +71,17 @@ const PROFILES: Record<
     | 'scenarios'
     | 'stateDir'
     | 'out'
+    | 'burstN'
+    | 'requestsPerMonth'
+    | 'pin'
+    | 'maxSide'
   >
 > = {
   smoke: {
     coldN: 3,
-    warmN: 3,
+    warmN: 2,
+    repeat: 1,
+    image: 'small',
     rates: [1, 3],
     durationS: 3,
     rampSteps: 2,
@@ -74,15 +92,16 @@ const PROFILES: Record<
     p99BoundMs: 2000,
     s3Images: 3,
     style: 'classic',
-    maxSide: 320,
     imageSide: 320,
     bareRuns: 5,
     idleTimeoutS: 2,
     timeoutS: 30,
   },
   full: {
-    coldN: 10,
-    warmN: 20,
+    coldN: 5,
+    warmN: 3,
+    repeat: 1,
+    image: 'phone',
     rates: [1, 5, 20],
     durationS: 30,
     rampSteps: 5,
@@ -93,8 +112,7 @@ const PROFILES: Record<
     p99BoundMs: 2000,
     s3Images: 20,
     style: 'classic',
-    maxSide: 1024,
-    imageSide: 640,
+    imageSide: 320,
     bareRuns: 20,
     idleTimeoutS: 5,
     timeoutS: 30,
@@ -116,14 +134,20 @@ Where:
   --state-dir <dir>        local: where a running local cloud's endpoints.json is (default .local-cloud)
 
 What:
-  --profile <smoke|full>   smoke: every scenario with small numbers, under two minutes (default full)
+  --profile <smoke|full>   smoke: every scenario with small numbers and the small image, a few
+                           minutes; full: the phone photo and more of everything (default full)
   --variants <list>        comma-separated: lambda-zip,lambda-image,fargate (default all; the
                            local cloud runs the ones it hosts and says which it skipped)
   --scenarios <list>       comma-separated: cold,steady,saturation,s3 (default all)
 
 How much (each overrides the profile):
-  --cold <n>               simultaneous first requests in the cold burst
-  --warm <n>               sequential warm requests after the burst
+  --repeat <n>             run every scenario n times; goals are judged on the median, the
+                           spread shown (default 1)
+  --cold <n>               cold starts one at a time per variant, each environment reaped before
+                           the next (full 5, smoke 3)
+  --warm <n>               sequential warm requests after each cold start
+  --burst <n>              simultaneous first requests of the separate burst figure (default: the
+                           machine's CPUs; 0: no burst)
   --rates <list>           steady arrival rates, requests per second, e.g. 1,5,20
   --duration <s>           seconds per steady phase
   --ramp-steps <n>         ramp phases from the lowest rate to the highest
@@ -132,12 +156,18 @@ How much (each overrides the profile):
   --saturation-step <s>    seconds per saturation step
   --p99-bound <ms>         a saturation step holds while p99 stays under this
   --s3-images <n>          images dropped into each bucket
+  --image <phone|small>    phone: a 12 MP JPEG of about 3.3 MB (full); small: a 320 px photo (smoke)
   --style <name>           cartoon style (${STYLE_NAMES.join(', ')})
-  --max-side <px>          the maxSide query of POST /cartoon
-  --image-side <px>        the test photo is resized to this longest side before sending
+  --max-side <px>          the maxSide query of POST /cartoon (default 1024 for phone, 320 for small)
+  --image-side <px>        the small image's longest side (default 320)
   --bare-runs <n>          in-process cartoonize() runs for the bare yardstick
   --idle-timeout <s>       local: environments' idle timeout in a cloud started here
   --timeout <s>            a request without an answer by then counts as timed out
+
+Verdict and CPUs:
+  --requests-per-month <n> the workload the verdict and costs are stated for (default 1000000)
+  --pin <auto|off>         auto: on 2+ CPUs the load generator gets the last CPU, the cloud the
+                           rest (taskset); off: they share every CPU (default auto)
   --out <dir>              reports folder (default reports)
   --help                   this text`;
 
@@ -188,6 +218,11 @@ export function parseOptions(argv: readonly string[]): LoadtestOptions | undefin
     scenarios: { type: 'string' },
     cold: { type: 'string' },
     warm: { type: 'string' },
+    burst: { type: 'string' },
+    repeat: { type: 'string' },
+    image: { type: 'string' },
+    'requests-per-month': { type: 'string' },
+    pin: { type: 'string' },
     rates: { type: 'string' },
     duration: { type: 'string' },
     'ramp-steps': { type: 'string' },
@@ -223,6 +258,13 @@ export function parseOptions(argv: readonly string[]): LoadtestOptions | undefin
       : (s('rates') ?? '').split(',').map((r) => num('rates', r.trim(), 0, 0.1, false));
   if (rates.length === 0) throw new UsageError('--rates needs at least one rate');
   const saturationMax = num('saturation-max', s('saturation-max'), p.saturationMax, 1, false);
+  const image = (s('image') ?? p.image) as ImageKind;
+  if (!IMAGE_KINDS.includes(image))
+    throw new UsageError(`--image must be ${IMAGE_KINDS.join(' or ')}, got "${image}"`);
+  const pin = s('pin') ?? 'auto';
+  if (pin !== 'auto' && pin !== 'off')
+    throw new UsageError(`--pin must be auto or off, got "${pin}"`);
+  const burst = s('burst');
   return {
     target,
     stage: s('stage') ?? 'dev',
@@ -233,6 +275,11 @@ export function parseOptions(argv: readonly string[]): LoadtestOptions | undefin
     scenarios: list('scenarios', s('scenarios'), SCENARIOS),
     coldN: num('cold', s('cold'), p.coldN, 1),
     warmN: num('warm', s('warm'), p.warmN, 1),
+    burstN: burst === undefined ? undefined : num('burst', burst, 0, 0),
+    repeat: num('repeat', s('repeat'), p.repeat, 1),
+    requestsPerMonth: num('requests-per-month', s('requests-per-month'), 1_000_000, 1),
+    pin: pin === 'auto',
+    image,
     rates,
     durationS: num('duration', s('duration'), p.durationS, 1),
     rampSteps: num('ramp-steps', s('ramp-steps'), p.rampSteps, 0),
@@ -243,7 +290,8 @@ export function parseOptions(argv: readonly string[]): LoadtestOptions | undefin
     p99BoundMs: num('p99-bound', s('p99-bound'), p.p99BoundMs, 1, false),
     s3Images: num('s3-images', s('s3-images'), p.s3Images, 0),
     style,
-    maxSide: num('max-side', s('max-side'), p.maxSide, 16),
+    // The phone photo is cartooned at 1024 px as a phone app would ask; the small one at its size.
+    maxSide: num('max-side', s('max-side'), image === 'phone' ? 1024 : 320, 16),
     imageSide: num('image-side', s('image-side'), p.imageSide, 16),
     bareRuns: num('bare-runs', s('bare-runs'), p.bareRuns, 1),
     idleTimeoutS: num('idle-timeout', s('idle-timeout'), p.idleTimeoutS, 0.5, false),

@@ -6,36 +6,41 @@
  * one variant's failure never loses the rest.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import { openCpuLimits } from '../../local-cloud/cpu-limit';
 import type { Report } from '../../local-cloud/report-log';
+import { MB_PER_VCPU } from '../cost-model';
 import { Progress } from '../progress';
 import { reportHtml } from '../report-html';
 import { buildReport, type LoadtestReport } from '../report-json';
 import { reportMarkdown } from '../report-md';
 import type {
+  BareResult,
   ColdBurstResult,
   PhaseResult,
   RunInput,
   S3BatchResult,
   SaturationResult,
 } from '../results';
-import { bareCartoonize } from '../scenarios/bare';
 import { coldBurst } from '../scenarios/cold-burst';
+import { coldSingles } from '../scenarios/cold-single';
 import type { Workload } from '../scenarios/request';
 import { s3Batch } from '../scenarios/s3-batch';
 import { saturation } from '../scenarios/saturation';
 import { steady } from '../scenarios/steady';
 import type { LogMark, Target } from '../target';
+import { bareInOwnProcess } from './bare-process';
+import { allowedCpus, type CpuSplit, planCpuSplit } from './cpu-split';
+import { startLoadGenerator } from './load';
 import type { LoadtestOptions } from './options';
+import { testImage } from './test-image';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 /** chart.js's UMD build, inlined into report.html. */
 export const CHART_JS_UMD = path.join(
   path.dirname(require.resolve('chart.js')),
   'chart.umd.min.js',
 );
-export const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'rocket.jpg');
 
 export interface RunOutput {
   readonly dir: string;
@@ -74,25 +79,6 @@ export function expectingReports(target: Target, expected: number): Target {
   };
 }
 
-/**
- * The test photo, resized to the requested longest side (never enlarged), as JPEG.
- *
- * @example
- * ```ts
- * const { bytes, width } = await testImage(320);
- * ```
- */
-export async function testImage(
-  side: number,
-  file = PHOTO,
-): Promise<{ bytes: Buffer; width: number; height: number }> {
-  const { data, info } = await sharp(readFileSync(file))
-    .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: 85 })
-    .toBuffer({ resolveWithObject: true });
-  return { bytes: data, width: info.width, height: info.height };
-}
-
 /** `2026-11-28T21-30-05Z`: sortable and safe as a folder name. */
 export function timestampDir(date: Date): string {
   return date
@@ -119,18 +105,28 @@ export async function runLoadtest(
     readonly outDir?: string;
     /** Told of each scenario that failed on a variant (the run goes on with the others). */
     readonly onFailure?: (line: string) => void;
+    /** How the CPUs were split (scripts/loadtest.ts pins before the cloud starts); shared when absent. */
+    readonly cpuSplit?: CpuSplit;
   },
 ): Promise<RunOutput> {
   const startedAt = new Date();
+  const loadAverageStart = os.loadavg();
   const progress = extra.progress ?? new Progress({ isTTY: false, write: () => true });
-  const image = await testImage(options.imageSide);
+  const split = extra.cpuSplit ?? planCpuSplit(allowedCpus() ?? [0], false);
+  const image = await testImage(options.image, options.imageSide);
   const cartoonOptions = { style: options.style, maxSide: String(options.maxSide) };
+  const generator = startLoadGenerator({ cpus: split.load, pinned: split.pinned });
+  const limits = openCpuLimits();
+  const apiMemoryMb = target.local?.apiMemoryMb ?? MB_PER_VCPU;
   const workload: Workload = {
     image: image.bytes,
     contentType: 'image/jpeg',
     query: new URLSearchParams(cartoonOptions).toString(),
     timeoutS: options.timeoutS,
+    generator,
   };
+  // A burst of no more than the machine's CPUs unless asked: more would measure contention.
+  const burstN = options.burstN ?? split.cloud.length + (split.pinned ? split.load.length : 0);
   const failures: string[] = [];
   const has = (s: string) => options.scenarios.includes(s as LoadtestOptions['scenarios'][number]);
   const http = target.variants.filter((v) => v.url !== undefined);
@@ -138,6 +134,7 @@ export async function runLoadtest(
   const phases: PhaseResult[] = [];
   const saturations: SaturationResult[] = [];
   const s3: S3BatchResult[] = [];
+  const bares: BareResult[] = [];
   /** One scenario on one variant; a failure is noted and the run goes on with the next. */
   const attempt = async (scenario: string, variant: string, work: () => Promise<void>) => {
     try {
@@ -149,73 +146,112 @@ export async function runLoadtest(
     }
   };
 
-  // The yardstick first, while nothing else loads the CPU.
-  progress.update('bare', 'cartoonize() in process', 0);
-  const bare = await bareCartoonize(image.bytes, cartoonOptions, options.bareRuns);
-
-  if (has('cold')) {
-    // The burst and the warm requests each leave one REPORT line: a target that can wait for
-    // them all (AWS, where Logs Insights lags) is told how many to expect.
-    const expecting = expectingReports(target, options.coldN + options.warmN);
-    for (const v of http) {
-      await attempt('cold', v.name, async () => {
-        cold.push(
-          await coldBurst(expecting, v, workload, {
-            n: options.coldN,
-            warm: options.warmN,
-            onResponse: (phase, n) => progress.update('cold', `${v.name} ${phase}`, n),
-          }),
+  try {
+    for (let run = 1; run <= options.repeat; run++) {
+      const of = options.repeat > 1 ? ` (run ${run}/${options.repeat})` : '';
+      // The yardstick first, while nothing else loads the CPU.
+      progress.update('bare', `cartoonize() in its own process${of}`, 0);
+      await attempt('bare', 'cartoonize()', async () => {
+        bares.push(
+          await bareInOwnProcess(
+            image.bytes,
+            cartoonOptions,
+            options.bareRuns,
+            { limits, memoryMb: apiMemoryMb, cpus: split.cloud },
+            run,
+          ),
         );
       });
+      if (has('cold')) {
+        // Each cold start and its warm requests leave one REPORT line each: a target that can
+        // wait for them all (AWS, where Logs Insights lags) is told how many to expect.
+        const single = expectingReports(target, 1 + options.warmN);
+        for (const v of http) {
+          await attempt('cold', v.name, async () => {
+            cold.push(
+              await coldSingles(single, v, workload, {
+                starts: options.coldN,
+                warm: options.warmN,
+                run,
+                onResponse: (phase, n) => progress.update('cold', `${phase}${of}`, n),
+              }),
+            );
+          });
+        }
+        if (burstN > 0) {
+          const burst = expectingReports(target, burstN);
+          for (const v of http) {
+            await attempt('cold burst', v.name, async () => {
+              cold.push(
+                await coldBurst(burst, v, workload, {
+                  n: burstN,
+                  warm: 0,
+                  cores: split.cloud.length,
+                  run,
+                  onResponse: (phase, n) =>
+                    progress.update('cold', `${v.name} ${phase} of ${burstN}${of}`, n),
+                }),
+              );
+            });
+          }
+        }
+      }
+      if (has('steady')) {
+        for (const v of http) {
+          await attempt('steady', v.name, async () => {
+            phases.push(
+              ...(await steady(target, v, workload, {
+                rates: options.rates,
+                durationS: options.durationS,
+                rampSteps: options.rampSteps,
+                rampStepS: options.rampStepS,
+                run,
+                onResponse: (phase, n) => progress.update('steady', `${v.name} ${phase}${of}`, n),
+              })),
+            );
+          });
+        }
+      }
+      if (has('saturation')) {
+        for (const v of http.filter((x) => !x.trivial)) {
+          await attempt('saturation', v.name, async () => {
+            saturations.push(
+              await saturation(target, v, workload, {
+                startRate: options.saturationStart,
+                factor: 2,
+                maxRate: options.saturationMax,
+                stepS: options.saturationStepS,
+                p99BoundMs: options.p99BoundMs,
+                run,
+                onResponse: (phase, n) =>
+                  progress.update('saturation', `${v.name} ${phase}${of}`, n),
+              }),
+            );
+          });
+        }
+      }
+      if (has('s3') && options.s3Images > 0) {
+        const runId = `${timestampDir(startedAt).toLowerCase()}-r${run}`;
+        for (const v of target.variants.filter((x) => x.bucket !== undefined && !x.trivial)) {
+          await attempt('s3', v.name, async () => {
+            s3.push(
+              await s3Batch(target, v, image.bytes, {
+                images: options.s3Images,
+                timeoutMs: Math.max(30_000, options.s3Images * 5_000),
+                runId,
+                run,
+                onProgress: (phase, n) => progress.update('s3', `${v.name} ${phase}${of}`, n),
+              }),
+            );
+          });
+        }
+      }
     }
+  } finally {
+    progress.done();
+    await generator.close();
+    limits.close();
   }
-  if (has('steady')) {
-    for (const v of http) {
-      await attempt('steady', v.name, async () => {
-        phases.push(
-          ...(await steady(target, v, workload, {
-            rates: options.rates,
-            durationS: options.durationS,
-            rampSteps: options.rampSteps,
-            rampStepS: options.rampStepS,
-            onResponse: (phase, n) => progress.update('steady', `${v.name} ${phase}`, n),
-          })),
-        );
-      });
-    }
-  }
-  if (has('saturation')) {
-    for (const v of http.filter((x) => !x.trivial)) {
-      await attempt('saturation', v.name, async () => {
-        saturations.push(
-          await saturation(target, v, workload, {
-            startRate: options.saturationStart,
-            factor: 2,
-            maxRate: options.saturationMax,
-            stepS: options.saturationStepS,
-            p99BoundMs: options.p99BoundMs,
-            onResponse: (phase, n) => progress.update('saturation', `${v.name} ${phase}`, n),
-          }),
-        );
-      });
-    }
-  }
-  if (has('s3') && options.s3Images > 0) {
-    const runId = timestampDir(startedAt).toLowerCase();
-    for (const v of target.variants.filter((x) => x.bucket !== undefined && !x.trivial)) {
-      await attempt('s3', v.name, async () => {
-        s3.push(
-          await s3Batch(target, v, image.bytes, {
-            images: options.s3Images,
-            timeoutMs: Math.max(30_000, options.s3Images * 5_000),
-            runId,
-            onProgress: (phase, n) => progress.update('s3', `${v.name} ${phase}`, n),
-          }),
-        );
-      });
-    }
-  }
-  progress.done();
 
   const input: RunInput = {
     startedAt: startedAt.toISOString(),
@@ -223,9 +259,28 @@ export async function runLoadtest(
     where: target.where,
     label: target.label,
     profile: options.profile,
-    settings: { ...options },
+    settings: { ...options, burstN },
+    repeat: options.repeat,
+    requestsPerMonth: options.requestsPerMonth,
+    cpu: {
+      cpus: split.cloud.length + (split.pinned ? split.load.length : 0),
+      split: split.note,
+      cloudCpus: split.cloud.length,
+      environments: target.local?.cpu ?? {
+        mechanism: 'aws',
+        note: "Lambda's own: CPU in proportion to memory",
+      },
+      bare: bares[0]?.cpu ?? 'not measured',
+    },
+    machine: {
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      cpus: os.cpus().length,
+      loadAverageStart,
+      loadAverageEnd: os.loadavg(),
+    },
     image: {
-      name: path.basename(PHOTO),
+      kind: image.kind,
+      name: image.name,
       bytes: image.bytes.length,
       width: image.width,
       height: image.height,
@@ -238,7 +293,8 @@ export async function runLoadtest(
     phases,
     saturation: saturations,
     s3,
-    bare,
+    bare: bares[0] ?? null,
+    bares,
   };
   const report = buildReport(input);
   const markdown = reportMarkdown(report);

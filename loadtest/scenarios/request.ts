@@ -2,7 +2,7 @@
  * The request each variant is loaded with: `POST /cartoon` with the test image for the cartoon
  * variants, `GET /hello` for the trivial baseline.
  */
-import type { LoadOptions } from '../node/load';
+import type { LoadGenerator, LoadOptions } from '../node/load';
 import type { VariantEndpoint } from '../target';
 
 export interface Workload {
@@ -11,6 +11,8 @@ export interface Workload {
   /** The query string of POST /cartoon, e.g. `style=comic&maxSide=640`. */
   readonly query: string;
   readonly timeoutS: number;
+  /** Where the load is made: the load generator's own process (node/load.ts). */
+  readonly generator: LoadGenerator;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface Workload {
  *
  * @example
  * ```ts
- * runLoad({ ...requestFor(variant, workload), connections: 1, amount: 5 });
+ * workload.generator.run({ ...requestFor(variant, workload), connections: 1, amount: 5 });
  * ```
  */
 export function requestFor(

@@ -57,6 +57,7 @@ export async function s3Batch(
     readonly timeoutMs: number;
     readonly runId: string;
     readonly onProgress?: (phase: string, done: number) => void;
+    readonly run?: number;
   },
 ): Promise<S3BatchResult> {
   if (variant.bucket === undefined) throw new Error(`${variant.name} has no bucket`);
@@ -104,6 +105,7 @@ export async function s3Batch(
   const all = doneMs.every((d) => d !== null);
   return {
     variant: variant.name,
+    run: options.run ?? 1,
     images: options.images,
     doneMs,
     allDoneMs: all ? Math.max(...(doneMs as number[])) : null,

@@ -50,6 +50,7 @@ export async function saturation(
     readonly stepS: number;
     readonly p99BoundMs: number;
     readonly onResponse?: (phase: string, requests: number) => void;
+    readonly run?: number;
   },
 ): Promise<SaturationResult> {
   const steps: PhaseResult[] = [];
@@ -67,6 +68,7 @@ export async function saturation(
       ratePerS: rate,
       durationS: options.stepS,
       onResponse: (n) => options.onResponse?.(phase, n),
+      run: options.run ?? 1,
     });
     steps.push(step);
     if (held(step, options.p99BoundMs)) {
@@ -84,6 +86,7 @@ export async function saturation(
   }
   return {
     variant: variant.name,
+    run: options.run ?? 1,
     p99BoundMs: options.p99BoundMs,
     heldRatePerS: heldStep?.targetRatePerS ?? null,
     heldThroughputPerS: heldStep ? phaseSummary(heldStep).throughputPerS : null,

@@ -3,7 +3,6 @@
  * stepped up phase by phase. Each phase keeps its samples (latency over time), autocannon's
  * histogram, status counts (429 = throttled) and the REPORT lines written meanwhile.
  */
-import { runLoad } from '../node/load';
 import type { PhaseResult } from '../results';
 import type { Target, VariantEndpoint } from '../target';
 import { requestFor, type Workload } from './request';
@@ -39,18 +38,23 @@ export async function runPhase(
     readonly ratePerS: number;
     readonly durationS: number;
     readonly onResponse?: (requests: number) => void;
+    /** Which repetition of the scenario (--repeat), from 1. */
+    readonly run?: number;
   },
 ): Promise<PhaseResult> {
   const mark = await target.markLogs(variant.name);
-  const result = await runLoad({
-    ...requestFor(variant, workload),
-    connections: connectionsFor(p.ratePerS),
-    ratePerS: p.ratePerS,
-    durationS: p.durationS,
-    ...(p.onResponse ? { onResponse: p.onResponse } : {}),
-  });
+  const result = await workload.generator.run(
+    {
+      ...requestFor(variant, workload),
+      connections: connectionsFor(p.ratePerS),
+      ratePerS: p.ratePerS,
+      durationS: p.durationS,
+    },
+    p.onResponse,
+  );
   return {
     variant: variant.name,
+    run: p.run ?? 1,
     phase: p.phase,
     kind: p.kind,
     targetRatePerS: p.ratePerS,
@@ -83,12 +87,13 @@ export async function steady(
     readonly rampSteps: number;
     readonly rampStepS: number;
     readonly onResponse?: (phase: string, requests: number) => void;
+    readonly run?: number;
   },
 ): Promise<PhaseResult[]> {
   const phases: PhaseResult[] = [];
   // A short sequential warm-up, not recorded: the steady phases measure warm environments,
   // the cold burst measures cold ones.
-  await runLoad({ ...requestFor(variant, workload), connections: 1, amount: 2 });
+  await workload.generator.run({ ...requestFor(variant, workload), connections: 1, amount: 2 });
   for (const rate of options.rates) {
     const phase = `steady ${rate}/s`;
     phases.push(
@@ -98,6 +103,7 @@ export async function steady(
         ratePerS: rate,
         durationS: options.durationS,
         onResponse: (n) => options.onResponse?.(phase, n),
+        run: options.run ?? 1,
       }),
     );
   }
@@ -114,6 +120,7 @@ export async function steady(
         ratePerS: Math.max(1, rate),
         durationS: options.rampStepS,
         onResponse: (n) => options.onResponse?.(phase, n),
+        run: options.run ?? 1,
       }),
     );
   }

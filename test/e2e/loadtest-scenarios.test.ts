@@ -1,14 +1,16 @@
-// The load runner and the scenarios against a tiny HTTP server on an ephemeral port, with a
+// The load generator and the scenarios against a tiny HTTP server on an ephemeral port, with a
 // target that needs no cloud: what autocannon is asked to do (a burst of N at once, a fixed
-// rate) and what the scenarios make of the answers (x-cold-start, 503 with Retry-After).
+// rate, single cold starts one at a time) and what the scenarios make of the answers
+// (x-cold-start, 503 with Retry-After).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runLoad } from '../../loadtest/node/load';
+import { type LoadGenerator, startLoadGenerator } from '../../loadtest/node/load';
 import { localTarget, runningLocalCloud } from '../../loadtest/node/local-target';
 import { coldBurst } from '../../loadtest/scenarios/cold-burst';
+import { coldSingles } from '../../loadtest/scenarios/cold-single';
 import type { Workload } from '../../loadtest/scenarios/request';
 import { resultKey } from '../../loadtest/scenarios/s3-batch';
 import { held, saturation } from '../../loadtest/scenarios/saturation';
@@ -18,11 +20,15 @@ import { sleep } from '../support/poll';
 
 let server: Server;
 let url: string;
+let generator: LoadGenerator;
 let served = 0;
 let inFlight = 0;
 let maxInFlight = 0;
 /** Requests at once past which the server sheds load. */
 let limit = 1000;
+/** Answers marked x-cold-start: true from now on; each makeCold sets it to coldPerStart. */
+let coldLeft = 0;
+let coldPerStart = 3;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -31,7 +37,8 @@ beforeAll(async () => {
       served += 1;
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      const cold = served <= 3;
+      const cold = coldLeft > 0;
+      if (cold) coldLeft -= 1;
       if (inFlight > limit) {
         inFlight -= 1;
         res.writeHead(503, { 'retry-after': '1' }).end('{"error":{"code":"OVERLOADED"}}');
@@ -47,9 +54,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  generator = startLoadGenerator();
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(async () => {
+  await generator.close();
+  await new Promise<void>((r) => server.close(() => r()));
+});
 
 beforeEach(async () => {
   // A timed run stops with requests still in flight; let them land before counting afresh.
@@ -57,6 +68,8 @@ beforeEach(async () => {
   served = 0;
   maxInFlight = 0;
   limit = 1000;
+  coldLeft = 0;
+  coldPerStart = 3;
 });
 
 const variant: VariantEndpoint = {
@@ -66,12 +79,15 @@ const variant: VariantEndpoint = {
     return url;
   },
 };
-const workload: Workload = {
+const workload = (): Workload => ({
   image: Buffer.from('jpeg'),
   contentType: 'image/jpeg',
   query: 'style=classic',
   timeoutS: 5,
-};
+  generator,
+});
+/** How often the scenarios asked for the variant to be made cold. */
+let madeCold = 0;
 const target: Target = {
   where: 'local',
   label: 'a test server',
@@ -79,15 +95,19 @@ const target: Target = {
     return [variant];
   },
   s3: { region: 'us-east-1' },
-  makeCold: async () => ({ cold: true, how: 'a fresh server' }),
+  makeCold: async () => {
+    madeCold += 1;
+    coldLeft = coldPerStart;
+    return { cold: true, how: 'a fresh server' };
+  },
   markLogs: async () => 0,
   reportsSince: async () => [],
   close: async () => undefined,
 };
 
-describe('runLoad', () => {
+describe('the load generator', () => {
   it('sends a burst of N simultaneous requests with connections: N, amount: N', async () => {
-    const result = await runLoad({
+    const result = await generator.run({
       url: `${url}/cartoon`,
       method: 'POST',
       body: Buffer.from('x'),
@@ -102,7 +122,7 @@ describe('runLoad', () => {
   });
 
   it('holds a fixed arrival rate with overallRate', async () => {
-    const result = await runLoad({
+    const result = await generator.run({
       url: `${url}/`,
       connections: 2,
       ratePerS: 4,
@@ -120,10 +140,48 @@ describe('runLoad', () => {
 
 describe('coldBurst', () => {
   it('keeps each answer with its x-cold-start header, then measures the warm ones', async () => {
-    const r = await coldBurst(target, variant, workload, { n: 3, warm: 2 });
+    const r = await coldBurst(target, variant, workload(), { n: 3, warm: 2, cores: 1 });
+    expect(r).toMatchObject({ kind: 'burst', n: 3, cores: 1 });
     expect(r.prepared).toEqual({ cold: true, how: 'a fresh server' });
     expect(r.samples.map((s) => s.coldHeader)).toEqual([true, true, true]);
     expect(r.warmSamples.map((s) => s.coldHeader)).toEqual([false, false]);
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('sends no warm request when asked for none', async () => {
+    const r = await coldBurst(target, variant, workload(), { n: 2, warm: 0 });
+    expect(r.warmSamples).toEqual([]);
+    expect(served).toBe(2);
+  });
+});
+
+describe('coldSingles', () => {
+  it('makes the variant cold before each start and sends one first request at a time', async () => {
+    madeCold = 0;
+    // One environment per start: its first answer is cold, the rest warm.
+    coldPerStart = 1;
+    const phases: string[] = [];
+    const r = await coldSingles(target, variant, workload(), {
+      starts: 3,
+      warm: 2,
+      run: 2,
+      onResponse: (phase) => phases.push(phase),
+    });
+    expect(madeCold).toBe(3);
+    expect(r).toMatchObject({ kind: 'single', run: 2, n: 3, prepared: { cold: true } });
+    // One request in flight at any time: nothing started together.
+    expect(maxInFlight).toBe(1);
+    expect(r.samples.map((s) => s.coldHeader)).toEqual([true, true, true]);
+    expect(r.warmSamples.map((s) => s.coldHeader)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(served).toBe(9);
+    expect(phases).toContain('fake making cold (3/3)');
   });
 });
 
@@ -135,7 +193,7 @@ describe('steady and saturation', () => {
   });
 
   it('runs a phase at a fixed rate and names it', async () => {
-    const phase = await runPhase(target, variant, workload, {
+    const phase = await runPhase(target, variant, workload(), {
       phase: 'steady 3/s',
       kind: 'steady',
       ratePerS: 3,
@@ -155,7 +213,7 @@ describe('steady and saturation', () => {
   it('finds the rate a variant holds and what it answers past it', async () => {
     // Past 2 requests at once the server answers 503 with Retry-After: 1.
     limit = 2;
-    const s = await saturation(target, variant, workload, {
+    const s = await saturation(target, variant, workload(), {
       startRate: 2,
       factor: 4,
       maxRate: 32,

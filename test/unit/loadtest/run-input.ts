@@ -1,6 +1,7 @@
 /**
  * A small, fixed run for the report builders' tests: every figure chosen so the expected
- * summaries can be worked out by hand (the arithmetic is in the tests).
+ * summaries can be worked out by hand (the arithmetic is in the tests). Single cold starts of
+ * lambda-zip and the trivial function, a burst of lambda-zip, one steady phase, one S3 batch.
  */
 
 import type { Sample } from '../../../loadtest/node/load';
@@ -45,11 +46,36 @@ export function runInput(overrides: Partial<RunInput> = {}): RunInput {
     label: "this machine's local cloud (x64, Node 24)",
     profile: 'smoke',
     settings: {},
-    image: { name: 'rocket.jpg', bytes: 102_400, width: 320, height: 214, style: 'classic' },
+    image: {
+      kind: 'small',
+      name: 'rocket.jpg at 320 px',
+      bytes: 102_400,
+      width: 320,
+      height: 214,
+      style: 'classic',
+    },
     notes: ['fargate: not run'],
+    repeat: 1,
+    requestsPerMonth: 1_000_000,
+    cpu: {
+      cpus: 2,
+      split:
+        'load generator on CPU 1; the load test, its local cloud and bare cartoonize() on CPU 0',
+      cloudCpus: 1,
+      environments: { mechanism: 'cgroup-v1', note: 'CPU limited per process' },
+      bare: 'own process, 1.00 vCPU (cgroup-v1 quota for 1769 MB, as one API environment), CPU 0',
+    },
+    machine: {
+      cpuModel: 'a test CPU',
+      cpus: 2,
+      loadAverageStart: [0.5, 0.4, 0.3],
+      loadAverageEnd: [1.5, 0.6, 0.4],
+    },
     cold: [
       {
         variant: 'lambda-zip',
+        kind: 'single',
+        run: 1,
         n: 3,
         prepared: { cold: true, how: 'reaped' },
         samples: [ok(500, 500, true), ok(600, 600, true), ok(700, 700, true)],
@@ -65,11 +91,24 @@ export function runInput(overrides: Partial<RunInput> = {}): RunInput {
       },
       {
         variant: 'trivial',
+        kind: 'single',
+        run: 1,
         n: 2,
         prepared: { cold: true, how: 'reaped' },
         samples: [ok(150, 150, true), ok(250, 250, true)],
         warmSamples: [ok(260, 2, false), ok(270, 4, false)],
         reports: [report('t1', 100, 90), report('t2', 110, 100), report('t3', 2), report('t4', 4)],
+      },
+      {
+        variant: 'lambda-zip',
+        kind: 'burst',
+        run: 1,
+        n: 2,
+        cores: 1,
+        prepared: { cold: true, how: 'reaped' },
+        samples: [ok(900, 900, true), ok(950, 950, true)],
+        warmSamples: [],
+        reports: [report('b1', 800, 700), report('b2', 850, 720)],
       },
     ],
     phases: [STEADY],
@@ -84,7 +123,48 @@ export function runInput(overrides: Partial<RunInput> = {}): RunInput {
         reports: [],
       },
     ],
-    bare: { durationsMs: [30, 40, 50], throughputPerS: 25, processes: 1 },
+    bare: {
+      run: 1,
+      durationsMs: [30, 40, 50],
+      throughputPerS: 25,
+      processes: 1,
+      cpu: 'own process',
+    },
     ...overrides,
   };
+}
+
+/**
+ * The run repeated `scales.length` times: run i copies run 1's cold results with lambda-zip's
+ * latencies (cold and warm) scaled by `scales[i]` and the trivial function's as they are, so
+ * run i's penalty ratio is 550 × scales[i] / 148.
+ */
+export function repeatedInput(scales: readonly number[]): RunInput {
+  const base = runInput();
+  const scaled = (x: Sample, k: number): Sample => ({ ...x, latencyMs: x.latencyMs * k });
+  const cold = scales.flatMap((k, i) =>
+    base.cold.map((c) => {
+      const f = c.variant === 'trivial' ? 1 : k;
+      return {
+        ...c,
+        run: i + 1,
+        samples: c.samples.map((x) => scaled(x, f)),
+        warmSamples: c.warmSamples.map((x) => scaled(x, f)),
+      };
+    }),
+  );
+  const bares = scales.map((_, i) => ({ ...(base.bare ?? missingBare()), run: i + 1 }));
+  return {
+    ...base,
+    repeat: scales.length,
+    cold,
+    phases: [],
+    s3: [],
+    bare: bares[0] ?? null,
+    bares,
+  };
+}
+
+function missingBare(): never {
+  throw new Error('the fixture has a bare yardstick');
 }

@@ -4,15 +4,16 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { type ApiRequest, createApi } from '../shared/cartoon-api';
+import { invocationDeadline } from '../shared/invocation-deadline';
 import { environment, withMiddleware } from '../shared/lambda';
 import { s3OnDemand } from '../shared/on-demand';
 
-const { config, logger } = environment(process.env);
+const { config, logger, takeColdStart } = environment(process.env);
 // Loaded by the first request to an S3 route: POST /cartoon, the cold start that counts, never
 // reads S3.
 const { store, presigner } = s3OnDemand(config);
-let coldStart = true;
-const api = createApi({ config, store, logger, presigner, coldStart: () => coldStart });
+// Every call says whether it is the cold start (ApiCall.coldStart); this is never asked.
+const api = createApi({ config, store, logger, presigner, coldStart: () => false });
 
 /** HTTP API v2 event → the transport-neutral request. */
 export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
@@ -36,10 +37,13 @@ export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
 
 const lambdaHandler = async (
   event: APIGatewayProxyEventV2,
-  _context: Context,
+  context: Context,
 ): Promise<APIGatewayProxyResultV2> => {
-  const response = await api(toApiRequest(event)).finally(() => {
-    coldStart = false;
+  // Taken before anything is awaited: invocations that overlap (LMI) must not all say cold.
+  const coldStart = takeColdStart();
+  const response = await api(toApiRequest(event), {
+    coldStart,
+    signal: invocationDeadline(context),
   });
   const binary = Buffer.isBuffer(response.body);
   return {

@@ -7,6 +7,7 @@
  * event is acknowledged.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { invocationDeadline } from '../shared/invocation-deadline';
 import { environment, withMiddleware } from '../shared/lambda';
 import { processDeps, processNotification } from '../shared/process-upload';
 import { s3Store } from '../shared/s3-store';
@@ -16,12 +17,22 @@ const { config, logger } = environment(process.env);
 const { store } = s3Store(config);
 const deps = processDeps(config, store, logger);
 
-const lambdaHandler = async (event: SQSEvent, _context: Context): Promise<SQSBatchResponse> => {
+const lambdaHandler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  // One at a time: the environment has one image's worth of memory and CPU.
+  const signal = invocationDeadline(context);
+  // One at a time: the environment has one image's worth of memory and CPU (under LMI, one
+  // invocation's share of it).
   for (const record of event.Records) {
+    if (signal.aborted) {
+      // Out of time: left untouched for SQS to hand out again, not started and cut off.
+      logger.warn('record left for a retry: the invocation has no time left', {
+        message_id: record.messageId,
+      });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
     try {
-      await processNotification(record.body, config.bucket, deps);
+      await processNotification(record.body, config.bucket, deps, { signal });
     } catch (err) {
       logger.error('record left for a retry', {
         message_id: record.messageId,

@@ -41,6 +41,14 @@ export interface ApiResponse {
   readonly body: Buffer | string;
 }
 
+/** What one call of the API knows about its invocation. */
+export interface ApiCall {
+  /** Whether this request is its environment's cold start; else `ApiDeps.coldStart()`. */
+  readonly coldStart?: boolean;
+  /** The invocation's deadline: image work stops with a 504 once it fires. */
+  readonly signal?: AbortSignal;
+}
+
 export interface ApiDeps {
   readonly config: ServiceConfig;
   readonly store: ImageStore;
@@ -73,7 +81,9 @@ function json(statusCode: number, value: unknown): ApiResponse {
  * const response = await api({ method: 'GET', path: '/health', query: {}, headers: {}, body: Buffer.alloc(0) });
  * ```
  */
-export function createApi(deps: ApiDeps): (request: ApiRequest) => Promise<ApiResponse> {
+export function createApi(
+  deps: ApiDeps,
+): (request: ApiRequest, call?: ApiCall) => Promise<ApiResponse> {
   // Worked out on the first GET /, not at init: most environments never serve the page.
   let policy: string | undefined;
   const pagePolicy = () => {
@@ -83,15 +93,18 @@ export function createApi(deps: ApiDeps): (request: ApiRequest) => Promise<ApiRe
     });
     return policy;
   };
-  const routes: Record<string, Partial<Record<string, (r: ApiRequest) => Promise<ApiResponse>>>> = {
+  const routes: Record<
+    string,
+    Partial<Record<string, (r: ApiRequest, call: ApiCall) => Promise<ApiResponse>>>
+  > = {
     '/': { GET: async () => page(pagePolicy()) },
     '/health': { GET: async () => health(deps) },
     '/styles': { GET: async () => json(200, styles()) },
-    '/cartoon': { POST: (request) => cartoon(request, deps) },
+    '/cartoon': { POST: (request, call) => cartoon(request, deps, call) },
     '/uploads': { POST: (request) => upload(request, deps) },
   };
-  return async (request) => nosniff(await answer(request));
-  async function answer(request: ApiRequest): Promise<ApiResponse> {
+  return async (request, call = {}) => nosniff(await answer(request, call));
+  async function answer(request: ApiRequest, call: ApiCall): Promise<ApiResponse> {
     try {
       const id = /^\/cartoons\/([^/]+)$/.exec(request.path)?.[1];
       const route = id === undefined ? routes[request.path] : { GET: () => status(id, deps) };
@@ -102,7 +115,7 @@ export function createApi(deps: ApiDeps): (request: ApiRequest) => Promise<ApiRe
           `${request.path} answers ${Object.keys(route).join(', ')}, not ${request.method}`,
         );
       }
-      return await handle(request);
+      return await handle(request, call);
     } catch (err) {
       return errorResponse(err, deps.logger);
     }
@@ -168,7 +181,7 @@ function mediaType(headers: ApiRequest['headers']): string {
   return (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-async function cartoon(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+async function cartoon(request: ApiRequest, deps: ApiDeps, call: ApiCall): Promise<ApiResponse> {
   const { config } = deps;
   const type = mediaType(request.headers);
   if (!(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(type)) {
@@ -180,13 +193,15 @@ async function cartoon(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse>
     throw new PayloadTooLargeError(`Image is larger than ${config.maxSyncBytes} bytes; ${HINT}`);
   }
   const limits = { ...config.limits, maxBytes: config.maxSyncBytes };
-  let result = await cartoonize(request.body, request.query, limits);
+  const deadline = call.signal === undefined ? {} : { signal: call.signal };
+  let result = await cartoonize(request.body, request.query, limits, deadline);
   if (result.data.length > config.maxSyncBytes) {
     // The answer must fit in the same payload limit: fall back to a smaller JPEG once.
     result = await cartoonize(
       request.body,
       { ...request.query, format: 'jpeg', quality: String(FALLBACK_QUALITY) },
       limits,
+      deadline,
     );
     if (result.data.length > config.maxSyncBytes) {
       throw new PayloadTooLargeError(`The cartoon is too large for a direct answer; ${HINT}`);
@@ -197,7 +212,7 @@ async function cartoon(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse>
     headers: {
       'content-type': result.contentType,
       'x-cartoon-variant': config.variant,
-      'x-cold-start': String(deps.coldStart()),
+      'x-cold-start': String(call.coldStart ?? deps.coldStart()),
       'server-timing': serverTiming(result),
     },
     body: result.data,

@@ -28,6 +28,11 @@ export interface ProcessDeps {
 
 export type ProcessOutcome = 'done' | 'already-done' | 'skipped' | 'failed';
 
+/** What one invocation adds: its deadline, after which the image work stops (a 504, retried). */
+export interface ProcessCall {
+  readonly signal?: AbortSignal;
+}
+
 /** Metadata keys on a result; S3 user metadata must be ASCII, so the source key is URI-encoded. */
 const SOURCE_KEY = 'source-key';
 const SOURCE_ETAG = 'source-etag';
@@ -49,7 +54,11 @@ const SOURCE_ETAG = 'source-etag';
  * await processUpload({ key: 'uploads/IMG_0001.JPG', etag: '9b2cf535…', size: 2_481_551 }, deps);
  * ```
  */
-export async function processUpload(upload: UploadRef, deps: ProcessDeps): Promise<ProcessOutcome> {
+export async function processUpload(
+  upload: UploadRef,
+  deps: ProcessDeps,
+  call: ProcessCall = {},
+): Promise<ProcessOutcome> {
   const { key, etag, size } = upload;
   const { store, logger } = deps;
   if (!isProcessableUpload(key)) {
@@ -75,6 +84,7 @@ export async function processUpload(upload: UploadRef, deps: ProcessDeps): Promi
       stored.bytes,
       { ...(style === undefined ? {} : { style }), maxSide: deps.maxSide },
       deps.limits,
+      call.signal === undefined ? {} : { signal: call.signal },
     );
     const durationMs = Math.round(performance.now() - started);
     await store.put(target, result.data, {
@@ -133,20 +143,21 @@ export function processDeps(config: ServiceConfig, store: ImageStore, logger: Lo
  *
  * @example
  * ```ts
- * await processNotification(sqsRecord.body, config.bucket, deps);
+ * await processNotification(sqsRecord.body, config.bucket, deps, { signal: invocationDeadline(context) });
  * ```
  */
 export async function processNotification(
   notification: Parameters<typeof parseS3Notification>[0],
   bucket: string,
   deps: ProcessDeps,
+  call: ProcessCall = {},
 ): Promise<void> {
   const { uploads, ignored, testEvent } = parseS3Notification(notification, bucket);
   if (testEvent) deps.logger.info('S3 test event acknowledged');
   if (ignored > 0) {
     deps.logger.warn('records for another bucket or event type; ignored', { ignored });
   }
-  for (const upload of uploads) await processUpload(upload, deps);
+  for (const upload of uploads) await processUpload(upload, deps, call);
 }
 
 /** S3 events give ETags bare, S3 responses in quotes: compare them bare. */

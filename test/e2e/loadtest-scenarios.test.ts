@@ -182,7 +182,8 @@ describe('coldSingles', () => {
     ]);
     expect(served).toBe(9);
     expect(phases).toContain('fake making cold (3/3)');
-  });
+    // Six loads, each a round trip to the generator's process and an autocannon start.
+  }, 30_000);
 });
 
 describe('steady and saturation', () => {

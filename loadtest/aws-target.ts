@@ -236,6 +236,17 @@ export async function awsTarget(options: AwsTargetOptions): Promise<AwsTarget> {
           },
         });
       }
+      if (variant === 'managed-instances') {
+        // A changed configuration only reaches $LATEST; the published version the HTTP API
+        // calls starts its environments before it takes traffic, so no request meets a cold
+        // start (AWS Lambda developer guide, "Scaling Lambda Managed Instances",
+        // https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-scaling.html,
+        // read 2026-12).
+        return {
+          cold: false,
+          how: 'not forced: Lambda Managed Instances start environments before a version takes traffic, so no request waits for one',
+        };
+      }
       const fn = functions.get(variant);
       if (fn === undefined) {
         return { cold: false, how: 'not forced: the stack names no API function' };

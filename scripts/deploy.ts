@@ -1,10 +1,10 @@
 /**
- * npm run deploy (lambda-zip), deploy:lambda-image, deploy:fargate, deploy:eks: builds what the
- * variant needs and deploys it unattended (no prompt: `cdk deploy --require-approval never`), in the
- * region the load test uses too: `--region`, else AWS_REGION or the profile's, else
- * eu-west-1. eks then applies its Kubernetes objects with kubectl, from the deployed stack's
- * outputs (read once the stack is there). `--dry-run` prints the commands instead. Exit 2 on
- * bad arguments, else the failing command's exit code.
+ * npm run deploy (lambda-zip), deploy:lambda-image, deploy:fargate, deploy:eks,
+ * deploy:managed-instances: builds what the variant needs and deploys it unattended (no prompt:
+ * `cdk deploy --require-approval never`), in the region the load test uses too: `--region`, else
+ * AWS_REGION or the profile's, else eu-west-1. eks then applies its Kubernetes objects with
+ * kubectl, from the deployed stack's outputs (read once the stack is there). `--dry-run` prints
+ * the commands instead. Exit 2 on bad arguments, else the failing command's exit code.
  */
 import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -65,7 +65,7 @@ main().then(
   (err: unknown) => {
     if (err instanceof UsageError) {
       console.error(
-        `deploy: ${err.message}\nusage: npm run deploy[:lambda-image|:fargate|:eks] -- [--stage s] [--region r] [--dry-run] [framework args]`,
+        `deploy: ${err.message}\nusage: npm run deploy[:lambda-image|:fargate|:eks|:managed-instances] -- [--stage s] [--region r] [--dry-run] [framework args]`,
       );
       process.exitCode = 2;
       return;

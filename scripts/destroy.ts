@@ -1,10 +1,10 @@
 /**
- * npm run remove (lambda-zip), destroy:lambda-image, destroy:fargate, destroy:eks: for eks
- * first deletes the Kubernetes objects that own AWS resources (the Ingress's ALB, the
- * NodePool's nodes) and waits for them, then empties the variant's bucket (its stack's
- * `BucketName` output), then deletes the stack unattended (`serverless remove`, `cdk destroy
- * --force`), in the same region rule as deploy. When the bucket cannot be emptied it stops and
- * prints the exact command that would. `--dry-run` prints the steps.
+ * npm run remove (lambda-zip), destroy:lambda-image, destroy:fargate, destroy:eks,
+ * destroy:managed-instances: for eks first deletes the Kubernetes objects that own AWS resources
+ * (the Ingress's ALB, the NodePool's nodes) and waits for them, then empties the variant's bucket
+ * (its stack's `BucketName` output), then deletes the stack unattended (`serverless remove`, `cdk
+ * destroy --force`), in the same region rule as deploy. When the bucket cannot be emptied it stops
+ * and prints the exact command that would. `--dry-run` prints the steps.
  */
 import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -96,7 +96,7 @@ main().then(
   (err: unknown) => {
     if (err instanceof UsageError) {
       console.error(
-        `destroy: ${err.message}\nusage: npm run remove|destroy:lambda-image|destroy:fargate|destroy:eks -- [--stage s] [--region r] [--dry-run] [framework args]`,
+        `destroy: ${err.message}\nusage: npm run remove|destroy:lambda-image|destroy:fargate|destroy:eks|destroy:managed-instances -- [--stage s] [--region r] [--dry-run] [framework args]`,
       );
       process.exitCode = 2;
       return;

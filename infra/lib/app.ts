@@ -1,7 +1,8 @@
 /**
- * The CDK app: the lambda-image, fargate, eks and managed-instances stacks, checked by cdk-nag's AWS Solutions pack on
- * every synth (an unacknowledged error stops it). Built by bin/app.ts for the CLI and by the
- * tests in-process, from the same function, so what is tested is what is deployed.
+ * The CDK app: the lambda-image, fargate, eks and managed-instances stacks, checked by cdk-nag's
+ * AWS Solutions pack on every synth (an unacknowledged error stops it). Built by bin/app.ts for
+ * the CLI and by the tests in-process, from the same function, so what is tested is what is
+ * deployed.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -30,6 +30,7 @@ export function stackNames(stage: string): Record<string, string> {
     'lambda-zip': `cartoon-compute-${stage}`,
     'lambda-image': `cartoon-compute-${stage}-lambda-image`,
     fargate: `cartoon-compute-${stage}-fargate`,
+    'managed-instances': `cartoon-compute-${stage}-managed-instances`,
   };
 }
 

@@ -20,10 +20,13 @@ import { UsageError } from './flags';
 
 export type { PlannedCommand } from './eks-steps';
 
-/** What can be deployed: the variants `npm start` runs, and eks (AWS only, for now). */
-export type DeployVariant = VariantName | 'eks';
+/**
+ * What can be deployed: the variants `npm start` runs, eks (AWS only, for now) and
+ * managed-instances (the lambda-zip functions on Lambda Managed Instances, a CDK stack).
+ */
+export type DeployVariant = VariantName | 'eks' | 'managed-instances';
 export const DEPLOY_VARIANTS: readonly DeployVariant[] = [
-  ...new Set<DeployVariant>([...VARIANT_NAMES, 'eks']),
+  ...new Set<DeployVariant>([...VARIANT_NAMES, 'eks', 'managed-instances']),
 ];
 
 export interface PlanOptions {
@@ -38,6 +41,8 @@ const CDK_STACK_IDS: Partial<Record<DeployVariant, string>> = {
   'lambda-image': 'LambdaImage',
   fargate: 'Fargate',
   eks: 'Eks',
+  // Its function bundles and layer come staged in the lambda-image build context.
+  'managed-instances': 'ManagedInstances',
 };
 
 /** The stack a variant deploys as, as the load test looks it up. */

@@ -115,21 +115,20 @@ describe('under Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY set)', () =
   ];
 
   test('overlapping invocations each get the bytes they get alone, and none says cold', async () => {
-    const { alone, together } = await inEnvironment<typeof ApiModule, Record<string, Result[]>>(
-      '../../services/api/handler',
-      LMI,
-      async ({ handler }) => {
-        const api = handler as unknown as Api;
-        const together = await Promise.all(
-          requests.map((event) => invoke(api, event, lambdaContext('cartoon-compute-dev-api'))),
-        );
-        const alone: Result[] = [];
-        for (const event of requests) {
-          alone.push(await invoke(api, event, lambdaContext('cartoon-compute-dev-api')));
-        }
-        return { alone, together };
-      },
-    );
+    const { alone, together } = await inEnvironment<
+      typeof ApiModule,
+      { alone: Result[]; together: Result[] }
+    >('../../services/api/handler', LMI, async ({ handler }) => {
+      const api = handler as unknown as Api;
+      const together = await Promise.all(
+        requests.map((event) => invoke(api, event, lambdaContext('cartoon-compute-dev-api'))),
+      );
+      const alone: Result[] = [];
+      for (const event of requests) {
+        alone.push(await invoke(api, event, lambdaContext('cartoon-compute-dev-api')));
+      }
+      return { alone, together };
+    });
 
     expect(together.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
     expect(together.map((r) => r.headers['x-cold-start'])).toEqual([

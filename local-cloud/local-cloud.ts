@@ -7,8 +7,10 @@
  * lambda-image's functions run from its staged image (the layout its Dockerfile's COPY lines
  * make, the image CMD or the template's ImageConfig.Command naming the handler) and its queue
  * is drained by an event source mapping poller; fargate's ECS service runs as task processes
- * behind a local load balancer, polling their queue themselves. Which of these a variant has
- * is what its template declares.
+ * behind a local load balancer, polling their queue themselves. A function attached to a
+ * capacity provider (Lambda Managed Instances) runs in an LmiPool instead: environments started
+ * before traffic, many invocations each, scaled on CPU (lmi-pool.ts). Which of these a variant
+ * has is what its template declares.
  */
 import {
   createWriteStream,
@@ -38,6 +40,10 @@ import { FargateService } from './fargate-tasks';
 import { type FrontDoor, startFrontDoor } from './front-door';
 import { FunctionPool } from './function-pool';
 import { killLeftovers, recordPids } from './leftovers';
+import { installLmiRuntime } from './lmi-environment';
+import { LmiPool } from './lmi-pool';
+import type { ScalerTiming } from './lmi-scaler';
+import { type LmiLocalOptions, lmiSettings } from './lmi-settings';
 import { LoadBalancer } from './load-balancer';
 import { type ObjectCreated, startS3Endpoint } from './s3-endpoint';
 import { matchingRules, s3Notification } from './s3-notifications';
@@ -108,6 +114,11 @@ export interface LocalCloudOptions {
    * default, where the machine has writable cgroups; see cpu-limit.ts).
    */
   readonly cpuLimits?: boolean;
+  /**
+   * Lambda Managed Instances functions: how closely to follow AWS's worker and environment
+   * counts (lmi-settings.ts), and the scaler's time scale (lmi-scaler.ts).
+   */
+  readonly lmi?: LmiLocalOptions & { readonly timing?: ScalerTiming };
 }
 
 /** Whether local processes get the CPU the platform would give them, and how. */
@@ -138,6 +149,8 @@ export interface LocalCloud {
   readonly topologies: readonly VariantTopology[];
   /** The pools by function name, for tests and the console. */
   readonly pools: ReadonlyMap<string, FunctionPool>;
+  /** Lambda Managed Instances functions' pools, by logical id. */
+  readonly lmiPools: ReadonlyMap<string, LmiPool>;
   readonly asyncInvokers: ReadonlyMap<string, AsyncInvoker>;
   /** Event source mapping pollers by mapping logical id. */
   readonly esmPollers: ReadonlyMap<string, EsmPoller>;
@@ -198,7 +211,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     for (const invoker of invokers.values()) invoker.stop();
     // Each stop() aborts its polls at once; a batch in flight ends when its environment dies.
     const polling = [...pollers.values()].map((poller) => poller.stop());
-    const dying = [...pools.values()].map((pool) => pool.stop());
+    const dying = [...pools.values(), ...lmiPools.values()].map((pool) => pool.stop());
     return Promise.all([...polling, ...dying]).then(() => undefined);
   };
   const close = () => {
@@ -222,6 +235,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     return closing;
   };
   const pools = new Map<string, FunctionPool>();
+  const lmiPools = new Map<string, LmiPool>();
+  /** Invokes a function synchronously, whichever kind of pool runs it. */
+  const invokerOf = (logicalId: string) => {
+    const pool = pools.get(logicalId) ?? lmiPools.get(logicalId);
+    if (pool === undefined) throw new Error(`no function ${logicalId}`);
+    return (payload: Buffer, requestId?: string) => pool.invoke(payload, requestId);
+  };
   const invokers = new Map<string, AsyncInvoker>();
   const pollers = new Map<string, EsmPoller>();
   const services = new Map<string, FargateService>();
@@ -353,39 +373,83 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         }
         const file = createWriteStream(path.join(logsDir, `${fn.name}.log`), { flags: 'a' });
         logFiles.push(file);
-        const pool = new FunctionPool({
-          environment: {
-            functionName: fn.name,
-            functionArn: fn.arn,
-            memoryMb: fn.memoryMb,
-            timeoutSeconds: fn.timeoutSeconds,
-            handler,
-            taskRoot: layout.taskRoot,
-            optDir: layout.optDir,
-            bootstrap: layout.bootstrap,
-            region,
-            // AWS_REGION and AWS_DEFAULT_REGION come from `region`, as Lambda sets them.
-            variables: { ...imageVariables, ...localVariables(fn.environment) },
-            log: (line) => {
-              file.write(`${line}\n`);
-              options.echo?.(fn.name, line);
+        const log = (line: string) => {
+          file.write(`${line}\n`);
+          options.echo?.(fn.name, line);
+        };
+        const variables = { ...imageVariables, ...localVariables(fn.environment) };
+        if (fn.managedInstances !== undefined) {
+          const provider = topology.capacityProviders.find(
+            (p) => p.logicalId === fn.managedInstances?.capacityProviderLogicalId,
+          );
+          const settings = lmiSettings(
+            { ...fn, managedInstances: fn.managedInstances },
+            provider,
+            options.lmi,
+          );
+          for (const note of settings.notes) options.note?.(note);
+          lmiPools.set(
+            fn.logicalId,
+            new LmiPool({
+              environment: {
+                functionName: fn.name,
+                functionArn: fn.arn,
+                memoryMb: fn.memoryMb,
+                timeoutSeconds: fn.timeoutSeconds,
+                handler,
+                taskRoot: layout.taskRoot,
+                optDir: layout.optDir,
+                // The function's runtime folder holds the LMI runtime client instead.
+                bootstrap: installLmiRuntime(path.dirname(layout.bootstrap)),
+                region,
+                variables,
+                log,
+                vcpus: settings.vcpus,
+                maxConcurrency: settings.maxConcurrency,
+                workers: settings.workers,
+                // sharp's advice for worker threads on glibc (bootstrap-lmi.cjs says why).
+                mainThreadRequire: ['sharp'],
+                cpu,
+              },
+              minEnvironments: settings.minEnvironments,
+              maxEnvironments: settings.maxEnvironments,
+              cpuTarget: settings.cpuTarget,
+              ...(options.lmi?.timing === undefined ? {} : { timing: options.lmi.timing }),
+              ...(options.note === undefined ? {} : { note: options.note }),
+            }),
+          );
+        } else {
+          const pool = new FunctionPool({
+            environment: {
+              functionName: fn.name,
+              functionArn: fn.arn,
+              memoryMb: fn.memoryMb,
+              timeoutSeconds: fn.timeoutSeconds,
+              handler,
+              taskRoot: layout.taskRoot,
+              optDir: layout.optDir,
+              bootstrap: layout.bootstrap,
+              region,
+              // AWS_REGION and AWS_DEFAULT_REGION come from `region`, as Lambda sets them.
+              variables,
+              log,
+              cpu,
             },
-            cpu,
-          },
-          maxConcurrency: fn.reservedConcurrency ?? options.accountConcurrency ?? 1000,
-          provisionedConcurrency: fn.provisionedConcurrency,
-          ...(fn.provisionedVersion === undefined
-            ? {}
-            : { provisionedVersion: fn.provisionedVersion }),
-          idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60_000,
-        });
-        pools.set(fn.logicalId, pool);
+            maxConcurrency: fn.reservedConcurrency ?? options.accountConcurrency ?? 1000,
+            provisionedConcurrency: fn.provisionedConcurrency,
+            ...(fn.provisionedVersion === undefined
+              ? {}
+              : { provisionedVersion: fn.provisionedVersion }),
+            idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60_000,
+          });
+          pools.set(fn.logicalId, pool);
+        }
         invokers.set(
           fn.logicalId,
           new AsyncInvoker({
             functionArn: fn.arn,
             config: fn.async,
-            invoke: (payload, id) => pool.invoke(payload, id),
+            invoke: invokerOf(fn.logicalId),
             retryDelaysMs: AWS_RETRY_DELAYS_MS.map(
               (ms) => ms * (options.retryDelayScale ?? 1 / 60),
             ),
@@ -407,9 +471,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     for (const topology of topologies) {
       for (const mapping of topology.eventSourceMappings) {
-        const pool = pools.get(mapping.functionLogicalId);
         const queue = topology.queues.find((q) => q.arn === mapping.queueArn);
-        if (!mapping.enabled || pool === undefined || queue === undefined) continue;
+        const known =
+          pools.has(mapping.functionLogicalId) || lmiPools.has(mapping.functionLogicalId);
+        if (!mapping.enabled || !known || queue === undefined) continue;
+        const invoke = invokerOf(mapping.functionLogicalId);
         const poller = new EsmPoller({
           sqs,
           queueUrl: s3.queueUrl(queue.name),
@@ -420,7 +486,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           reportBatchItemFailures: mapping.reportBatchItemFailures,
           // Lambda's starting point for SQS; the local pollers do not scale up beyond it.
           pollers: Math.min(5, mapping.maximumConcurrency ?? 5),
-          invoke: (payload) => pool.invoke(payload),
+          invoke: (payload) => invoke(payload),
           ...(options.esmWaitSeconds === undefined
             ? {}
             : { waitTimeSeconds: options.esmWaitSeconds }),
@@ -509,12 +575,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             ? {}
             : { throttle: api.throttle }),
           routes: api.routes.map((route) => {
-            const pool = pools.get(route.functionLogicalId);
-            if (pool === undefined) throw new Error(`no function ${route.functionLogicalId}`);
+            const invoke = invokerOf(route.functionLogicalId);
             return {
               routeKey: route.routeKey,
               timeoutMs: route.timeoutMs,
-              invoke: (payload: Buffer) => pool.invoke(payload),
+              invoke: (payload: Buffer) => invoke(payload),
             };
           }),
         });
@@ -546,13 +611,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     );
     const pids = () => [
       ...(s3.pid === undefined ? [] : [s3.pid]),
-      ...[...pools.values()].flatMap((p) => p.pids()),
+      ...[...pools.values(), ...lmiPools.values()].flatMap((p) => p.pids()),
       ...[...services.values()].flatMap((service) => service.pids()),
     ];
     // First in the list, so it runs last on close: emptied only once every process is stopped.
     const record = recordPids(pidFile, pids);
     closers.unshift(() => record.stop());
-    await Promise.all([...pools.values()].map((pool) => pool.ready()));
+    // LMI's minimum environments start before the function takes traffic, as a version
+    // becomes ACTIVE only once they run.
+    await Promise.all([...pools.values(), ...lmiPools.values()].map((pool) => pool.ready()));
     await Promise.all([...services.values()].map((service) => service.ready()));
     // Events a previous run accepted and did not deliver, now that everything answers.
     for (const [logicalId, invoker] of invokers) {
@@ -562,12 +629,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const kill = () => {
       for (const invoker of invokers.values()) invoker.stop();
       for (const pool of pools.values()) pool.kill();
+      for (const pool of lmiPools.values()) pool.kill();
       for (const service of services.values()) service.kill();
     };
     return {
       endpoints,
       topologies,
       pools,
+      lmiPools,
       asyncInvokers: invokers,
       esmPollers: pollers,
       services,

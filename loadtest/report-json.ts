@@ -100,6 +100,8 @@ export interface WarmOverhead {
   readonly bareP50: number;
   readonly addedMs: number;
   readonly ratio: number;
+  /** The base64 + JSON round trips of this request and answer (median, ms): a floor of addedMs for a Lambda variant. */
+  readonly payloadCopiesMs: number | null;
 }
 
 export interface PhaseSummary {
@@ -585,6 +587,7 @@ export function warmOverheads(input: RunInput, trivial = 'trivial'): WarmOverhea
   const bares = input.bares ?? (input.bare ? [input.bare] : []);
   const bareP50 = median(bares.flatMap((b) => b.durationsMs));
   if (!Number.isFinite(bareP50)) return [];
+  const copies = median(bares.flatMap((b) => b.payloadCopiesMs ?? []));
   const variants = [...new Set([...input.cold, ...input.phases].map((x) => x.variant))].filter(
     (v) => v !== trivial,
   );
@@ -599,6 +602,7 @@ export function warmOverheads(input: RunInput, trivial = 'trivial'): WarmOverhea
         bareP50,
         addedMs: warm.p50 - bareP50,
         ratio: warm.p50 / bareP50,
+        payloadCopiesMs: Number.isFinite(copies) ? copies : null,
       },
     ];
   });

@@ -106,6 +106,8 @@ export interface BareResult extends Repeated {
   readonly processes: number;
   /** The CPU it had: the quota of one API environment and the CPUs it ran on, or why not. */
   readonly cpu?: string;
+  /** Each time of the request's and answer's base64 + JSON round trip (payload-copies.ts), ms. */
+  readonly payloadCopiesMs?: readonly number[];
 }
 
 /** How the CPUs were shared during the run: what the report says applied. */

@@ -20,6 +20,7 @@ import {
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type CpuLimits, openCpuLimits } from '../../local-cloud/cpu-limit';
 import { type FrontDoor, startFrontDoor } from '../../local-cloud/front-door';
 import { FunctionPool } from '../../local-cloud/function-pool';
 import { type Endpoints, type LocalCloud, startLocalCloud } from '../../local-cloud/local-cloud';
@@ -131,7 +132,11 @@ interface Baseline {
   close(): Promise<void>;
 }
 
-async function startBaseline(dir: string, idleTimeoutMs: number): Promise<Baseline> {
+async function startBaseline(
+  dir: string,
+  idleTimeoutMs: number,
+  cpu: CpuLimits | undefined,
+): Promise<Baseline> {
   const optDir = path.join(dir, 'opt');
   mkdirSync(optDir, { recursive: true });
   const logFile = path.join(dir, 'logs', 'loadtest-trivial.log');
@@ -152,6 +157,8 @@ async function startBaseline(dir: string, idleTimeoutMs: number): Promise<Baseli
       region: LOCAL_ACCOUNT.region,
       variables: {},
       log: (line) => log.write(`${line}\n`),
+      // The CPU share of its memory, as the cloud's own environments get: like with like.
+      ...(cpu ? { cpu } : {}),
     },
     maxConcurrency: 1000,
     provisionedConcurrency: 0,
@@ -250,7 +257,11 @@ export async function localTarget(options: LocalTargetOptions): Promise<Target> 
         `started a local cloud for the run (idle timeout ${options.idleTimeoutMs} ms), stopped after it`,
       );
     }
-    const baseline = await startBaseline(work, options.idleTimeoutMs);
+    // Limited as the cloud's environments are, or not at all when they are not.
+    const limited = cpu.mechanism === 'cgroup-v1' || cpu.mechanism === 'cgroup-v2';
+    const baselineCpu = limited ? openCpuLimits() : undefined;
+    if (baselineCpu) closers.push(async () => baselineCpu.close());
+    const baseline = await startBaseline(work, options.idleTimeoutMs, baselineCpu);
     closers.push(() => baseline.close());
 
     const logFiles = new Map<string, string>();

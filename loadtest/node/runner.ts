@@ -1,7 +1,9 @@
 /**
- * One load-test run: the scenarios in order on every variant of a target, then report.json,
- * report.md and report.html in reports/<timestamp>/. The target (local or AWS) is handed in,
- * so the same run drives both. A scenario that fails on one variant (a stack that answers
+ * One load-test run: the bare yardstick and the scenarios in order on every variant of a
+ * target, all of it `--repeat` times, then report.json, report.md and report.html in
+ * reports/<timestamp>/. The load comes from the load generator's own process on the CPUs the
+ * split gives it; bare cartoonize() from a process with one API environment's CPU. The target
+ * (local or AWS) is handed in, so the same run drives both. A scenario that fails on one variant (a stack that answers
  * errors, a query that fails) is noted in the report and the run goes on with the others, so
  * one variant's failure never loses the rest.
  */

@@ -24,6 +24,8 @@ describe('bareInOwnProcess', () => {
       expect(bare.durationsMs.every((d) => d > 0)).toBe(true);
       expect(bare.throughputPerS).toBeGreaterThan(0);
       expect(bare.run).toBe(2);
+      // The transport's copies of the same request and answer, timed as often.
+      expect(bare.payloadCopiesMs).toHaveLength(3);
       expect(bare.cpu).toBe(
         limits.mechanism === 'none'
           ? `own process, no CPU quota (${limits.note}), CPU 0`

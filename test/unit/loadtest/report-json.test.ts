@@ -111,7 +111,12 @@ describe('goals', () => {
     const input = runInput();
     const phone = goals({ ...input, image: { ...input.image, kind: 'phone' } });
     expect(phone.some((g) => g.unit === 'ms')).toBe(false);
-    expect(warmOverheads(input)[0]).toMatchObject({ addedMs: 10, ratio: 1.25, bareP50: 40 });
+    expect(warmOverheads(input)[0]).toMatchObject({
+      addedMs: 10,
+      ratio: 1.25,
+      bareP50: 40,
+      payloadCopiesMs: 2,
+    });
   });
 
   it('passes when the figures are within the bounds', () => {

@@ -72,7 +72,7 @@ describe('reportMarkdown', () => {
 
   it('reports warm overhead over bare cartoonize() in ms and as a ratio', () => {
     expect(md).toMatch(
-      /\| lambda-zip \| 50\.0 \| 40\.0 \| 10\.0 \| 1\.25× \| warm requests after each cold start \|/,
+      /\| lambda-zip \| 50\.0 \| 40\.0 \| 10\.0 \| 1\.25× \| 2\.0 \| warm requests after each cold start \|/,
     );
   });
 

@@ -129,6 +129,7 @@ export function runInput(overrides: Partial<RunInput> = {}): RunInput {
       throughputPerS: 25,
       processes: 1,
       cpu: 'own process',
+      payloadCopiesMs: [1, 2, 3],
     },
     ...overrides,
   };

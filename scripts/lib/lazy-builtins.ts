@@ -60,11 +60,11 @@ export function lazyBuiltins(names: readonly string[]): Plugin {
   for (const name of modules) {
     if (!builtinModules.includes(name)) throw new Error(`${name} is not a Node built-in module`);
   }
-  // With nothing to make lazy, a filter that matches nothing.
-  const filter = new RegExp(modules.length ? `^(node:)?(${modules.join('|')})$` : '^(?!)$');
+  const filter = new RegExp(`^(node:)?(${modules.join('|')})$`);
   return {
     name: 'lazy-builtins',
     setup(context) {
+      if (modules.length === 0) return;
       context.onResolve({ filter }, (args) =>
         // The stand-in's own require is the real built-in.
         args.namespace === NAMESPACE

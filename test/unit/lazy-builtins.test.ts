@@ -82,6 +82,16 @@ describe('lazyBuiltins', () => {
     expect(out).toEqual({ atLoad: true, crc: 907060870 });
   });
 
+  it('changes nothing when given no built-in', async () => {
+    const out = await bundleAndRun(
+      `import { crc32 } from 'node:zlib';
+       ${LOADED}
+       console.log(JSON.stringify({ atLoad: loaded('zlib'), crc: crc32('hello') }));`,
+      [],
+    );
+    expect(out).toEqual({ atLoad: true, crc: 907060870 });
+  });
+
   it('refuses a name that is not a built-in', () => {
     expect(() => lazyBuiltins(['left-pad'])).toThrow('left-pad is not a Node built-in module');
   });

@@ -14,6 +14,7 @@
  */
 import {
   createWriteStream,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   rmSync,
@@ -68,6 +69,13 @@ export interface VariantSource {
   readonly imageReplace?: Readonly<Record<string, string>>;
   /** fargate: how many tasks; the service's desired count by default. */
   readonly tasks?: number;
+  /**
+   * A CDK app's output folder: a zip function whose S3Key is a CDK asset (`<hash>.zip`) runs
+   * from the staged `asset.<hash>` folder there.
+   */
+  readonly assetDir?: string;
+  /** An unpacked layer folder (an /opt) that stands in for the template's layers. */
+  readonly layerDir?: string;
 }
 
 export interface LocalCloudOptions {
@@ -360,13 +368,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           handler = fn.imageCommand?.[0] ?? image.image.cmd[0] ?? fn.handler;
           imageVariables = imageEnv(image.image, image.root);
         } else {
-          const codeDir = options.codeDirs?.[fn.logicalId];
+          const codeDir =
+            options.codeDirs?.[fn.logicalId] ?? cdkAsset(source?.assetDir, fn.codeArtifact);
           const codeZip =
             codeDir === undefined && fn.codeArtifact !== undefined
               ? findArtifact(fn.codeArtifact, options.artifactDirs)
               : undefined;
-          const layers = fn.layerArtifacts.map((l) => findArtifact(l, options.artifactDirs));
-          layout = await unpackFunction(codeZip, await sharedOpt(layers), {
+          const optDir =
+            source?.layerDir !== undefined && fn.layerArtifacts.length > 0
+              ? source.layerDir
+              : await sharedOpt(
+                  fn.layerArtifacts.map((l) => findArtifact(l, options.artifactDirs)),
+                );
+          layout = await unpackFunction(codeZip, optDir, {
             ...(codeDir ? { codeDir } : {}),
             parent: runDir,
           });
@@ -650,4 +664,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await close();
     throw err;
   }
+}
+
+/** The staged folder of a CDK asset named `<hash>.zip`, when there is one. */
+function cdkAsset(assetDir: string | undefined, artifact: string | undefined): string | undefined {
+  if (assetDir === undefined || artifact === undefined) return undefined;
+  const folder = path.join(assetDir, `asset.${artifact.replace(/\.zip$/, '')}`);
+  return existsSync(folder) ? folder : undefined;
 }

@@ -9,13 +9,22 @@
  *   synthesized in-process as `npm run synth` does, and the staged contexts under
  *   `build/containers/` (`npm run build:containers`): lambda-image's with the layer for this CPU
  *   in place of its arm64 one, and fargate's for this CPU (`fargate-x86_64` on x64).
+ * - managed-instances: `build/cdk.out/ManagedInstances.template.json`; its functions run from
+ *   the CDK assets the template names (`build/cdk.out/asset.<hash>`, the lambda-zip bundles
+ *   staged by `npm run build:containers`), its layer as built for this CPU (`build/layer/<cpu>`,
+ *   `npm run build:layer -- --arch x64` on x64) in place of the arm64 one it deploys.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { VariantSource } from './local-cloud';
 
-export const VARIANT_NAMES = ['lambda-zip', 'lambda-image', 'fargate'] as const;
+export const VARIANT_NAMES = [
+  'lambda-zip',
+  'lambda-image',
+  'fargate',
+  'managed-instances',
+] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 /** The repository this module is in. */
@@ -25,6 +34,10 @@ interface Files {
   readonly template: string;
   readonly imageContext?: string;
   readonly imageReplace?: Readonly<Record<string, string>>;
+  /** Where the CDK assets a template's zip functions name are staged (`asset.<hash>`). */
+  readonly assetDir?: string;
+  /** The layer as built for this CPU, unpacked (an /opt), for the template's layers. */
+  readonly layerDir?: string;
 }
 
 /** The layer and fargate build for a CPU as Node names it. */
@@ -67,6 +80,13 @@ export function variantFiles(
           'node_modules',
         ),
       },
+    };
+  }
+  if (name === 'managed-instances') {
+    return {
+      template: path.join(cdkOut, 'ManagedInstances.template.json'),
+      assetDir: cdkOut,
+      layerDir: path.join(root, 'build', 'layer', cpu(arch)),
     };
   }
   return {
@@ -112,6 +132,8 @@ export function variantSources(
       port: port === 0 ? 0 : port + i,
       ...(files.imageContext === undefined ? {} : { imageContext: files.imageContext }),
       ...(files.imageReplace === undefined ? {} : { imageReplace: files.imageReplace }),
+      ...(files.assetDir === undefined ? {} : { assetDir: files.assetDir }),
+      ...(files.layerDir === undefined ? {} : { layerDir: files.layerDir }),
       ...(name === 'fargate' && options.tasks !== undefined ? { tasks: options.tasks } : {}),
     };
   });
@@ -211,6 +233,15 @@ export async function ensureBuilt(
       const layer = ['npm', 'run', 'build:layer', '--', '--arch', arch];
       await step(`layer for ${arch}`, layer.join(' '), () => run(layer));
     }
+  }
+  // managed-instances runs the layer built for this CPU too (lambda-zip's step builds it).
+  if (
+    names.includes('managed-instances') &&
+    !taken.includes(`layer for ${arch}`) &&
+    staleOrMissing(path.join(root, 'build', `layer-${arch}.zip`), code)
+  ) {
+    const layer = ['npm', 'run', 'build:layer', '--', '--arch', arch];
+    await step(`layer for ${arch}`, layer.join(' '), () => run(layer));
   }
   const containerNames = names.filter((name) => name !== 'lambda-zip');
   if (containerNames.length === 0) return taken;

@@ -42,6 +42,7 @@ function builtCheckout(): void {
     'build/containers/fargate-x86_64/Dockerfile',
     'build/cdk.out/LambdaImage.template.json',
     'build/cdk.out/Fargate.template.json',
+    'build/cdk.out/ManagedInstances.template.json',
   ]) {
     file(output, 10);
   }
@@ -88,6 +89,36 @@ it('runs lambda-image and fargate from the CDK templates and this CPU’s staged
     ['lambda-zip', 3000, undefined],
     ['fargate', 3001, 3],
   ]);
+});
+
+it('runs managed-instances from its CDK template, its staged assets and this CPU’s layer', () => {
+  expect(variantFiles('managed-instances', root, 'x64')).toEqual({
+    template: path.join(root, 'build/cdk.out/ManagedInstances.template.json'),
+    assetDir: path.join(root, 'build/cdk.out'),
+    layerDir: path.join(root, 'build/layer/x64'),
+  });
+  expect(variantSources(['managed-instances'], { root })[0]).toMatchObject({
+    name: 'managed-instances',
+    assetDir: path.join(root, 'build/cdk.out'),
+  });
+});
+
+it('builds this CPU’s layer for managed-instances even without lambda-zip', async () => {
+  builtCheckout();
+  file('layers/core/src/index.ts', 1);
+
+  await ensureBuilt(['managed-instances'], {
+    root,
+    arch: 'x64',
+    run: (command) => {
+      commands.push(command.join(' '));
+    },
+    synth: async () => {
+      synths += 1;
+    },
+  });
+
+  expect(commands).toEqual(['npm run build:layer -- --arch x64', 'npm run build:containers']);
 });
 
 it('builds everything on a fresh checkout, each step once, in order', async () => {

@@ -36,6 +36,7 @@ import { AsyncInvoker, AWS_RETRY_DELAYS_MS } from './async-invoke';
 import { startConsole } from './console';
 import { type ContainerImage, imageEnv, layOutImage, readImage } from './container-image';
 import { type CpuLimits, type CpuMechanism, noCpuLimits, openCpuLimits } from './cpu-limit';
+import type { InvokeResult } from './environment';
 import { EsmPoller } from './esm-poller';
 import { FargateService } from './fargate-tasks';
 import { type FrontDoor, startFrontDoor } from './front-door';
@@ -159,6 +160,7 @@ export interface LocalCloud {
   readonly pools: ReadonlyMap<string, FunctionPool>;
   /** Lambda Managed Instances functions' pools, by logical id. */
   readonly lmiPools: ReadonlyMap<string, LmiPool>;
+  /** Asynchronous invokers by `<variant>/<function logical id>`. */
   readonly asyncInvokers: ReadonlyMap<string, AsyncInvoker>;
   /** Event source mapping pollers by mapping logical id. */
   readonly esmPollers: ReadonlyMap<string, EsmPoller>;
@@ -244,11 +246,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
   const pools = new Map<string, FunctionPool>();
   const lmiPools = new Map<string, LmiPool>();
-  /** Invokes a function synchronously, whichever kind of pool runs it. */
-  const invokerOf = (logicalId: string) => {
-    const pool = pools.get(logicalId) ?? lmiPools.get(logicalId);
-    if (pool === undefined) throw new Error(`no function ${logicalId}`);
-    return (payload: Buffer, requestId?: string) => pool.invoke(payload, requestId);
+  // Two CDK stacks may give their functions the same logical id (lambda-image's and
+  // managed-instances' `Api…`): what invokes a function is found by variant and logical id.
+  const scoped = (variant: string, logicalId: string) => `${variant}/${logicalId}`;
+  const functionInvokers = new Map<
+    string,
+    (payload: Buffer, requestId?: string) => Promise<InvokeResult>
+  >();
+  /** Invokes a variant's function synchronously, whichever kind of pool runs it. */
+  const invokerOf = (variant: string, logicalId: string) => {
+    const invoke = functionInvokers.get(scoped(variant, logicalId));
+    if (invoke === undefined) throw new Error(`${variant}: no function ${logicalId}`);
+    return invoke;
   };
   const invokers = new Map<string, AsyncInvoker>();
   const pollers = new Map<string, EsmPoller>();
@@ -402,35 +411,36 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             options.lmi,
           );
           for (const note of settings.notes) options.note?.(note);
-          lmiPools.set(
-            fn.logicalId,
-            new LmiPool({
-              environment: {
-                functionName: fn.name,
-                functionArn: fn.arn,
-                memoryMb: fn.memoryMb,
-                timeoutSeconds: fn.timeoutSeconds,
-                handler,
-                taskRoot: layout.taskRoot,
-                optDir: layout.optDir,
-                // The function's runtime folder holds the LMI runtime client instead.
-                bootstrap: installLmiRuntime(path.dirname(layout.bootstrap)),
-                region,
-                variables,
-                log,
-                vcpus: settings.vcpus,
-                maxConcurrency: settings.maxConcurrency,
-                workers: settings.workers,
-                // sharp's advice for worker threads on glibc (bootstrap-lmi.cjs says why).
-                mainThreadRequire: ['sharp'],
-                cpu,
-              },
-              minEnvironments: settings.minEnvironments,
-              maxEnvironments: settings.maxEnvironments,
-              cpuTarget: settings.cpuTarget,
-              ...(options.lmi?.timing === undefined ? {} : { timing: options.lmi.timing }),
-              ...(options.note === undefined ? {} : { note: options.note }),
-            }),
+          const lmiPool = new LmiPool({
+            environment: {
+              functionName: fn.name,
+              functionArn: fn.arn,
+              memoryMb: fn.memoryMb,
+              timeoutSeconds: fn.timeoutSeconds,
+              handler,
+              taskRoot: layout.taskRoot,
+              optDir: layout.optDir,
+              // The function's runtime folder holds the LMI runtime client instead.
+              bootstrap: installLmiRuntime(path.dirname(layout.bootstrap)),
+              region,
+              variables,
+              log,
+              vcpus: settings.vcpus,
+              maxConcurrency: settings.maxConcurrency,
+              workers: settings.workers,
+              // sharp's advice for worker threads on glibc (bootstrap-lmi.cjs says why).
+              mainThreadRequire: ['sharp'],
+              cpu,
+            },
+            minEnvironments: settings.minEnvironments,
+            maxEnvironments: settings.maxEnvironments,
+            cpuTarget: settings.cpuTarget,
+            ...(options.lmi?.timing === undefined ? {} : { timing: options.lmi.timing }),
+            ...(options.note === undefined ? {} : { note: options.note }),
+          });
+          lmiPools.set(fn.logicalId, lmiPool);
+          functionInvokers.set(scoped(topology.name, fn.logicalId), (payload, id) =>
+            lmiPool.invoke(payload, id),
           );
         } else {
           const pool = new FunctionPool({
@@ -457,13 +467,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60_000,
           });
           pools.set(fn.logicalId, pool);
+          functionInvokers.set(scoped(topology.name, fn.logicalId), (payload, id) =>
+            pool.invoke(payload, id),
+          );
         }
         invokers.set(
-          fn.logicalId,
+          scoped(topology.name, fn.logicalId),
           new AsyncInvoker({
             functionArn: fn.arn,
             config: fn.async,
-            invoke: invokerOf(fn.logicalId),
+            invoke: invokerOf(topology.name, fn.logicalId),
             retryDelaysMs: AWS_RETRY_DELAYS_MS.map(
               (ms) => ms * (options.retryDelayScale ?? 1 / 60),
             ),
@@ -473,7 +486,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             ...(options.persist
               ? {
                   store: new AsyncEventStore(
-                    path.resolve(options.stateDir, 'state', 'async-events', fn.logicalId),
+                    path.resolve(
+                      options.stateDir,
+                      'state',
+                      'async-events',
+                      // The first variants' folders predate the variant in the path.
+                      fn.managedInstances === undefined
+                        ? fn.logicalId
+                        : path.join(topology.name, fn.logicalId),
+                    ),
                   ),
                 }
               : {}),
@@ -486,10 +507,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     for (const topology of topologies) {
       for (const mapping of topology.eventSourceMappings) {
         const queue = topology.queues.find((q) => q.arn === mapping.queueArn);
-        const known =
-          pools.has(mapping.functionLogicalId) || lmiPools.has(mapping.functionLogicalId);
+        const known = functionInvokers.has(scoped(topology.name, mapping.functionLogicalId));
         if (!mapping.enabled || !known || queue === undefined) continue;
-        const invoke = invokerOf(mapping.functionLogicalId);
+        const invoke = invokerOf(topology.name, mapping.functionLogicalId);
         const poller = new EsmPoller({
           sqs,
           queueUrl: s3.queueUrl(queue.name),
@@ -563,7 +583,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           const notification = s3Notification(created, { region, configurationId });
           const payload = Buffer.from(JSON.stringify(notification));
           if (rule.target.kind === 'function') {
-            invokers.get(rule.target.logicalId)?.submit(payload);
+            invokers.get(scoped(topology.name, rule.target.logicalId))?.submit(payload);
           } else {
             sendToDestination(rule.target.arn, payload.toString('utf8')).catch(() => undefined);
           }
@@ -589,7 +609,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             ? {}
             : { throttle: api.throttle }),
           routes: api.routes.map((route) => {
-            const invoke = invokerOf(route.functionLogicalId);
+            const invoke = invokerOf(topology.name, route.functionLogicalId);
             return {
               routeKey: route.routeKey,
               timeoutMs: route.timeoutMs,

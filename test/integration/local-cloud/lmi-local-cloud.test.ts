@@ -56,6 +56,19 @@ const TEMPLATE = {
   },
 };
 
+/** Another variant whose on-demand function has the same logical id, as two CDK stacks can. */
+const PLAIN = {
+  Resources: {
+    LmiFunction: {
+      Type: 'AWS::Lambda::Function',
+      Properties: { FunctionName: 'lc-plain', Handler: 'hello.handler', MemorySize: 256 },
+    },
+    Api: TEMPLATE.Resources.Api,
+    Integration: TEMPLATE.Resources.Integration,
+    Route: TEMPLATE.Resources.Route,
+  },
+};
+
 let dir: string;
 let cloud: LocalCloud;
 const notes: string[] = [];
@@ -63,11 +76,15 @@ const notes: string[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'local-cloud-lmi-'));
   writeFileSync(path.join(dir, 'template.json'), JSON.stringify(TEMPLATE));
+  writeFileSync(path.join(dir, 'plain.json'), JSON.stringify(PLAIN));
   cloud = await startLocalCloud({
     stateDir: dir,
     artifactDirs: [],
     codeDirs: { LmiFunction: FIXTURE_FUNCTIONS },
-    variants: [{ name: 'lmi', template: path.join(dir, 'template.json') }],
+    variants: [
+      { name: 'plain', template: path.join(dir, 'plain.json') },
+      { name: 'lmi', template: path.join(dir, 'template.json') },
+    ],
     note: (message) => notes.push(message),
   });
 }, 30_000);
@@ -82,7 +99,8 @@ describe('local-cloud with Lambda Managed Instances', () => {
     const pool = cloud.lmiPools.get('LmiFunction');
 
     expect(pool?.size).toBe(1);
-    expect(cloud.pools.has('LmiFunction')).toBe(false);
+    // The on-demand pool of that name is the other variant's.
+    expect(cloud.pools.get('LmiFunction')?.name).toBe('lc-plain');
     expect(notes.join('\n')).toContain('lc-lmi: 1 pre-started environment(s) (deployed: 3');
     expect(cloud.pids()).toEqual(expect.arrayContaining(pool?.pids() ?? [-1]));
   });
@@ -125,5 +143,15 @@ describe('local-cloud with Lambda Managed Instances', () => {
 
     expect(reports.every((r) => r.status === 'success')).toBe(true);
     expect(readFileSync(file, 'utf8')).toContain('"type":"platform.initReport"');
+  });
+
+  it("routes each variant's front door to its own function when logical ids are the same", async () => {
+    const plain = await fetch(`${cloud.endpoints.variants.plain?.url}/lmi`);
+    const lmi = await fetch(`${cloud.endpoints.variants.lmi?.url}/lmi`);
+
+    expect(((await plain.json()) as { functionName: string }).functionName).toBe('lc-plain');
+    expect(((await lmi.json()) as { initializationType: string }).initializationType).toBe(
+      'lambda-managed-instances',
+    );
   });
 });

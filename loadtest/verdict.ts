@@ -84,7 +84,7 @@ export function verdict(input: VerdictInput): Verdict {
     `${c.variant} ${msText(c.cold.median)}${c.allCold ? '' : ' from a running task'}`;
   lines.push(
     first
-      ? `First request (after a quiet spell): ${first.variant} answers fastest, ${msText(first.cold.median)} median of ${first.starts} single starts (${msText(first.cold.min)}–${msText(first.cold.max)})${others(input.coldStarts, first, coldText)}.`
+      ? `First request (after a quiet spell): ${first.variant} answers fastest${first.allCold ? '' : ' (a task its service keeps running, not a cold start)'}, ${msText(first.cold.median)} median of ${first.starts} single starts (${msText(first.cold.min)}–${msText(first.cold.max)})${others(input.coldStarts, first, coldText)}.`
       : 'First request: not measured (needs the cold scenario).',
   );
 

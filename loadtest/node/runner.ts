@@ -191,7 +191,7 @@ export async function runLoadtest(
                   cores: split.cloud.length,
                   run,
                   onResponse: (phase, n) =>
-                    progress.update('cold', `${v.name} ${phase} of ${burstN}${of}`, n),
+                    progress.update('cold', `${v.name} burst of ${burstN}: ${phase}${of}`, n),
                 }),
               );
             });

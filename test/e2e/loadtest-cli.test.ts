@@ -19,12 +19,17 @@ describe('npm run loadtest', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Usage: npm run loadtest -- [options]');
     expect(run.stdout).toContain('--profile <smoke|full>');
+    expect(run.stdout).toContain('--image <phone|small>');
+    expect(run.stdout).toContain('--repeat <n>');
+    expect(run.stdout).toContain('--requests-per-month <n>');
   }, 30_000);
 
   it.each([
     [['--nope'], "Unknown option '--nope'"],
     [['--target', 'azure'], '--target must be local or aws'],
     [['--cold=-1'], 'Expected integer of at least 1 for --cold but received -1'],
+    [['--image', 'raw'], '--image must be phone or small, got "raw"'],
+    [['--repeat', '0'], 'Expected integer of at least 1 for --repeat but received 0'],
   ])(
     'refuses %j with exit code 2',
     (args, message) => {

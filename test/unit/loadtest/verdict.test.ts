@@ -47,7 +47,7 @@ describe('verdict', () => {
   it('says it in sentences for the workload given, with the others for comparison', () => {
     expect(v.lines).toEqual([
       "For 2,000,000 requests a month of phone photo, 4000×3000, 3,300,000 bytes, measured on this machine's local cloud:",
-      'First request (after a quiet spell): fargate answers fastest, 90 ms median of 5 single starts (85 ms–99 ms) (lambda-zip 420 ms, lambda-image 510 ms).',
+      'First request (after a quiet spell): fargate answers fastest (a task its service keeps running, not a cold start), 90 ms median of 5 single starts (85 ms–99 ms) (lambda-zip 420 ms, lambda-image 510 ms).',
       'Thousandth request (warm): fargate answers fastest, 88 ms p50 (lambda-zip 95 ms, lambda-image 96 ms).',
       'Cheapest at 2,000,000 requests a month: lambda-zip, $12.50 a month (fargate $30.10), each priced with its own measured duration.',
       'Break-even against lambda-zip: Fargate is cheaper from 9,000,000 requests a month.',

@@ -4,12 +4,17 @@
  * Managed Instances (LMI) has: the capacity provider's instance types, vCPU budget and CPU
  * target, and each function's environment size, concurrency and runtime worker threads.
  *
- * The defaults come from measurement, not from AWS's defaults (`npx tsx
- * test/bench/lmi-concurrency.bench.ts`, README "Lambda Managed Instances"): cartoonizing is
- * CPU-bound, so on one vCPU a second invocation at once gained about a fifth in throughput
- * (one image in libvips while another runs JavaScript and WebAssembly) and more gained nothing
- * but latency; each runtime worker thread past the first cost about 55 MB of RSS at idle
- * (each loads the core and its WebAssembly itself) and added no throughput.
+ * The defaults come from measurement, not from AWS's defaults (`taskset -c 0 npx tsx
+ * test/bench/lmi-concurrency.bench.ts`, one core standing for one vCPU, 2026-12-08; the figures
+ * are in docs/managed-instances.md). Cartoonizing is CPU-bound: with one runtime worker, images
+ * a second on one vCPU stayed within ±8% from 1 to 8 invocations at once (4 and 12 MP photos)
+ * while latency grew with each, so a vCPU takes 2 at once: the second costs at most a few
+ * percent of throughput and lets a request that only waits on S3 (GET /cartoons/{id}, POST
+ * /uploads, the queue's downloads) run beside an image instead of being turned away, which LMI
+ * does when every slot is busy. The runtime's default of eight worker threads per vCPU held
+ * about 450 MB more (each thread loads the core and its WebAssembly itself) for no more
+ * throughput, so one. Peak RSS stayed under 410 MB at 8 at once: 2 GiB per vCPU, the least LMI
+ * allows, is plenty.
  */
 import { type ContextReader, type LambdaImageSettings, readLambdaImageSettings } from './settings';
 

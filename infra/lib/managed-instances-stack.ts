@@ -128,7 +128,8 @@ export class ManagedInstancesStack extends Stack {
         queueVisibilitySeconds,
       }),
       // One runtime worker thread per vCPU instead of the runtime's eight: the extra threads
-      // only hold a copy of the core each (managed-instances-settings.ts says what was measured).
+      // each hold a copy of the core for no more throughput (managed-instances-settings.ts
+      // says what was measured).
       AWS_LAMBDA_NODEJS_WORKER_COUNT: String(shape.workers),
     };
     const layer = new lambda.LayerVersion(this, 'CoreLayer', {

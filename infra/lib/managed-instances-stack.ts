@@ -21,7 +21,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -283,6 +283,12 @@ export class ManagedInstancesStack extends Stack {
         maxExecutionEnvironments: props.maxEnvironments,
       },
     });
+    // Known and meant: this variant is the functions on a capacity provider; moving them off
+    // one is a new function (another variant), not an update of this stack.
+    Annotations.of(fn).acknowledgeInfo(
+      'aws-lambda:Function.CapacityProviderConfiguration',
+      'The functions of this stack always run on its capacity provider.',
+    );
     return fn;
   }
 

@@ -1,7 +1,7 @@
 /**
- * Runs the three variants on this machine, from their deployment templates:
+ * Runs the variants on this machine, from their deployment templates:
  *
- *   npm start                       # = npm run local-cloud: all three variants
+ *   npm start                       # = npm run local-cloud: every variant it hosts
  *   npm run local-cloud -- --help   # flags
  *
  * Before starting it builds what is missing or older than its sources, with a note per step:
@@ -39,8 +39,11 @@ event source mapping, and fargate's tasks behind a local load balancer.
 
 Options:
   --variants <list>      comma-separated variants to run
-                         (default: lambda-zip,lambda-image,fargate)
+                         (default: ${VARIANT_NAMES.join(',')})
   --tasks <n>            fargate tasks (default: the service's desired count)
+  --lmi-scale <scale>    managed-instances' worker threads and pre-started environments:
+                         local (default: 1 worker per vCPU, 1 environment, light on a laptop)
+                         or aws (AWS's defaults: 8 workers per vCPU, 3 environments)
   --no-build             start from what is built; do not build what is missing or stale
   --host <address>       address to listen on (default: 127.0.0.1)
   --s3-port <port>       S3/SQS endpoint port (default: 4566; 0 for any free port)
@@ -80,6 +83,7 @@ interface Flags {
   readonly visibilityScale: number;
   readonly throttle: boolean;
   readonly cpuLimits: boolean;
+  readonly lmiScale: 'local' | 'aws';
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -88,7 +92,8 @@ const PORT: NumberRange = { min: 0, max: 65_535, integer: true };
 
 function readFlags(argv: string[]): Flags | undefined {
   const values = parseFlags(argv, {
-    variants: { type: 'string', default: 'lambda-zip,lambda-image,fargate' },
+    variants: { type: 'string', default: VARIANT_NAMES.join(',') },
+    'lmi-scale': { type: 'string', default: 'local' },
     tasks: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     host: { type: 'string', default: '127.0.0.1' },
@@ -114,6 +119,10 @@ function readFlags(argv: string[]): Flags | undefined {
         `--variants: ${variant} is not a variant; known: ${Object.keys(TEMPLATES)}`,
       );
     }
+  }
+  const lmiScale = values['lmi-scale'];
+  if (lmiScale !== 'local' && lmiScale !== 'aws') {
+    throw new UsageError(`--lmi-scale must be local or aws, got '${lmiScale}'`);
   }
   const logLevel = LOG_LEVELS.find((l) => l === values['log-level']);
   if (logLevel === undefined) throw new UsageError(`--log-level must be one of ${LOG_LEVELS}`);
@@ -141,6 +150,7 @@ function readFlags(argv: string[]): Flags | undefined {
     visibilityScale: numberFlag('visibility-scale', values['visibility-scale'], { min: 0.001 }),
     throttle: !values['no-throttle'],
     cpuLimits: !values['no-cpu-limits'],
+    lmiScale,
     logLevel,
   };
 }
@@ -212,6 +222,7 @@ async function main(): Promise<void> {
     retryDelayScale: flags.retryScale,
     visibilityTimeoutScale: flags.visibilityScale,
     cpuLimits: flags.cpuLimits,
+    lmi: { scale: flags.lmiScale },
     throttle: flags.throttle,
     console: { port: flags.consolePort, root: path.resolve(__dirname, '..') },
     variants: variantSources(flags.variants, {

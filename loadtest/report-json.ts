@@ -5,7 +5,7 @@
  */
 import type { Report } from '../local-cloud/report-log';
 import { VARIANT_NAMES } from '../local-cloud/variants';
-import { MB_PER_VCPU, type VariantName, variantCosts, workload } from './cost-model';
+import { MB_PER_VCPU, VARIANTS, type VariantName, variantCosts, workload } from './cost-model';
 import { type BreakEven, breakEven, type CostReport, costReport } from './cost-report';
 import { PUBLISHED_COLD_STARTS } from './published';
 import type { ColdBurstResult, PhaseResult, RunInput } from './results';
@@ -609,6 +609,20 @@ export function warmOverheads(input: RunInput, trivial = 'trivial'): WarmOverhea
 }
 
 /**
+ * The cost model's name for a variant: the local cloud calls Lambda Managed Instances
+ * `managed-instances`, the cost model `lambda-managed-instances`.
+ *
+ * @example
+ * ```ts
+ * costName('managed-instances'); // 'lambda-managed-instances'
+ * ```
+ */
+export function costName(variant: string): VariantName | undefined {
+  const name = variant === 'managed-instances' ? 'lambda-managed-instances' : variant;
+  return (VARIANTS as readonly string[]).includes(name) ? (name as VariantName) : undefined;
+}
+
+/**
  * Each measured cartoon variant priced by the cost model with its own measured duration,
  * memory, cold share and Init Duration, at `COST_AT_REQUESTS` a month.
  *
@@ -623,9 +637,7 @@ export function costs(input: RunInput, trivial = 'trivial'): LoadtestReport['cos
   let model: CostReport | null = null;
   const measured = [
     ...new Set(input.phases.map((p) => p.variant).concat(input.cold.map((c) => c.variant))),
-  ].filter(
-    (v): v is VariantName => v !== trivial && (VARIANT_NAMES as readonly string[]).includes(v),
-  );
+  ].filter((v) => v !== trivial && (VARIANT_NAMES as readonly string[]).includes(v));
   for (const variant of measured) {
     const figures = reportFigures(input, variant);
     const warm = [
@@ -647,10 +659,12 @@ export function costs(input: RunInput, trivial = 'trivial'): LoadtestReport['cos
       initMs: figures && figures.initDuration.count > 0 ? figures.initDuration.p50 : 0,
       measuredWhere: input.where,
     });
-    const own = variantCosts(w).find((v) => v.variant === variant);
+    const priced = costName(variant);
+    const own = variantCosts(w).find((v) => v.variant === priced);
     if (own === undefined) continue;
     // The full report (curves, break-even) once, for the first Lambda variant's workload.
-    if (model === null && variant !== 'fargate') model = costReport(w);
+    if (model === null && (variant === 'lambda-zip' || variant === 'lambda-image'))
+      model = costReport(w);
     variants.push({
       variant,
       durationMs,

@@ -5,6 +5,7 @@ import {
   COST_AT_REQUESTS,
   coldHeadlines,
   coldSummary,
+  costName,
   goals,
   phaseSummary,
   runSlice,
@@ -233,6 +234,18 @@ describe('buildReport', () => {
     expect(report.cost.model?.measuredWhere).toBe('local');
     expect(report.cost.model?.curve.length).toBeGreaterThan(10);
     expect(zip?.fargateBreakEven?.lambda).toBe('lambda-zip');
+  });
+
+  it("prices the local managed-instances variant under the cost model's name", () => {
+    expect(costName('managed-instances')).toBe('lambda-managed-instances');
+    expect(costName('lambda-zip')).toBe('lambda-zip');
+    expect(costName('trivial')).toBeUndefined();
+    const lmi = buildReport(
+      runInput({ phases: [STEADY, { ...STEADY, variant: 'managed-instances' }] }),
+    );
+    expect(lmi.cost.variants.map((v) => v.variant)).toEqual(['lambda-zip', 'managed-instances']);
+    // The model's curves still come from the first Lambda variant's workload.
+    expect(lmi.cost.model?.workload.durationMs).toBe(55);
   });
 
   it('quotes costs at the monthly requests the run was given', () => {

@@ -136,7 +136,7 @@ Where:
 What:
   --profile <smoke|full>   smoke: every scenario with small numbers and the small image, a few
                            minutes; full: the phone photo and more of everything (default full)
-  --variants <list>        comma-separated: lambda-zip,lambda-image,fargate (default all; the
+  --variants <list>        comma-separated: ${VARIANT_NAMES.join(',')} (default all; the
                            local cloud runs the ones it hosts and says which it skipped)
   --scenarios <list>       comma-separated: cold,steady,saturation,s3 (default all)
 

@@ -1,11 +1,14 @@
 import { HELP, parseOptions, UsageError } from '../../../loadtest/node/options';
+import { VARIANT_NAMES } from '../../../local-cloud/variants';
 
 describe('parseOptions', () => {
   it('defaults to the full profile against the local cloud, every variant and scenario', () => {
     const o = parseOptions([]);
     expect(o?.target).toBe('local');
     expect(o?.profile).toBe('full');
-    expect(o?.variants).toEqual(['lambda-zip', 'lambda-image', 'fargate']);
+    // Every variant the local cloud knows, managed-instances included.
+    expect(o?.variants).toEqual([...VARIANT_NAMES]);
+    expect(o?.variants).toContain('managed-instances');
     expect(o?.scenarios).toEqual(['cold', 'steady', 'saturation', 's3']);
     expect(o?.rates).toEqual([1, 5, 20]);
   });

@@ -140,9 +140,15 @@ function openParent(
 ): CpuLimits | string {
   sweepDeadOwners(root);
   const parent = join(root, `${PREFIX}${owner}`);
-  try {
+  // The parent is the owner process's, shared by every instance it opens (the local cloud's,
+  // the load test's): one closing may remove it while another still makes groups, so each
+  // group makes sure of it again.
+  const ensureParent = () => {
     mkdirSync(parent, { recursive: true });
     if (mechanism === 'cgroup-v2') writeFileSync(join(parent, 'cgroup.subtree_control'), '+cpu');
+  };
+  try {
+    ensureParent();
   } catch (err) {
     return `${mechanism} not writable (${codeOf(err)})`;
   }
@@ -154,6 +160,7 @@ function openParent(
     group(name, vcpus) {
       const dir = join(parent, name.replace(/[^A-Za-z0-9_.-]/g, '_'));
       try {
+        ensureParent();
         mkdirSync(dir, { recursive: true });
         setQuota(dir, vcpus);
       } catch {

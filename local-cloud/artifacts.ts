@@ -33,6 +33,23 @@ export interface FunctionLayout {
 }
 
 const BOOTSTRAP = path.join(__dirname, 'runtime', 'bootstrap.cjs');
+const RUNTIME_CLIENT = path.join(__dirname, 'runtime', 'runtime-client.cjs');
+
+/**
+ * Copies `bootstrap` into a function's runtime folder (Lambda's /var/runtime) as `bootstrap.cjs`,
+ * with the runtime-client.cjs that both bootstraps require beside it; returns the bootstrap.
+ *
+ * @example
+ * ```ts
+ * const bootstrap = installBootstrap(path.join(root, 'runtime'), 'local-cloud/runtime/bootstrap.cjs');
+ * ```
+ */
+export function installBootstrap(runtimeDir: string, bootstrap: string): string {
+  const installed = path.join(runtimeDir, 'bootstrap.cjs');
+  copyFileSync(bootstrap, installed);
+  copyFileSync(RUNTIME_CLIENT, path.join(runtimeDir, 'runtime-client.cjs'));
+  return installed;
+}
 
 /**
  * Finds an artifact by file name in the search folders; for an arm64 layer on an x64 machine,
@@ -85,8 +102,7 @@ export async function unpackFunction(
   const runtimeDir = path.join(root, 'runtime');
   mkdirSync(runtimeDir, { recursive: true });
   if (codeZip !== undefined) await unzip(codeZip, taskRoot);
-  const bootstrap = path.join(runtimeDir, 'bootstrap.cjs');
-  copyFileSync(BOOTSTRAP, bootstrap);
+  const bootstrap = installBootstrap(runtimeDir, BOOTSTRAP);
   return { root, taskRoot, optDir, bootstrap };
 }
 

@@ -18,6 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { installBootstrap } from './artifacts';
 import type { CpuGroup, CpuLimits } from './cpu-limit';
 import { type InvokeResult, lambdaVariables } from './environment';
 import { platformInitReport, platformReport, platformStart } from './lmi-log';
@@ -74,8 +75,7 @@ const LMI_BOOTSTRAP = path.join(__dirname, 'runtime', 'bootstrap-lmi.cjs');
  * ```
  */
 export function installLmiRuntime(runtimeDir: string): string {
-  const bootstrap = path.join(runtimeDir, 'bootstrap.cjs');
-  copyFileSync(LMI_BOOTSTRAP, bootstrap);
+  const bootstrap = installBootstrap(runtimeDir, LMI_BOOTSTRAP);
   copyFileSync(
     require.resolve('@aws/lambda-invoke-store'),
     path.join(runtimeDir, 'invoke-store.cjs'),

@@ -28,6 +28,12 @@ const http = require('node:http');
 const path = require('node:path');
 const { format } = require('node:util');
 const { Worker, isMainThread, threadId } = require('node:worker_threads');
+const {
+  RUNTIME_API_BASE,
+  errorBody,
+  loadHandler,
+  runtimeApiRequest,
+} = require('./runtime-client.cjs');
 
 const MAIN_THREAD_REQUIRE = '--main-thread-require=';
 
@@ -77,27 +83,9 @@ async function workerThread() {
   const { InvokeStore, InvokeStoreBase } = loadInvokeStore();
   const KEYS = InvokeStoreBase.PROTECTED_KEYS;
   const store = await InvokeStore.getInstanceAsync();
-  const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-  const base = '/2018-06-01/runtime';
+  const base = RUNTIME_API_BASE;
   // Many requests at once, each on its own kept-alive socket.
-  const agent = new http.Agent({ keepAlive: true });
-
-  const request = (method, urlPath, body, headers = {}) =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        { host: apiHost, port: Number(apiPort), method, path: urlPath, agent, headers },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const request = runtimeApiRequest(new http.Agent({ keepAlive: true }));
 
   const LEVELS = {
     trace: 'TRACE',
@@ -190,41 +178,8 @@ function errorRecord(err) {
   };
 }
 
-function errorBody(err) {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return {
-    errorType: e.name || 'Error',
-    errorMessage: e.message,
-    trace: String(e.stack || '').split('\n'),
-  };
-}
-
-async function loadHandler() {
-  const handlerSetting = process.env._HANDLER;
-  const dot = handlerSetting.lastIndexOf('.');
-  const moduleName = handlerSetting.slice(0, dot);
-  const exportName = handlerSetting.slice(dot + 1);
-  const root = process.env.LAMBDA_TASK_ROOT;
-  const fs = require('node:fs');
-  const candidates = ['.js', '.mjs', '.cjs'].map((ext) => path.join(root, moduleName + ext));
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) {
-    const err = new Error(`Cannot find module '${moduleName}'`);
-    err.name = 'Runtime.ImportModuleError';
-    throw err;
-  }
-  const mod = file.endsWith('.mjs')
-    ? await import(require('node:url').pathToFileURL(file).href)
-    : require(file);
-  const handler = mod[exportName] ?? mod.default?.[exportName];
-  if (typeof handler !== 'function') {
-    const err = new Error(`${handlerSetting} is undefined or not exported`);
-    err.name = 'Runtime.HandlerNotFound';
-    throw err;
-  }
-  return handler;
-}
-
+// Differs from bootstrap.cjs's on purpose: LMI gives the trace id in the context, does not
+// wait for an empty event loop, and lets the remaining time go below zero (code runs on).
 function contextFor(headers) {
   const deadline = Number(headers['lambda-runtime-deadline-ms']);
   const env = process.env;

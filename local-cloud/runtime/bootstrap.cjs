@@ -11,33 +11,17 @@
 // { errorType, errorMessage, trace }.
 'use strict';
 const http = require('node:http');
-const path = require('node:path');
 const { format } = require('node:util');
+const {
+  RUNTIME_API_BASE: base,
+  errorBody: errorDocument,
+  loadHandler,
+  runtimeApiRequest,
+} = require('./runtime-client.cjs');
 
-const api = process.env.AWS_LAMBDA_RUNTIME_API;
-const [apiHost, apiPort] = api.split(':');
-const base = '/2018-06-01/runtime';
 // One kept-alive socket, as the real runtime client reuses its connection.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const request = runtimeApiRequest(new http.Agent({ keepAlive: true, maxSockets: 1 }));
 let currentRequestId;
-
-function request(method, urlPath, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: apiHost, port: Number(apiPort), method, path: urlPath, agent, headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 function patchConsole() {
   const write =
@@ -57,40 +41,11 @@ function patchConsole() {
 }
 
 function errorBody(err) {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return JSON.stringify({
-    errorType: e.name || 'Error',
-    errorMessage: e.message,
-    trace: String(e.stack || '').split('\n'),
-  });
+  return JSON.stringify(errorDocument(err));
 }
 
-async function loadHandler() {
-  const handlerSetting = process.env._HANDLER;
-  const dot = handlerSetting.lastIndexOf('.');
-  const moduleName = handlerSetting.slice(0, dot);
-  const exportName = handlerSetting.slice(dot + 1);
-  const root = process.env.LAMBDA_TASK_ROOT;
-  const fs = require('node:fs');
-  const candidates = ['.js', '.mjs', '.cjs'].map((ext) => path.join(root, moduleName + ext));
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) {
-    const err = new Error(`Cannot find module '${moduleName}'`);
-    err.name = 'Runtime.ImportModuleError';
-    throw err;
-  }
-  const mod = file.endsWith('.mjs')
-    ? await import(require('node:url').pathToFileURL(file).href)
-    : require(file);
-  const handler = mod[exportName] ?? mod.default?.[exportName];
-  if (typeof handler !== 'function') {
-    const err = new Error(`${handlerSetting} is undefined or not exported`);
-    err.name = 'Runtime.HandlerNotFound';
-    throw err;
-  }
-  return handler;
-}
-
+// Differs from bootstrap-lmi.cjs's on purpose: nodejs24.x waits for an empty event loop and
+// clamps the remaining time at zero; it sets _X_AMZN_TRACE_ID rather than xRayTraceId.
 function contextFor(headers) {
   const deadline = Number(headers['lambda-runtime-deadline-ms']);
   const env = process.env;

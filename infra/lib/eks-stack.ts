@@ -33,6 +33,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { grantBucketJobs } from './bucket-access';
 import { APP_SERVICE_ACCOUNT, KEDA_SERVICE_ACCOUNT, PodIdentity } from './eks-pod-identity';
+import { publicVpc } from './public-vpc';
 import { fargateImageAsset } from './service-image';
 import { ServiceStorage } from './service-storage';
 import type { EksSettings } from './settings';
@@ -148,20 +149,7 @@ export class EksStack extends Stack {
     if (frontDoor !== undefined) this.storage.allowBrowsersFrom(frontDoor);
     const { bucket, queue } = this.storage;
 
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
-      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
-      // Nothing runs in the default security group; restricting it would deploy a
-      // custom-resource Lambda with an AWS managed policy.
-      restrictDefaultSecurityGroup: false,
-    });
-    Validations.of(vpc).acknowledge({
-      id: 'AwsSolutions-VPC7',
-      reason:
-        'Flow logs are billed per GB ingested; the control-plane and pod logs answer the demo questions.',
-    });
+    const vpc = publicVpc(this, 'the control-plane and pod logs answer the demo questions.');
 
     const clusterName = `cartoon-compute-${settings.stage}-eks`;
     // EKS writes to /aws/eks/<cluster>/cluster and creates it without expiry if it is missing

@@ -23,6 +23,7 @@ import type { Construct } from 'constructs';
 import { dockerContext } from './assets';
 import { grantBucketJobs } from './bucket-access';
 import { serviceLogGroup } from './log-groups';
+import { publicVpc } from './public-vpc';
 import { rateLimitedWebAcl } from './rate-limit-web-acl';
 import { serviceEnvironment } from './service-environment';
 import { ServiceStorage } from './service-storage';
@@ -92,20 +93,7 @@ export class FargateStack extends Stack {
     });
     const { bucket, queue } = this.storage;
 
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
-      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
-      // Nothing runs in the default security group; restricting it would deploy a
-      // custom-resource Lambda with an AWS managed policy.
-      restrictDefaultSecurityGroup: false,
-    });
-    Validations.of(vpc).acknowledge({
-      id: 'AwsSolutions-VPC7',
-      reason:
-        'Flow logs are billed per GB ingested; the ALB and task logs answer the demo questions.',
-    });
+    const vpc = publicVpc(this, 'the ALB and task logs answer the demo questions.');
 
     const cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,

@@ -33,6 +33,7 @@ import { type BucketJob, grantBucketJobs } from './bucket-access';
 import { HTTP_ROUTES } from './lambda-image-stack';
 import { serviceLogGroup } from './log-groups';
 import { environmentShape, type ManagedInstancesSettings } from './managed-instances-settings';
+import { publicVpc } from './public-vpc';
 import { serviceEnvironment } from './service-environment';
 import { ServiceStorage } from './service-storage';
 
@@ -179,19 +180,7 @@ export class ManagedInstancesStack extends Stack {
 
   /** The VPC, the instances' security group, the operator role and the capacity provider. */
   private capacity(settings: ManagedInstancesSettings): lambda.CapacityProvider {
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      // Two, as the fargate stack: an environment-agnostic stack knows no more of a region.
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
-      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
-      // As the fargate stack: nothing runs in the default security group.
-      restrictDefaultSecurityGroup: false,
-    });
-    Validations.of(vpc).acknowledge({
-      id: 'AwsSolutions-VPC7',
-      reason: 'Flow logs are billed per GB ingested; the function logs answer the demo questions.',
-    });
+    const vpc = publicVpc(this, 'the function logs answer the demo questions.');
     const securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc,
       description: 'cartoon-compute managed-instances: no inbound; out to S3, CloudWatch Logs',

@@ -4,9 +4,7 @@
  * an SQS event source mapping from the bucket's upload notifications: the poll-based
  * invocation model, where lambda-zip shows the asynchronous one.
  */
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,20 +12,11 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { dockerContext } from './assets';
 import { type BucketJob, grantBucketJobs } from './bucket-access';
+import { lambdaHttpApi } from './lambda-http-api';
 import { serviceLogGroup } from './log-groups';
 import { serviceEnvironment } from './service-environment';
 import { ServiceStorage } from './service-storage';
 import type { LambdaImageSettings } from './settings';
-
-/** The HTTP contract's routes (docs: DESIGN.md), the same list lambda-zip's serverless.yml has. */
-export const HTTP_ROUTES = [
-  { method: apigw.HttpMethod.POST, path: '/cartoon' },
-  { method: apigw.HttpMethod.POST, path: '/uploads' },
-  { method: apigw.HttpMethod.GET, path: '/cartoons/{id}' },
-  { method: apigw.HttpMethod.GET, path: '/styles' },
-  { method: apigw.HttpMethod.GET, path: '/health' },
-  { method: apigw.HttpMethod.GET, path: '/' },
-] as const;
 
 /**
  * AWS: "set the source queue's visibility timeout to at least six times the timeout that you
@@ -115,7 +104,13 @@ export class LambdaImageStack extends Stack {
       }),
     );
 
-    const api = this.httpApi(settings);
+    const api = lambdaHttpApi(this, {
+      variant: 'lambda-image',
+      handler: this.apiFunction,
+      settings,
+      publicReason:
+        'A public demo API by design, like lambda-zip; throttling and reserved concurrency cap it.',
+    });
     // The page GET / serves uploads big photos from the API's own origin.
     this.storage.allowBrowsersFrom(api.api.apiEndpoint);
     this.storage.addOutputs({ url: api.url, description: 'The HTTP API' });
@@ -147,32 +142,5 @@ export class LambdaImageStack extends Stack {
       logGroup,
     });
     return fn;
-  }
-
-  private httpApi(settings: LambdaImageSettings): apigw.HttpStage {
-    const api = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'cartoon-compute lambda-image',
-      createDefaultStage: false,
-    });
-    const accessLogs = serviceLogGroup(this, 'HttpApiAccessLogs', settings);
-    // Stage-wide throttling, as lambda-zip: past it API Gateway answers 429 without invoking.
-    const stage = api.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
-    });
-    const integration = new HttpLambdaIntegration('Api', this.apiFunction);
-    for (const route of HTTP_ROUTES) {
-      api.addRoutes({ path: route.path, methods: [route.method], integration });
-    }
-    // No per-client rate limit here: HTTP APIs cannot take an AWS WAF web ACL (README,
-    // "Per-client limits"); stage throttling and reserved concurrency cap the total.
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'A public demo API by design, like lambda-zip; throttling and reserved concurrency cap it.',
-    });
-    return stage;
   }
 }

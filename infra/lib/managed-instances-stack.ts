@@ -22,15 +22,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Annotations, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { type BucketJob, grantBucketJobs } from './bucket-access';
-import { HTTP_ROUTES } from './lambda-image-stack';
+import { lambdaHttpApi } from './lambda-http-api';
 import { serviceLogGroup } from './log-groups';
 import { environmentShape, type ManagedInstancesSettings } from './managed-instances-settings';
 import { publicVpc } from './public-vpc';
@@ -167,7 +165,14 @@ export class ManagedInstancesStack extends Stack {
       }),
     );
 
-    const api = this.httpApi(settings);
+    const api = lambdaHttpApi(this, {
+      variant: 'managed-instances',
+      handler: this.apiFunction,
+      settings,
+      publicReason:
+        'A public demo API by design, like lambda-zip; stage throttling and the capacity ' +
+        "provider's vCPU ceiling cap it.",
+    });
     this.storage.allowBrowsersFrom(api.api.apiEndpoint);
     this.storage.addOutputs(
       { url: api.url, description: 'The HTTP API' },
@@ -279,31 +284,5 @@ export class ManagedInstancesStack extends Stack {
       'The functions of this stack always run on its capacity provider.',
     );
     return fn;
-  }
-
-  private httpApi(settings: ManagedInstancesSettings): apigw.HttpStage {
-    const api = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'cartoon-compute managed-instances',
-      createDefaultStage: false,
-    });
-    const accessLogs = serviceLogGroup(this, 'HttpApiAccessLogs', settings);
-    // Stage-wide throttling, as the other Lambda variants: past it API Gateway answers 429.
-    const stage = api.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
-    });
-    const integration = new HttpLambdaIntegration('Api', this.apiFunction);
-    for (const route of HTTP_ROUTES) {
-      api.addRoutes({ path: route.path, methods: [route.method], integration });
-    }
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'A public demo API by design, like lambda-zip; stage throttling and the capacity ' +
-        "provider's vCPU ceiling cap it.",
-    });
-    return stage;
   }
 }

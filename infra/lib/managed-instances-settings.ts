@@ -16,7 +16,8 @@
  * throughput, so one. Peak RSS stayed under 410 MB at 8 at once: 2 GiB per vCPU, the least LMI
  * allows, is plenty.
  */
-import { type ContextReader, type LambdaImageSettings, readLambdaImageSettings } from './settings';
+import { type ContextReader, readInteger, readNumber } from './context-values';
+import { type LambdaImageSettings, readLambdaImageSettings } from './settings';
 
 export interface ManagedInstancesSettings
   extends Omit<LambdaImageSettings, 'apiMemory' | 'queueMemory' | 'apiReservedConcurrency'> {
@@ -61,26 +62,6 @@ export const LMI_LIMITS = {
   maxVCpuCount: [12, 15000],
 } as const;
 
-function integer(get: ContextReader, key: string, fallback: number, min: number, max: number) {
-  const raw = get(key);
-  if (raw === undefined || raw === '') return fallback;
-  const value = typeof raw === 'number' ? raw : Number(String(raw));
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`context ${key} must be an integer between ${min} and ${max}; got '${raw}'`);
-  }
-  return value;
-}
-
-function number(get: ContextReader, key: string, fallback: number, min: number, max: number) {
-  const raw = get(key);
-  if (raw === undefined || raw === '') return fallback;
-  const value = typeof raw === 'number' ? raw : Number(String(raw));
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`context ${key} must be a number between ${min} and ${max}; got '${raw}'`);
-  }
-  return value;
-}
-
 function instanceTypes(get: ContextReader): string[] {
   const raw = get('lmiInstanceTypes');
   if (raw === undefined || raw === '') return [...DEFAULT_INSTANCE_TYPES];
@@ -117,8 +98,8 @@ export function readManagedInstancesSettings(get: ContextReader): ManagedInstanc
   } = readLambdaImageSettings(get);
   const [minRatio, maxRatio] = LMI_LIMITS.memoryGiBPerVCpu;
   const [, maxEnvs] = LMI_LIMITS.environments;
-  const environmentVCpus = integer(get, 'lmiEnvironmentVCpus', 1, 1, 64);
-  const concurrencyPerVCpu = integer(get, 'lmiConcurrencyPerVCpu', 2, 1, 64);
+  const environmentVCpus = readInteger(get, 'lmiEnvironmentVCpus', 1, 1, 64);
+  const concurrencyPerVCpu = readInteger(get, 'lmiConcurrencyPerVCpu', 2, 1, 64);
   if (concurrencyPerVCpu * environmentVCpus > LMI_LIMITS.maxConcurrency[1]) {
     throw new Error(
       `context lmiConcurrencyPerVCpu × lmiEnvironmentVCpus must be at most ${LMI_LIMITS.maxConcurrency[1]}`,
@@ -127,9 +108,9 @@ export function readManagedInstancesSettings(get: ContextReader): ManagedInstanc
   // Three, one per Availability Zone, unless asked: fewer loses AZ redundancy (AWS Lambda
   // developer guide, "Scaling Lambda Managed Instances",
   // https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-scaling.html, read 2026-12).
-  const minEnvironments = integer(get, 'lmiMinEnvironments', 3, 1, maxEnvs);
-  const apiMaxEnvironments = integer(get, 'lmiApiMaxEnvironments', 8, 1, maxEnvs);
-  const queueMaxEnvironments = integer(get, 'lmiQueueMaxEnvironments', 4, 1, maxEnvs);
+  const minEnvironments = readInteger(get, 'lmiMinEnvironments', 3, 1, maxEnvs);
+  const apiMaxEnvironments = readInteger(get, 'lmiApiMaxEnvironments', 8, 1, maxEnvs);
+  const queueMaxEnvironments = readInteger(get, 'lmiQueueMaxEnvironments', 4, 1, maxEnvs);
   for (const [key, max] of [
     ['lmiApiMaxEnvironments', apiMaxEnvironments],
     ['lmiQueueMaxEnvironments', queueMaxEnvironments],
@@ -140,7 +121,7 @@ export function readManagedInstancesSettings(get: ContextReader): ManagedInstanc
       );
     }
   }
-  const maxVCpuCount = integer(get, 'lmiMaxVCpuCount', 12, ...LMI_LIMITS.maxVCpuCount);
+  const maxVCpuCount = readInteger(get, 'lmiMaxVCpuCount', 12, ...LMI_LIMITS.maxVCpuCount);
   const needed = (apiMaxEnvironments + queueMaxEnvironments) * environmentVCpus;
   if (needed > maxVCpuCount) {
     throw new Error(
@@ -154,11 +135,11 @@ export function readManagedInstancesSettings(get: ContextReader): ManagedInstanc
     maxVCpuCount,
     // Room for traffic to double while instances start: LMI scales asynchronously and may
     // throttle traffic that more than doubles within five minutes (same page as above).
-    cpuTargetPercent: integer(get, 'lmiCpuTargetPercent', 50, 10, 95),
+    cpuTargetPercent: readInteger(get, 'lmiCpuTargetPercent', 50, 10, 95),
     environmentVCpus,
-    memoryGiBPerVCpu: number(get, 'lmiMemoryGiBPerVCpu', 2, minRatio, maxRatio),
+    memoryGiBPerVCpu: readNumber(get, 'lmiMemoryGiBPerVCpu', 2, minRatio, maxRatio),
     concurrencyPerVCpu,
-    workersPerVCpu: integer(get, 'lmiWorkersPerVCpu', 1, 1, 8),
+    workersPerVCpu: readInteger(get, 'lmiWorkersPerVCpu', 1, 1, 8),
     minEnvironments,
     apiMaxEnvironments,
     queueMaxEnvironments,

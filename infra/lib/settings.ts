@@ -6,6 +6,7 @@
  * Defaults mirror serverless.yml's `params.default`, so the three variants are sized alike.
  */
 
+import { type ContextReader, readInteger } from './context-values';
 import {
   describeFargateMemory,
   FARGATE_TASK_MEMORY,
@@ -13,8 +14,7 @@ import {
   fargateMemoryRange,
 } from './fargate-task-sizes';
 
-/** Reads one context key; `node.tryGetContext` in the app, a plain object in tests. */
-export type ContextReader = (key: string) => unknown;
+export type { ContextReader } from './context-values';
 
 /** Settings both stacks share: the bucket, the queues, logs, and the service's own variables. */
 export interface CommonSettings {
@@ -114,19 +114,9 @@ const LOG_RETENTION_DAYS = [
   3653,
 ];
 
-function integer(get: ContextReader, key: string, fallback: number, min: number, max: number) {
-  const raw = get(key);
-  if (raw === undefined || raw === '') return fallback;
-  const value = typeof raw === 'number' ? raw : Number(String(raw));
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`context ${key} must be an integer between ${min} and ${max}; got '${raw}'`);
-  }
-  return value;
-}
-
 function optionalInteger(get: ContextReader, key: string, min: number, max: number) {
   const raw = get(key);
-  return raw === undefined || raw === '' ? undefined : integer(get, key, 0, min, max);
+  return raw === undefined || raw === '' ? undefined : readInteger(get, key, 0, min, max);
 }
 
 function text(get: ContextReader, key: string, fallback: string, pattern: RegExp): string {
@@ -166,7 +156,7 @@ function flag(get: ContextReader, key: string): boolean {
 }
 
 function readCommon(get: ContextReader): CommonSettings {
-  const logRetentionDays = integer(get, 'logRetentionDays', 14, 1, 3653);
+  const logRetentionDays = readInteger(get, 'logRetentionDays', 14, 1, 3653);
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
     throw new Error(
       `context logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}; got '${logRetentionDays}'`,
@@ -194,9 +184,9 @@ function readCommon(get: ContextReader): CommonSettings {
     logRetentionDays,
     logLevel: text(get, 'logLevel', 'INFO', /^(DEBUG|INFO|WARN|ERROR|SILENT)$/),
     corsOrigins: origins(get, 'corsOrigin', development ? LOCAL_CONSOLE_ORIGINS : []),
-    uploadsExpireDays: integer(get, 'uploadsExpireDays', 7, 1, 3650),
-    resultsExpireDays: integer(get, 'resultsExpireDays', 30, 1, 3650),
-    maxReceiveCount: integer(get, 'maxReceiveCount', 3, 1, 1000),
+    uploadsExpireDays: readInteger(get, 'uploadsExpireDays', 7, 1, 3650),
+    resultsExpireDays: readInteger(get, 'resultsExpireDays', 30, 1, 3650),
+    maxReceiveCount: readInteger(get, 'maxReceiveCount', 3, 1, 1000),
     serviceEnvironment,
   };
 }
@@ -232,21 +222,21 @@ export function readLambdaImageSettings(get: ContextReader): LambdaImageSettings
   return {
     ...readCommon(get),
     // 1,769 MB is one full vCPU (AWS Lambda docs, "Memory and computing power", 2026-11).
-    apiMemory: integer(get, 'apiMemory', 1769, 128, 10240),
+    apiMemory: readInteger(get, 'apiMemory', 1769, 128, 10240),
     // HTTP API gives up after 30 s (API Gateway quotas, 2026-11); stop just before it.
-    apiTimeout: integer(get, 'apiTimeout', 29, 1, 29),
-    apiReservedConcurrency: integer(get, 'apiReservedConcurrency', 10, 1, 1000),
+    apiTimeout: readInteger(get, 'apiTimeout', 29, 1, 29),
+    apiReservedConcurrency: readInteger(get, 'apiReservedConcurrency', 10, 1, 1000),
     // Demo-sized, as in serverless.yml: past them API Gateway answers 429 itself.
-    apiThrottleRate: integer(get, 'apiThrottleRate', 20, 1, 10000),
-    apiThrottleBurst: integer(get, 'apiThrottleBurst', 40, 1, 5000),
-    queueMemory: integer(get, 'queueMemory', 2048, 128, 10240),
-    queueTimeout: integer(get, 'queueTimeout', 60, 1, 900),
+    apiThrottleRate: readInteger(get, 'apiThrottleRate', 20, 1, 10000),
+    apiThrottleBurst: readInteger(get, 'apiThrottleBurst', 40, 1, 5000),
+    queueMemory: readInteger(get, 'queueMemory', 2048, 128, 10240),
+    queueTimeout: readInteger(get, 'queueTimeout', 60, 1, 900),
     // The mapping's own cap (2..1000) rather than reserved concurrency: a reserved cap makes
     // Lambda throttle the poller, and throttled receives count towards maxReceiveCount.
-    queueMaxConcurrency: integer(get, 'queueMaxConcurrency', 20, 2, 1000),
+    queueMaxConcurrency: readInteger(get, 'queueMaxConcurrency', 20, 2, 1000),
     // Each image is seconds of CPU: small batches keep a batch well inside the timeout.
-    batchSize: integer(get, 'batchSize', 5, 1, 10),
-    maxBatchingWindowSeconds: integer(get, 'maxBatchingWindowSeconds', 1, 0, 300),
+    batchSize: readInteger(get, 'batchSize', 5, 1, 10),
+    maxBatchingWindowSeconds: readInteger(get, 'maxBatchingWindowSeconds', 1, 0, 300),
   };
 }
 
@@ -260,22 +250,22 @@ export function readLambdaImageSettings(get: ContextReader): LambdaImageSettings
  * ```
  */
 export function readFargateSettings(get: ContextReader): FargateSettings {
-  const cpu = integer(get, 'cpu', 1024, 256, 16384);
+  const cpu = readInteger(get, 'cpu', 1024, 256, 16384);
   if (FARGATE_TASK_MEMORY[cpu] === undefined) {
     throw new Error(
       `context cpu must be one of ${Object.keys(FARGATE_TASK_MEMORY).join(', ')}; got '${cpu}'`,
     );
   }
   const [minMemory, maxMemory] = fargateMemoryRange(cpu);
-  const memory = integer(get, 'memory', minMemory, minMemory, maxMemory);
+  const memory = readInteger(get, 'memory', minMemory, minMemory, maxMemory);
   if (!fargateAllows(cpu, memory)) {
     throw new Error(
       `context memory must be ${describeFargateMemory(cpu, 'MiB')} for cpu ${cpu}; got '${memory}'`,
     );
   }
 
-  const minTasks = integer(get, 'minTasks', 1, 1, 100);
-  const maxTasks = integer(get, 'maxTasks', 4, 1, 100);
+  const minTasks = readInteger(get, 'minTasks', 1, 1, 100);
+  const maxTasks = readInteger(get, 'maxTasks', 4, 1, 100);
   if (maxTasks < minTasks) {
     throw new Error(`context maxTasks (${maxTasks}) must be at least minTasks (${minTasks})`);
   }
@@ -289,7 +279,7 @@ export function readFargateSettings(get: ContextReader): FargateSettings {
         'stages may serve plain HTTP.',
     );
   }
-  const wafRateWindowSeconds = integer(get, 'wafRateWindowSeconds', 300, 60, 600);
+  const wafRateWindowSeconds = readInteger(get, 'wafRateWindowSeconds', 300, 60, 600);
   if (!WAF_RATE_WINDOWS.includes(wafRateWindowSeconds)) {
     throw new Error(
       `context wafRateWindowSeconds must be one of ${WAF_RATE_WINDOWS.join(', ')}; got '${wafRateWindowSeconds}'`,
@@ -302,7 +292,7 @@ export function readFargateSettings(get: ContextReader): FargateSettings {
     memory,
     minTasks,
     maxTasks,
-    cpuTargetPercent: integer(get, 'cpuTargetPercent', 75, 10, 95),
+    cpuTargetPercent: readInteger(get, 'cpuTargetPercent', 75, 10, 95),
     spot: flag(get, 'spot'),
     ...(certificateArn === undefined || certificateArn === ''
       ? {}
@@ -317,10 +307,10 @@ export function readFargateSettings(get: ContextReader): FargateSettings {
     // 1,000 requests in 5 minutes is 3.3 a second from one address, sustained: far more than a
     // person with the page sends, and a tenth of what the tasks serve at the default size.
     // `npm run loadtest -- --target aws` from one machine needs it raised.
-    wafRateLimit: integer(get, 'wafRateLimit', 1000, 10, 2_000_000_000),
+    wafRateLimit: readInteger(get, 'wafRateLimit', 1000, 10, 2_000_000_000),
     wafRateWindowSeconds,
     ...(maxInFlight === undefined ? {} : { maxInFlight }),
-    queueVisibilitySeconds: integer(get, 'queueVisibilitySeconds', 300, 30, 43200),
+    queueVisibilitySeconds: readInteger(get, 'queueVisibilitySeconds', 300, 30, 43200),
   };
 }
 
@@ -399,7 +389,7 @@ export function readEksSettings(get: ContextReader): EksSettings {
         }),
     // Room for the HPA's and KEDA's maxima at the default pod size (4 web and 4 worker pods of
     // 1 vCPU), KEDA and the metrics server, and a node being replaced.
-    eksNodeCpuLimit: integer(get, 'eksNodeCpuLimit', 16, 2, 1000),
-    queueVisibilitySeconds: integer(get, 'queueVisibilitySeconds', 300, 30, 43200),
+    eksNodeCpuLimit: readInteger(get, 'eksNodeCpuLimit', 16, 2, 1000),
+    queueVisibilitySeconds: readInteger(get, 'queueVisibilitySeconds', 300, 30, 43200),
   };
 }

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { describeRegion, resolveRegion } from '../loadtest/aws/region';
 import { lookUpStack } from '../loadtest/aws/stacks';
+import { runCommand } from './lib/cli-exit';
 import { parseDeployArgs } from './lib/deploy-args';
 import { deployPlan, shown, stackOf } from './lib/deploy-plan';
 import { outputsOf } from './lib/eks-steps';
-import { UsageError } from './lib/flags';
 import { outputMap, runStep } from './lib/run-step';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -58,19 +58,8 @@ async function deployedOutputs(stackName: string, region: string): Promise<Recor
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      console.error(
-        `deploy: ${err.message}\nusage: npm run deploy[:lambda-image|:fargate|:eks|:managed-instances] -- [--stage s] [--region r] [--dry-run] [framework args]`,
-      );
-      process.exitCode = 2;
-      return;
-    }
-    console.error(`deploy: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  },
+runCommand(
+  'deploy',
+  'usage: npm run deploy[:lambda-image|:fargate|:eks|:managed-instances] -- [--stage s] [--region r] [--dry-run] [framework args]',
+  main,
 );

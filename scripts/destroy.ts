@@ -11,11 +11,11 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { describeRegion, resolveRegion } from '../loadtest/aws/region';
 import { BUCKET_OUTPUT_KEY, lookUpStack } from '../loadtest/aws/stacks';
+import { runCommand } from './lib/cli-exit';
 import { parseDeployArgs } from './lib/deploy-args';
 import { destroyPlan, shown, stackOf, teardownPlan } from './lib/deploy-plan';
 import { outputsOf } from './lib/eks-steps';
 import { emptyBucket } from './lib/empty-bucket';
-import { UsageError } from './lib/flags';
 import { outputMap, runStep } from './lib/run-step';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -89,19 +89,8 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      console.error(
-        `destroy: ${err.message}\nusage: npm run remove|destroy:lambda-image|destroy:fargate|destroy:eks|destroy:managed-instances -- [--stage s] [--region r] [--dry-run] [framework args]`,
-      );
-      process.exitCode = 2;
-      return;
-    }
-    console.error(`destroy: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  },
+runCommand(
+  'destroy',
+  'usage: npm run remove|destroy:lambda-image|destroy:fargate|destroy:eks|destroy:managed-instances -- [--stage s] [--region r] [--dry-run] [framework args]',
+  main,
 );

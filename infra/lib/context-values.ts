@@ -23,13 +23,7 @@ export function readInteger(
   min: number,
   max: number,
 ): number {
-  const raw = get(key);
-  if (raw === undefined || raw === '') return fallback;
-  const value = typeof raw === 'number' ? raw : Number(String(raw));
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`context ${key} must be an integer between ${min} and ${max}; got '${raw}'`);
-  }
-  return value;
+  return readRanged(get, key, fallback, [min, max], 'an integer', Number.isInteger);
 }
 
 /**
@@ -48,11 +42,22 @@ export function readNumber(
   min: number,
   max: number,
 ): number {
+  return readRanged(get, key, fallback, [min, max], 'a number', Number.isFinite);
+}
+
+function readRanged(
+  get: ContextReader,
+  key: string,
+  fallback: number,
+  [min, max]: readonly [number, number],
+  kind: string,
+  accepts: (value: number) => boolean,
+): number {
   const raw = get(key);
   if (raw === undefined || raw === '') return fallback;
   const value = typeof raw === 'number' ? raw : Number(String(raw));
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`context ${key} must be a number between ${min} and ${max}; got '${raw}'`);
+  if (!accepts(value) || value < min || value > max) {
+    throw new Error(`context ${key} must be ${kind} between ${min} and ${max}; got '${raw}'`);
   }
   return value;
 }

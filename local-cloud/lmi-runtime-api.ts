@@ -13,11 +13,18 @@
  * bound (the environment's slots), as LMI's router bounds it, not the runtime's.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from './listen';
-import { type Delivery, MAX_RESPONSE_BYTES, type RuntimeOutcome } from './runtime-api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Listening } from './listen';
+import {
+  answerInvocation,
+  answerJson,
+  type Delivery,
+  type RuntimeOutcome,
+  readRuntimeRequest,
+  sendDelivery,
+  startRuntimeServer,
+} from './runtime-api-http';
 
-const BASE = '/2018-06-01/runtime';
 /** How many timed-out request ids are remembered, to answer their late responses with 410. */
 const TIMED_OUT_MEMORY = 10_000;
 
@@ -48,7 +55,7 @@ export class LmiRuntimeApi extends EventEmitter<LmiRuntimeApiEvents> {
   private readonly timedOut = new Set<string>();
 
   private constructor(
-    private readonly server: ReturnType<typeof createServer>,
+    private readonly listening: Listening,
     /** `host:port`, the value of AWS_LAMBDA_RUNTIME_API. */
     readonly address: string,
   ) {
@@ -57,15 +64,8 @@ export class LmiRuntimeApi extends EventEmitter<LmiRuntimeApiEvents> {
 
   static async start(): Promise<LmiRuntimeApi> {
     let api: LmiRuntimeApi | undefined;
-    const server = createServer((req, res) => {
-      api?.handle(req, res).catch(() => res.destroy());
-    });
-    // Workers long-poll on kept-alive connections.
-    server.keepAliveTimeout = 0;
-    server.requestTimeout = 0;
-    server.headersTimeout = 0;
-    const { url } = await listen(server, {});
-    api = new LmiRuntimeApi(server, new URL(url).host);
+    const listening = await startRuntimeServer((req, res) => api?.handle(req, res));
+    api = new LmiRuntimeApi(listening, new URL(listening.url).host);
     return api;
   }
 
@@ -82,7 +82,7 @@ export class LmiRuntimeApi extends EventEmitter<LmiRuntimeApiEvents> {
       this.pending.push(delivery);
       return;
     }
-    send(res, delivery);
+    sendDelivery(res, delivery);
   }
 
   /**
@@ -102,15 +102,15 @@ export class LmiRuntimeApi extends EventEmitter<LmiRuntimeApiEvents> {
 
   close(): Promise<void> {
     for (const res of this.waiting.splice(0)) res.destroy();
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return this.listening.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = req.url ?? '';
-    if (req.method === 'GET' && url === `${BASE}/invocation/next`) {
+    const request = await readRuntimeRequest(req, res);
+    if (request === undefined) return;
+    if (request.route === 'next') {
       const queued = this.pending.shift();
-      if (queued !== undefined) send(res, queued);
+      if (queued !== undefined) sendDelivery(res, queued);
       else {
         this.waiting.push(res);
         // A worker that dies with its /next open must not be handed an event.
@@ -122,71 +122,18 @@ export class LmiRuntimeApi extends EventEmitter<LmiRuntimeApiEvents> {
       this.emit('next');
       return;
     }
-    const body = await readBody(req);
-    const errorType = String(req.headers['lambda-runtime-function-error-type'] ?? 'Unhandled');
-    if (req.method === 'POST' && url === `${BASE}/init/error`) {
-      json(res, 202, { status: 'OK' });
-      this.emit('initError', { payload: body, errorType });
+    if (request.route === 'initError') {
+      this.emit('initError', { payload: request.payload, errorType: request.errorType });
       return;
     }
-    const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
-    if (req.method !== 'POST' || match === null) {
-      json(res, 404, { errorMessage: 'Not Found', errorType: 'InvalidRequest' });
-      return;
-    }
-    const [, requestId = '', kind] = match;
-    if (!this.running.delete(requestId)) {
-      if (this.timedOut.delete(requestId)) {
-        json(res, 410, { errorMessage: 'Invoke timeout', errorType: 'InvokeTimeout' });
+    if (!this.running.delete(request.requestId)) {
+      if (this.timedOut.delete(request.requestId)) {
+        answerJson(res, 410, { errorMessage: 'Invoke timeout', errorType: 'InvokeTimeout' });
       } else {
-        json(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+        answerJson(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
       }
       return;
     }
-    if (kind === 'response' && body.length > MAX_RESPONSE_BYTES) {
-      const message = `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`;
-      json(res, 413, { errorMessage: message, errorType: 'RequestEntityTooLarge' });
-      const payload = Buffer.from(
-        JSON.stringify({ errorMessage: message, errorType: 'Function.ResponseSizeTooLarge' }),
-      );
-      this.emit('outcome', {
-        kind: 'error',
-        requestId,
-        payload,
-        errorType: 'Function.ResponseSizeTooLarge',
-      });
-      return;
-    }
-    json(res, 202, { status: 'OK' });
-    this.emit(
-      'outcome',
-      kind === 'response'
-        ? { kind: 'response', requestId, payload: body }
-        : { kind: 'error', requestId, payload: body, errorType },
-    );
+    this.emit('outcome', answerInvocation(res, request));
   }
-}
-
-function send(res: ServerResponse, delivery: Delivery): void {
-  res.writeHead(200, {
-    'content-type': 'application/json',
-    'lambda-runtime-aws-request-id': delivery.requestId,
-    'lambda-runtime-deadline-ms': String(delivery.deadlineMs),
-    'lambda-runtime-invoked-function-arn': delivery.functionArn,
-    'lambda-runtime-trace-id': delivery.traceId,
-  });
-  res.end(delivery.payload);
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -6,26 +6,16 @@
  */
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { dockerContext } from './assets';
-import { type BucketJob, grantBucketJobs } from './bucket-access';
+import type { BucketJob } from './bucket-access';
+import { functionRole } from './function-role';
 import { lambdaHttpApi } from './lambda-http-api';
-import { serviceLogGroup } from './log-groups';
 import { serviceEnvironment } from './service-environment';
 import { ServiceStorage } from './service-storage';
 import type { LambdaImageSettings } from './settings';
-
-/**
- * AWS: "set the source queue's visibility timeout to at least six times the timeout that you
- * configure on your function" (AWS Lambda developer guide, "Creating and configuring an Amazon
- * SQS event source mapping", https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html,
- * read 2026-11), so a batch retried after a throttle is not received twice; the batching
- * window is added because records wait that long before the function even starts.
- */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
+import { queueVisibilitySeconds, uploadQueueSource } from './upload-queue-source';
 
 export interface LambdaImageStackProps extends StackProps {
   readonly settings: LambdaImageSettings;
@@ -54,12 +44,11 @@ export class LambdaImageStack extends Stack {
     const { settings } = props;
     const context = dockerContext(props.assetDir);
 
-    const queueVisibilitySeconds =
-      VISIBILITY_TIMEOUT_FACTOR * settings.queueTimeout + settings.maxBatchingWindowSeconds;
+    const visibilitySeconds = queueVisibilitySeconds(settings);
     this.storage = new ServiceStorage(this, 'Storage', {
       variant: 'lambda-image',
       settings,
-      visibilityTimeout: Duration.seconds(queueVisibilitySeconds),
+      visibilityTimeout: Duration.seconds(visibilitySeconds),
     });
     const { bucket, queue } = this.storage;
     const environment = serviceEnvironment({
@@ -67,7 +56,7 @@ export class LambdaImageStack extends Stack {
       bucket,
       settings,
       version: props.version,
-      queueVisibilitySeconds,
+      queueVisibilitySeconds: visibilitySeconds,
     });
 
     // One image for both functions: the asset is hashed once and pushed once.
@@ -94,15 +83,7 @@ export class LambdaImageStack extends Stack {
       environment,
       settings,
     });
-    this.queueFunction.addEventSource(
-      new SqsEventSource(queue, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-        // The handler names the records that failed; the rest of the batch is deleted.
-        reportBatchItemFailures: true,
-        maxConcurrency: settings.queueMaxConcurrency,
-      }),
-    );
+    this.queueFunction.addEventSource(uploadQueueSource(queue, settings));
 
     const api = lambdaHttpApi(this, {
       variant: 'lambda-image',
@@ -125,15 +106,12 @@ export class LambdaImageStack extends Stack {
     },
   ): lambda.DockerImageFunction {
     const { settings, ...functionProps } = props;
-    const logGroup = serviceLogGroup(this, `${id}Logs`, settings);
-    // Our own role: the default one carries the AWS managed AWSLambdaBasicExecutionRole,
-    // which may write to every log group in the account.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `cartoon-compute lambda-image ${id.toLowerCase()} function`,
+    const { role, logGroup } = functionRole(this, id, {
+      variant: 'lambda-image',
+      job,
+      bucket: this.storage.bucket,
+      settings,
     });
-    logGroup.grantWrite(role);
-    grantBucketJobs(role, this.storage.bucket, [job]);
     const fn = new lambda.DockerImageFunction(this, id, {
       ...functionProps,
       architecture: lambda.Architecture.ARM_64,

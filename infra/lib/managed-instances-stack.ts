@@ -25,18 +25,15 @@ import { Annotations, Duration, Stack, type StackProps, Validations } from 'aws-
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { type BucketJob, grantBucketJobs } from './bucket-access';
+import type { BucketJob } from './bucket-access';
+import { functionRole } from './function-role';
 import { lambdaHttpApi } from './lambda-http-api';
-import { serviceLogGroup } from './log-groups';
 import { environmentShape, type ManagedInstancesSettings } from './managed-instances-settings';
 import { publicVpc } from './public-vpc';
 import { serviceEnvironment } from './service-environment';
 import { ServiceStorage } from './service-storage';
-
-/** As lambda-image (see VISIBILITY_TIMEOUT_FACTOR there): six times the function timeout. */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
+import { queueVisibilitySeconds, uploadQueueSource } from './upload-queue-source';
 
 /**
  * The lambda-image build context (`npm run build:containers`) holds the lambda-zip function
@@ -106,12 +103,11 @@ export class ManagedInstancesStack extends Stack {
     super(scope, id, props);
     const { settings, assets } = props;
 
-    const queueVisibilitySeconds =
-      VISIBILITY_TIMEOUT_FACTOR * settings.queueTimeout + settings.maxBatchingWindowSeconds;
+    const visibilitySeconds = queueVisibilitySeconds(settings);
     this.storage = new ServiceStorage(this, 'Storage', {
       variant: 'managed-instances',
       settings,
-      visibilityTimeout: Duration.seconds(queueVisibilitySeconds),
+      visibilityTimeout: Duration.seconds(visibilitySeconds),
     });
     const { bucket, queue } = this.storage;
 
@@ -124,7 +120,7 @@ export class ManagedInstancesStack extends Stack {
         bucket,
         settings,
         version: props.version,
-        queueVisibilitySeconds,
+        queueVisibilitySeconds: visibilitySeconds,
       }),
       // One runtime worker thread per vCPU instead of the runtime's eight: the extra threads
       // each hold a copy of the core for no more throughput (managed-instances-settings.ts
@@ -156,14 +152,7 @@ export class ManagedInstancesStack extends Stack {
       layer,
       settings,
     });
-    this.queueFunction.addEventSource(
-      new SqsEventSource(queue, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-        maxConcurrency: settings.queueMaxConcurrency,
-      }),
-    );
+    this.queueFunction.addEventSource(uploadQueueSource(queue, settings));
 
     const api = lambdaHttpApi(this, {
       variant: 'managed-instances',
@@ -242,15 +231,13 @@ export class ManagedInstancesStack extends Stack {
   ): lambda.Function {
     const { settings } = props;
     const shape = environmentShape(settings);
-    const logGroup = serviceLogGroup(this, `${id}Logs`, settings);
-    // Our own role, as lambda-image: not the AWS managed AWSLambdaBasicExecutionRole, which
-    // may write to every log group in the account.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `cartoon-compute managed-instances ${id.toLowerCase()} function`,
+    // Our own role, as lambda-image: see function-role.ts.
+    const { role, logGroup } = functionRole(this, id, {
+      variant: 'managed-instances',
+      job,
+      bucket: this.storage.bucket,
+      settings,
     });
-    logGroup.grantWrite(role);
-    grantBucketJobs(role, this.storage.bucket, [job]);
     const fn = new lambda.Function(this, id, {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

@@ -16,14 +16,24 @@
  * The process is started so that the kernel kills it if the local cloud dies without stopping
  * it (parent-death.ts): a frozen environment cannot notice anything by itself.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { type CpuGroup, type CpuLimits, lambdaVcpus } from './cpu-limit';
-import { type Command, killedWithParent } from './parent-death';
+import type { Command } from './parent-death';
 import { formatEnd, formatReport, formatStart, type Report } from './report-log';
 import { type Delivery, RuntimeApi, type RuntimeOutcome } from './runtime-api';
+import {
+  errorMessageOf,
+  errorTypeOf,
+  exitedProcess,
+  logStreamName,
+  newTraceId,
+  readMemoryMb,
+  runtimeCommand,
+  signalGroup,
+  spawnRuntime,
+} from './runtime-process';
 
 export type InitializationType = 'on-demand' | 'provisioned-concurrency';
 
@@ -196,42 +206,32 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
    * dies with the local cloud. One place, so that other wrappers (a CPU limit) compose here.
    */
   private command(): Command {
-    const node = this.options.nodeBinary ?? process.execPath;
-    const runtime = killedWithParent({
-      command: node,
-      args: [`--max-old-space-size=${this.options.memoryMb}`, this.options.bootstrap],
-    });
     this.cpuGroup = this.options.cpu?.group(`env-${this.id}`, lambdaVcpus(this.options.memoryMb));
-    if (this.cpuGroup === undefined) return runtime;
-    const [command, args] = this.cpuGroup.wrap(runtime.command, runtime.args);
-    return { command, args };
+    return runtimeCommand(
+      this.options.nodeBinary ?? process.execPath,
+      [`--max-old-space-size=${this.options.memoryMb}`, this.options.bootstrap],
+      this.cpuGroup,
+    );
   }
 
   private async boot(): Promise<void> {
     const api = await RuntimeApi.start();
     this.api = api;
-    const date = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
     // Lambda names the stream after the version: 2026/12/08/[$LATEST]… or …/[3]….
-    const logStream = `${date}/[${this.version}]${this.id}`;
-    const { command, args } = this.command();
-    const child = spawn(command, args, {
+    const logStream = logStreamName(this.version, this.id);
+    this.child = spawnRuntime(this.command(), {
       cwd: this.options.taskRoot,
       env: lambdaVariables(this.options, api.address, logStream),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so a timeout or shutdown kills whatever it started too.
-      detached: true,
+      log: this.options.log,
+      onExit: (code, signal) => {
+        this.exitReason ??= signal ? `signal: ${signalName(signal)}` : `exit status ${code}`;
+        this.markDead();
+        this.cpuGroup?.remove();
+      },
     });
-    this.child = child;
     // Init can crash too: its REPORT then carries the last peak read here.
     const initWatch = setInterval(() => this.samplePeak(), this.options.memoryWatchMs ?? 250);
     initWatch.unref();
-    pipeLines(child.stdout, this.options.log);
-    pipeLines(child.stderr, this.options.log);
-    child.on('exit', (code, signal) => {
-      this.exitReason ??= signal ? `signal: ${signalName(signal)}` : `exit status ${code}`;
-      this.markDead();
-      this.cpuGroup?.remove();
-    });
     await new Promise<void>((resolve, reject) => {
       const onDead = () => reject(new InitError('Runtime.ExitError', this.exitMessage()));
       this.once('dead', onDead);
@@ -276,7 +276,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
       payload,
       deadlineMs: Date.now() + timeoutMs,
       functionArn: this.options.functionArn,
-      traceId: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Sampled=0`,
+      traceId: newTraceId(),
     };
     // A frozen process's /proc is readable: the peak so far, in case this invocation crashes
     // before the first sample while busy.
@@ -408,31 +408,19 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
     return this.exitReason ?? 'exit status 1';
   }
 
-  private signal(signal: NodeJS.Signals): void {
-    const pid = this.child?.pid;
-    if (pid === undefined || this.child?.exitCode !== null || this.child.signalCode !== null) {
-      return;
-    }
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // Already gone: the exit handler will say so.
-    }
-  }
-
   private freeze(): void {
-    this.signal('SIGSTOP');
+    signalGroup(this.child, 'SIGSTOP');
   }
 
   private thaw(): void {
-    this.signal('SIGCONT');
+    signalGroup(this.child, 'SIGCONT');
   }
 
   /** Kills the whole process group; a frozen process dies of SIGKILL too. Synchronous. */
   kill(): void {
     // The last read of its memory, for the REPORT of an invocation that this kill ends.
     if (this.state !== 'dead') this.samplePeak();
-    this.signal('SIGKILL');
+    signalGroup(this.child, 'SIGKILL');
     this.markDead();
   }
 
@@ -445,11 +433,7 @@ export class ExecutionEnvironment extends EventEmitter<EnvironmentEvents> {
 
   /** Resolves when the process has exited. */
   exited(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => child.once('exit', () => resolve()));
+    return exitedProcess(this.child);
   }
 }
 
@@ -462,58 +446,6 @@ class InitError extends Error {
   }
 }
 
-function errorMessageOf(payload: Buffer): string {
-  try {
-    const parsed = JSON.parse(payload.toString('utf8')) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: the text itself is the message
-  }
-  return payload.toString('utf8');
-}
-
-function errorTypeOf(payload: Buffer, fallback: string): string {
-  try {
-    const parsed = JSON.parse(payload.toString('utf8')) as { errorType?: unknown };
-    return typeof parsed.errorType === 'string' ? parsed.errorType : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-/**
- * Peak (VmHWM) and current (VmRSS) resident memory in MB from one read of /proc, or
- * undefined once the process is gone.
- */
-function readMemoryMb(pid: number | undefined): { peak: number; rss: number } | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const field = (name: string) => new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
-    const peak = field('VmHWM');
-    const rss = field('VmRSS');
-    if (peak === undefined || rss === undefined) return undefined;
-    // Lambda reports MB of 1,048,576 bytes.
-    return { peak: Number(peak) / 1024, rss: Number(rss) / 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
 function signalName(signal: NodeJS.Signals): string {
   return signal === 'SIGKILL' ? 'killed' : signal.replace(/^SIG/, '').toLowerCase();
-}
-
-function pipeLines(stream: NodeJS.ReadableStream | null, log: (line: string) => void): void {
-  if (stream === null) return;
-  let rest = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) log(line);
-  });
-  stream.on('end', () => {
-    if (rest) log(rest);
-  });
 }

@@ -13,7 +13,7 @@
  * Logs are JSON, as LMI forces the JSON log format: the function's lines come from the runtime,
  * and the platform's records are written here (lmi-log.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { copyFileSync, readFileSync } from 'node:fs';
@@ -23,9 +23,20 @@ import type { CpuGroup, CpuLimits } from './cpu-limit';
 import { type InvokeResult, lambdaVariables } from './environment';
 import { platformInitReport, platformReport, platformStart } from './lmi-log';
 import { LmiRuntimeApi } from './lmi-runtime-api';
-import { type Command, killedWithParent } from './parent-death';
+import type { Command } from './parent-death';
 import type { Report } from './report-log';
 import type { RuntimeOutcome } from './runtime-api';
+import {
+  errorMessageOf,
+  errorTypeOf,
+  exitedProcess,
+  logStreamName,
+  newTraceId,
+  readMemoryMb,
+  runtimeCommand,
+  signalGroup,
+  spawnRuntime,
+} from './runtime-process';
 
 export interface LmiEnvironmentOptions {
   readonly functionName: string;
@@ -158,16 +169,12 @@ export class LmiEnvironment extends EventEmitter<LmiEnvironmentEvents> {
   }
 
   private command(): Command {
-    const node = this.options.nodeBinary ?? process.execPath;
     const args = [this.options.bootstrap];
     if (this.options.mainThreadRequire?.length) {
       args.push(`--main-thread-require=${this.options.mainThreadRequire.join(',')}`);
     }
-    const runtime = killedWithParent({ command: node, args });
     this.cpuGroup = this.options.cpu?.group(`lmi-${this.id}`, this.options.vcpus);
-    if (this.cpuGroup === undefined) return runtime;
-    const [command, wrapped] = this.cpuGroup.wrap(runtime.command, runtime.args);
-    return { command, args: wrapped };
+    return runtimeCommand(this.options.nodeBinary ?? process.execPath, args, this.cpuGroup);
   }
 
   private async boot(): Promise<void> {
@@ -178,16 +185,13 @@ export class LmiEnvironment extends EventEmitter<LmiEnvironmentEvents> {
       this.waiters.delete(outcome.requestId);
       waiter?.(outcome);
     });
-    const version = this.options.version ?? '$LATEST';
-    const date = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
-    const logStream = `${date}/[${version}]${this.id}`;
-    const { command, args } = this.command();
+    const logStream = logStreamName(this.options.version ?? '$LATEST', this.id);
     const variables = lambdaVariables(
       { ...this.options, initializationType: 'on-demand' },
       api.address,
       logStream,
     );
-    const child = spawn(command, args, {
+    this.child = spawnRuntime(this.command(), {
       cwd: this.options.taskRoot,
       env: {
         ...variables,
@@ -199,16 +203,13 @@ export class LmiEnvironment extends EventEmitter<LmiEnvironmentEvents> {
         // JSON logs are forced on LMI; Powertools and the runtime read this.
         AWS_LAMBDA_LOG_FORMAT: 'JSON',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    this.child = child;
-    pipeLines(child.stdout, this.options.log);
-    pipeLines(child.stderr, this.options.log);
-    child.on('exit', (code, signal) => {
-      this.exitReason ??= signal ? `signal: ${signal}` : `exit status ${code}`;
-      this.markDead();
-      this.cpuGroup?.remove();
+      log: this.options.log,
+      onExit: (code, signal) => {
+        // The raw signal name, unlike environment.ts's Lambda wording: this emulation's own.
+        this.exitReason ??= signal ? `signal: ${signal}` : `exit status ${code}`;
+        this.markDead();
+        this.cpuGroup?.remove();
+      },
     });
     await new Promise<void>((resolve, reject) => {
       const onDead = () =>
@@ -267,7 +268,7 @@ export class LmiEnvironment extends EventEmitter<LmiEnvironmentEvents> {
           payload,
           deadlineMs: Date.now() + timeoutMs,
           functionArn: this.options.functionArn,
-          traceId: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Sampled=0`,
+          traceId: newTraceId(),
         });
       },
     );
@@ -327,7 +328,7 @@ export class LmiEnvironment extends EventEmitter<LmiEnvironmentEvents> {
       durationMs,
       billedDurationMs: 0,
       memorySizeMb: this.options.memoryMb,
-      maxMemoryUsedMb: Math.round(readPeakMb(this.pid) ?? 0),
+      maxMemoryUsedMb: Math.round(readMemoryMb(this.pid)?.peak ?? 0),
     };
   }
 
@@ -348,14 +349,7 @@ export class LmiEnvironment extends EventEmitter<LmiEnvironmentEvents> {
 
   /** Kills the process group; invocations in flight fail with Runtime.ExitError. */
   kill(): void {
-    const pid = this.child?.pid;
-    if (pid !== undefined && this.child?.exitCode === null && this.child.signalCode === null) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    signalGroup(this.child, 'SIGKILL');
     this.exitReason ??= 'signal: killed';
     this.markDead();
   }
@@ -370,57 +364,9 @@ export class LmiEnvironment extends EventEmitter<LmiEnvironmentEvents> {
   }
 
   exited(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => child.once('exit', () => resolve()));
+    return exitedProcess(this.child);
   }
 }
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times, on every architecture Node runs on. */
 const CLOCK_TICKS = 100;
-
-function readPeakMb(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const peak = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-    return peak === undefined ? undefined : Number(peak) / 1024;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorMessageOf(payload: Buffer): string {
-  try {
-    const parsed = JSON.parse(payload.toString('utf8')) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: the text is the message
-  }
-  return payload.toString('utf8');
-}
-
-function errorTypeOf(payload: Buffer, fallback: string): string {
-  try {
-    const parsed = JSON.parse(payload.toString('utf8')) as { errorType?: unknown };
-    return typeof parsed.errorType === 'string' ? parsed.errorType : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-function pipeLines(stream: NodeJS.ReadableStream | null, log: (line: string) => void): void {
-  if (stream === null) return;
-  let rest = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) log(line);
-  });
-  stream.on('end', () => {
-    if (rest) log(rest);
-  });
-}

@@ -30,8 +30,9 @@ const { format } = require('node:util');
 const { Worker, isMainThread, threadId } = require('node:worker_threads');
 const {
   RUNTIME_API_BASE,
-  errorBody,
+  invokeHandler,
   loadHandler,
+  postInitError,
   runtimeApiRequest,
 } = require('./runtime-client.cjs');
 
@@ -83,7 +84,6 @@ async function workerThread() {
   const { InvokeStore, InvokeStoreBase } = loadInvokeStore();
   const KEYS = InvokeStoreBase.PROTECTED_KEYS;
   const store = await InvokeStore.getInstanceAsync();
-  const base = RUNTIME_API_BASE;
   // Many requests at once, each on its own kept-alive socket.
   const request = runtimeApiRequest(new http.Agent({ keepAlive: true }));
 
@@ -124,35 +124,17 @@ async function workerThread() {
     handler = await loadHandler();
   } catch (err) {
     console.error(err);
-    await request('POST', `${base}/init/error`, JSON.stringify(errorBody(err)), {
-      'content-type': 'application/json',
-      'lambda-runtime-function-error-type': err.name,
-    });
+    await postInitError(request, err);
     return;
   }
 
-  const invoke = async (next) => {
-    const id = next.headers['lambda-runtime-aws-request-id'];
-    try {
-      const event = JSON.parse(next.body.toString('utf8'));
-      const result = await handler(event, contextFor(next.headers));
-      const body = result === undefined ? 'null' : JSON.stringify(result);
-      await request('POST', `${base}/invocation/${id}/response`, body, {
-        'content-type': 'application/json',
-      });
-    } catch (err) {
-      console.error(err);
-      await request('POST', `${base}/invocation/${id}/error`, JSON.stringify(errorBody(err)), {
-        'content-type': 'application/json',
-        'lambda-runtime-function-error-type': 'Runtime.UserError',
-      });
-    }
-  };
+  const invoke = (next) =>
+    invokeHandler(request, handler, next, contextFor(next.headers), (err) => console.error(err));
 
   for (;;) {
     let next;
     try {
-      next = await request('GET', `${base}/invocation/next`);
+      next = await request('GET', `${RUNTIME_API_BASE}/invocation/next`);
     } catch {
       return; // the environment is going away
     }

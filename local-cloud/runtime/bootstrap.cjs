@@ -14,8 +14,10 @@ const http = require('node:http');
 const { format } = require('node:util');
 const {
   RUNTIME_API_BASE: base,
-  errorBody: errorDocument,
+  errorBody,
+  invokeHandler,
   loadHandler,
+  postInitError,
   runtimeApiRequest,
 } = require('./runtime-client.cjs');
 
@@ -38,10 +40,6 @@ function patchConsole() {
   console.trace = write('TRACE', process.stdout);
   console.warn = write('WARN', process.stderr);
   console.error = write('ERROR', process.stderr);
-}
-
-function errorBody(err) {
-  return JSON.stringify(errorDocument(err));
 }
 
 // Differs from bootstrap-lmi.cjs's on purpose: nodejs24.x waits for an empty event loop and
@@ -69,31 +67,16 @@ async function main() {
     handler = await loadHandler();
   } catch (err) {
     console.error(`${err.name}: ${err.message}`);
-    await request('POST', `${base}/init/error`, errorBody(err), {
-      'content-type': 'application/json',
-      'lambda-runtime-function-error-type': err.name,
-    });
+    await postInitError(request, err);
     process.exit(1);
   }
   for (;;) {
     const next = await request('GET', `${base}/invocation/next`);
-    const id = next.headers['lambda-runtime-aws-request-id'];
-    currentRequestId = id;
+    currentRequestId = next.headers['lambda-runtime-aws-request-id'];
     process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
-    try {
-      const event = JSON.parse(next.body.toString('utf8'));
-      const result = await handler(event, contextFor(next.headers));
-      const body = result === undefined ? 'null' : JSON.stringify(result);
-      await request('POST', `${base}/invocation/${id}/response`, body, {
-        'content-type': 'application/json',
-      });
-    } catch (err) {
-      console.error('Invoke Error', errorBody(err));
-      await request('POST', `${base}/invocation/${id}/error`, errorBody(err), {
-        'content-type': 'application/json',
-        'lambda-runtime-function-error-type': 'Runtime.UserError',
-      });
-    }
+    await invokeHandler(request, handler, next, contextFor(next.headers), (err) =>
+      console.error('Invoke Error', JSON.stringify(errorBody(err))),
+    );
   }
 }
 

@@ -84,4 +84,55 @@ async function loadHandler() {
   return handler;
 }
 
-module.exports = { RUNTIME_API_BASE, runtimeApiRequest, errorBody, loadHandler };
+/**
+ * Reports a failed init to the Runtime API, as `err.name`.
+ *
+ * @example
+ * await postInitError(request, err);
+ */
+function postInitError(request, err) {
+  return request('POST', `${RUNTIME_API_BASE}/init/error`, JSON.stringify(errorBody(err)), {
+    'content-type': 'application/json',
+    'lambda-runtime-function-error-type': err.name,
+  });
+}
+
+/**
+ * Runs one invocation from a `/next` answer: parses the event, calls the handler with
+ * `context`, and posts its result to /response, or what it threw (after `logError(err)`, each
+ * runtime logs it its own way) to /error as Runtime.UserError.
+ *
+ * @example
+ * await invokeHandler(request, handler, next, contextFor(next.headers), console.error);
+ */
+async function invokeHandler(request, handler, next, context, logError) {
+  const id = next.headers['lambda-runtime-aws-request-id'];
+  try {
+    const event = JSON.parse(next.body.toString('utf8'));
+    const result = await handler(event, context);
+    const body = result === undefined ? 'null' : JSON.stringify(result);
+    await request('POST', `${RUNTIME_API_BASE}/invocation/${id}/response`, body, {
+      'content-type': 'application/json',
+    });
+  } catch (err) {
+    logError(err);
+    await request(
+      'POST',
+      `${RUNTIME_API_BASE}/invocation/${id}/error`,
+      JSON.stringify(errorBody(err)),
+      {
+        'content-type': 'application/json',
+        'lambda-runtime-function-error-type': 'Runtime.UserError',
+      },
+    );
+  }
+}
+
+module.exports = {
+  RUNTIME_API_BASE,
+  runtimeApiRequest,
+  errorBody,
+  loadHandler,
+  postInitError,
+  invokeHandler,
+};

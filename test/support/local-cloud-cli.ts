@@ -292,7 +292,11 @@ export function processState(pid: number): string | undefined {
   }
 }
 
-/** The variants `npm start` runs, in the order endpoints.json lists them. */
+/**
+ * The variants these e2e tests start, in the order endpoints.json lists them. `npm start` runs
+ * managed-instances too; its own e2e test (local-cloud-lmi.test.ts) starts it beside lambda-zip,
+ * so that these suites stay within CI's time on two cores.
+ */
 export const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
 
 /**
@@ -301,6 +305,8 @@ export const VARIANTS = ['lambda-zip', 'lambda-image', 'fargate'] as const;
  * a test's time.
  */
 export const E2E_CLOUD_FLAGS: readonly string[] = [
+  '--variants',
+  VARIANTS.join(','),
   '--tasks',
   '2',
   '--log-level',

@@ -400,7 +400,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           file.write(`${line}\n`);
           options.echo?.(fn.name, line);
         };
-        const variables = { ...imageVariables, ...localVariables(fn.environment) };
+        // What every environment of the function gets, plain Lambda or managed instances.
+        const environment = {
+          functionName: fn.name,
+          functionArn: fn.arn,
+          memoryMb: fn.memoryMb,
+          timeoutSeconds: fn.timeoutSeconds,
+          handler,
+          taskRoot: layout.taskRoot,
+          optDir: layout.optDir,
+          // AWS_REGION and AWS_DEFAULT_REGION come from `region`, as Lambda sets them.
+          region,
+          variables: { ...imageVariables, ...localVariables(fn.environment) },
+          log,
+          cpu,
+        };
         if (fn.managedInstances !== undefined) {
           const provider = topology.capacityProviders.find(
             (p) => p.logicalId === fn.managedInstances?.capacityProviderLogicalId,
@@ -413,24 +427,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           for (const note of settings.notes) options.note?.(note);
           const lmiPool = new LmiPool({
             environment: {
-              functionName: fn.name,
-              functionArn: fn.arn,
-              memoryMb: fn.memoryMb,
-              timeoutSeconds: fn.timeoutSeconds,
-              handler,
-              taskRoot: layout.taskRoot,
-              optDir: layout.optDir,
+              ...environment,
               // The function's runtime folder holds the LMI runtime client instead.
               bootstrap: installLmiRuntime(path.dirname(layout.bootstrap)),
-              region,
-              variables,
-              log,
               vcpus: settings.vcpus,
               maxConcurrency: settings.maxConcurrency,
               workers: settings.workers,
               // sharp's advice for worker threads on glibc (bootstrap-lmi.cjs says why).
               mainThreadRequire: ['sharp'],
-              cpu,
             },
             minEnvironments: settings.minEnvironments,
             maxEnvironments: settings.maxEnvironments,
@@ -444,21 +448,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           );
         } else {
           const pool = new FunctionPool({
-            environment: {
-              functionName: fn.name,
-              functionArn: fn.arn,
-              memoryMb: fn.memoryMb,
-              timeoutSeconds: fn.timeoutSeconds,
-              handler,
-              taskRoot: layout.taskRoot,
-              optDir: layout.optDir,
-              bootstrap: layout.bootstrap,
-              region,
-              // AWS_REGION and AWS_DEFAULT_REGION come from `region`, as Lambda sets them.
-              variables,
-              log,
-              cpu,
-            },
+            environment: { ...environment, bootstrap: layout.bootstrap },
             maxConcurrency: fn.reservedConcurrency ?? options.accountConcurrency ?? 1000,
             provisionedConcurrency: fn.provisionedConcurrency,
             ...(fn.provisionedVersion === undefined

@@ -110,3 +110,23 @@ test('errors already decided are thrown at once, unchanged', async () => {
   expect(err).toBe(decided);
   expect(calls.count).toBe(1);
 });
+
+test("a whole message from another format's loader, twice, is not taken for a PNG's own", async () => {
+  const jpegs = 'VipsJpeg: premature end of JPEG image';
+  const own = 'vipspng: libpng read error';
+  const { read, calls } = reads(jpegs, jpegs, own, own);
+
+  const err = await failure(ownVipsError(read, undefined, 'png'));
+
+  expect(err.message).toBe(own);
+  expect(calls.count).toBe(4);
+});
+
+test('lines of no loader stay whatever the format', async () => {
+  const own = 'source: premature end\nVipsJpeg: premature end of JPEG image';
+  const { read } = reads(own, own, own, own, own, own);
+
+  const err = await failure(ownVipsError(read, undefined, 'jpeg'));
+
+  expect(err.message).toBe(own);
+});

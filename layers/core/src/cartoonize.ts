@@ -189,6 +189,7 @@ async function draw(
   const decoded = await ownVipsError(
     () => decode(bytes, probe, inkSize, limits.maxPixels, keepAlpha),
     (err) => err instanceof CartoonError,
+    probe.format,
   );
   mark('decode');
 

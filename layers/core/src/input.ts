@@ -128,7 +128,11 @@ export async function probeImage(bytes: Buffer, maxPixels: number): Promise<Prob
   try {
     // Only the header is read here, so sharp's own pixel limit is off: the check below
     // refuses large images with a message that states the limit.
-    metadata = await ownVipsError(() => sharp(bytes, { limitInputPixels: false }).metadata());
+    metadata = await ownVipsError(
+      () => sharp(bytes, { limitInputPixels: false }).metadata(),
+      undefined,
+      sniffFormat(bytes),
+    );
   } catch (err) {
     const mapped = toCartoonError(err);
     if (!(mapped instanceof InvalidImageError || mapped instanceof UnsupportedMediaTypeError)) {

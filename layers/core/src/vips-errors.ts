@@ -12,7 +12,9 @@
  *
  * The bytes of a request fail the same way each time, so a failed read is read again and
  * only the message lines another attempt confirms are kept: another image's failure, or a
- * cleared buffer, is seldom there every time.
+ * cleared buffer, is seldom there every time. Seldom is not never: a PNG's read once came back
+ * twice with a JPEG's whole message (CI, 2026-12-08). So where the caller knows the image's
+ * format, lines from another format's loader are dropped before anything is confirmed.
  */
 
 /** What sharp says when libvips' error buffer was empty as it was read. */
@@ -30,7 +32,39 @@ const PLACEHOLDERS: ReadonlySet<string> = new Set([
 const MAX_ATTEMPTS = 6;
 
 /** The library a libvips message line comes from: `VipsJpeg`, `vipspng`, `source`... */
-const domain = (line: string) => line.split(':', 1)[0];
+const domain = (line: string): string => line.split(':', 1)[0] ?? line;
+
+/** The words that name each format's libvips loader in its messages' domains. */
+const LOADER_WORDS: Readonly<Record<string, readonly string[]>> = {
+  jpeg: ['jpeg', 'jpg'],
+  png: ['png'],
+  webp: ['webp'],
+  gif: ['gif'],
+  tiff: ['tiff', 'tif'],
+  avif: ['heif', 'avif'],
+  heic: ['heif', 'heic'],
+};
+
+/**
+ * The lines of `message` that can be an image of `format`'s: a line whose domain names
+ * another format's loader (`VipsJpeg` for a PNG) is another image's. Lines of no loader
+ * (`source`, `VipsImage`) stay.
+ */
+function ownFormatLines(message: string, format: string | undefined): string {
+  const own = format === undefined ? undefined : LOADER_WORDS[format];
+  if (own === undefined) return message;
+  const foreign = Object.entries(LOADER_WORDS)
+    .filter(([name]) => name !== format)
+    .flatMap(([, words]) => words)
+    .filter((word) => !own.includes(word));
+  return message
+    .split('\n')
+    .filter((line) => {
+      const name = domain(line).toLowerCase();
+      return !foreign.some((word) => name.includes(word));
+    })
+    .join('\n');
+}
 
 /**
  * The fewest lines one failure's message holds that another failure's message holds too,
@@ -49,8 +83,8 @@ function confirmedLines(messages: readonly string[]): string[] | undefined {
 }
 
 /**
- * Runs `read`, a libvips read of the request's own bytes, and returns its result. When it
- * fails, reads again until another failure confirms a message whose lines come from one
+ * Runs `read`, a libvips read of the request's own bytes (of `format`, when known), and returns
+ * its result. When it fails, reads again until another failure confirms a message whose lines come from one
  * library (see `confirmedLines`; a line from another library is usually another image's, so
  * that message is read again, up to MAX_ATTEMPTS), and throws the last error with only those
  * lines. Errors that are not `Error`s, and those `isFinal` says are already decided (the
@@ -58,12 +92,13 @@ function confirmedLines(messages: readonly string[]): string[] | undefined {
  *
  * @example
  * ```ts
- * const rgb = await ownVipsError(() => sharp(bytes).raw().toBuffer(), (err) => err instanceof CartoonError);
+ * const rgb = await ownVipsError(() => sharp(bytes).raw().toBuffer(), (err) => err instanceof CartoonError, 'png');
  * ```
  */
 export async function ownVipsError<T>(
   read: () => Promise<T>,
   isFinal: (err: Error) => boolean = () => false,
+  format?: string,
 ): Promise<T> {
   const messages: string[] = [];
   let last: Error | undefined;
@@ -73,8 +108,9 @@ export async function ownVipsError<T>(
     } catch (err) {
       if (!(err instanceof Error) || isFinal(err)) throw err;
       last = err;
-      if (PLACEHOLDERS.has(err.message)) continue;
-      messages.push(err.message);
+      const message = ownFormatLines(err.message, format);
+      if (PLACEHOLDERS.has(message)) continue;
+      messages.push(message);
       const own = confirmedLines(messages);
       if (own && new Set(own.map(domain)).size === 1) throw withMessage(err, own.join('\n'));
     }

@@ -12,7 +12,7 @@ import { processDeps } from '../shared/process-upload';
 import { presigningClient, s3Store } from '../shared/s3-store';
 import { readFargateConfig } from './config';
 import { createQueueWorker } from './queue-worker';
-import { buildServer } from './server';
+import { buildServer, serverLimits } from './server';
 
 async function main(): Promise<void> {
   const config = readFargateConfig(process.env);
@@ -29,14 +29,7 @@ async function main(): Promise<void> {
     store,
     presigner: s3Presigner(presigningClient(service), service.bucket),
     logger,
-    maxInFlight: config.maxInFlight,
-    maxQueued: config.maxQueued,
-    retryAfterSeconds: config.retryAfterSeconds,
-    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
-    maxRssBytes: config.maxRssBytes,
-    bodyTimeoutMs: config.bodyTimeoutMs,
-    maxBodiesReading: config.maxBodiesReading,
-    stopBodyGraceMs: config.stopBodyGraceMs,
+    ...serverLimits(config),
   });
   const worker = config.queue
     ? createQueueWorker({

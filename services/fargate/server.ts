@@ -24,6 +24,7 @@ import type { ServiceConfig } from '../shared/config';
 import type { Presigner } from '../shared/presigner';
 import { type BodyReading, BodyTooLargeError, declaredLength, readBody } from './body-reader';
 import { type BodyRead, createBodyReads } from './body-reads';
+import type { FargateConfig } from './config';
 import { createInFlightLimit } from './in-flight';
 
 export interface ServerDeps {
@@ -44,6 +45,32 @@ export interface ServerDeps {
   readonly maxBodiesReading: number;
   /** When the server closes, bodies still arriving get this long (see body-reads.ts). */
   readonly stopBodyGraceMs: number;
+}
+
+/** The server's limits, as the task's configuration sets them. */
+export type ServerLimits = Omit<ServerDeps, 'config' | 'store' | 'presigner' | 'logger'>;
+
+/**
+ * The limits `buildServer` takes, from the task's configuration: one mapping for the task and
+ * its tests.
+ *
+ * @example
+ * ```ts
+ * const config = readFargateConfig(process.env);
+ * await buildServer({ config: config.service, store, presigner, logger, ...serverLimits(config) });
+ * ```
+ */
+export function serverLimits(config: FargateConfig): ServerLimits {
+  return {
+    maxInFlight: config.maxInFlight,
+    maxQueued: config.maxQueued,
+    retryAfterSeconds: config.retryAfterSeconds,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxRssBytes: config.maxRssBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxBodiesReading: config.maxBodiesReading,
+    stopBodyGraceMs: config.stopBodyGraceMs,
+  };
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;

@@ -11,7 +11,7 @@ import { createLogger } from '@cartoon-compute/core';
 import type { FastifyInstance } from 'fastify';
 import { LoadBalancer } from '../../local-cloud/load-balancer';
 import { readFargateConfig } from '../../services/fargate/config';
-import { buildServer } from '../../services/fargate/server';
+import { buildServer, serverLimits } from '../../services/fargate/server';
 import type { Presigner } from '../../services/shared/presigner';
 
 jest.setTimeout(20_000);
@@ -33,14 +33,8 @@ beforeAll(async () => {
     store: { get: unused, put: unused } as unknown as ImageStore,
     presigner: unused as unknown as Presigner,
     logger: createLogger({ variant: 'fargate', logLevel: 'SILENT' }),
-    maxInFlight: config.maxInFlight,
-    maxQueued: config.maxQueued,
-    retryAfterSeconds: config.retryAfterSeconds,
-    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    ...serverLimits(config),
     maxRssBytes: 0,
-    bodyTimeoutMs: config.bodyTimeoutMs,
-    maxBodiesReading: config.maxBodiesReading,
-    stopBodyGraceMs: config.stopBodyGraceMs,
   });
   serverUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   lb = await LoadBalancer.start({

@@ -9,7 +9,7 @@ import { S3ImageStore } from '@cartoon-compute/core/s3';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { readFargateConfig } from '../../services/fargate/config';
-import { buildServer, type ServerDeps } from '../../services/fargate/server';
+import { buildServer, type ServerDeps, serverLimits } from '../../services/fargate/server';
 import { s3Presigner } from '../../services/shared/presigner';
 import { CONTRACT_ENV, describeHttpContract, expectErrorReply } from '../support/api-contract';
 import { captureJsonLogs } from '../support/captured-logs';
@@ -49,14 +49,7 @@ async function startServer(
     store,
     presigner: s3Presigner(s3.client, s3.bucket),
     logger: createLogger({ variant: config.service.variant, logLevel: 'SILENT' }),
-    maxInFlight: config.maxInFlight,
-    maxQueued: config.maxQueued,
-    retryAfterSeconds: config.retryAfterSeconds,
-    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
-    maxRssBytes: config.maxRssBytes,
-    bodyTimeoutMs: config.bodyTimeoutMs,
-    maxBodiesReading: config.maxBodiesReading,
-    stopBodyGraceMs: config.stopBodyGraceMs,
+    ...serverLimits(config),
     ...overrides,
   });
   servers.push(app);

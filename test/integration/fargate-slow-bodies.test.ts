@@ -8,7 +8,7 @@ import { createLogger } from '@cartoon-compute/core';
 import { S3ImageStore } from '@cartoon-compute/core/s3';
 import type { FastifyInstance } from 'fastify';
 import { readFargateConfig } from '../../services/fargate/config';
-import { buildServer } from '../../services/fargate/server';
+import { buildServer, serverLimits } from '../../services/fargate/server';
 import { s3Presigner } from '../../services/shared/presigner';
 import { photo } from '../support/fixtures';
 import { httpCall } from '../support/http-client';
@@ -39,14 +39,8 @@ async function startServer(env: Record<string, string>): Promise<string> {
     store: new S3ImageStore({ client: s3.client, bucket: s3.bucket }),
     presigner: s3Presigner(s3.client, s3.bucket),
     logger: createLogger({ variant: 'fargate', logLevel: 'SILENT' }),
-    maxInFlight: config.maxInFlight,
-    maxQueued: config.maxQueued,
-    retryAfterSeconds: config.retryAfterSeconds,
-    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    ...serverLimits(config),
     maxRssBytes: 0,
-    bodyTimeoutMs: config.bodyTimeoutMs,
-    maxBodiesReading: config.maxBodiesReading,
-    stopBodyGraceMs: config.stopBodyGraceMs,
   });
   servers.push(app);
   return app.listen({ port: 0, host: '127.0.0.1' });

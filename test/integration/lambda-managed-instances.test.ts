@@ -20,7 +20,7 @@ import type * as QueueModule from '../../services/queue/handler';
 import { DEADLINE_MARGIN_MS } from '../../services/shared/invocation-deadline';
 import { photo } from '../support/fixtures';
 import { httpApiEvent, lambdaContext, s3PutEvent, sqsEvent } from '../support/lambda-events';
-import { type LocalS3, startLocalS3 } from '../support/local-s3';
+import { type LocalS3, startLocalS3, storeEnv } from '../support/local-s3';
 import { s3Notification } from '../support/local-sqs';
 
 jest.setTimeout(60_000);
@@ -38,11 +38,7 @@ beforeAll(async () => {
   s3 = await startLocalS3();
   store = new S3ImageStore({ client: s3.client, bucket: s3.bucket });
   env = {
-    BUCKET_NAME: s3.bucket,
-    S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...storeEnv(s3),
     VARIANT: 'lambda-zip',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_SERVICE_NAME: 'cartoon-compute',

@@ -19,7 +19,7 @@ import {
   lambdaContext,
   s3PutEvent,
 } from '../support/lambda-events';
-import { type LocalS3, startLocalS3 } from '../support/local-s3';
+import { type LocalS3, startLocalS3, storeEnv } from '../support/local-s3';
 
 jest.setTimeout(30_000);
 
@@ -36,11 +36,7 @@ beforeAll(async () => {
   store = new S3ImageStore({ client: s3.client, bucket: s3.bucket });
   // The handlers read their configuration once, at module load, as on Lambda.
   Object.assign(process.env, {
-    BUCKET_NAME: s3.bucket,
-    S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...storeEnv(s3),
     VARIANT: 'lambda-zip',
     ...CONTRACT_ENV,
     POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import type * as QueueModule from '../../services/queue/handler';
 import { photo } from '../support/fixtures';
 import { lambdaContext, sqsEvent } from '../support/lambda-events';
-import { type LocalS3, startLocalS3 } from '../support/local-s3';
+import { type LocalS3, startLocalS3, storeEnv } from '../support/local-s3';
 import { s3Notification, s3TestEvent } from '../support/local-sqs';
 
 jest.setTimeout(30_000);
@@ -24,11 +24,7 @@ beforeAll(async () => {
   s3 = await startLocalS3();
   store = new S3ImageStore({ client: s3.client, bucket: s3.bucket });
   env = {
-    BUCKET_NAME: s3.bucket,
-    S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...storeEnv(s3),
     VARIANT: 'lambda-image',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     S3_MAX_SIDE: '256',

@@ -35,6 +35,25 @@ process.stdin.resume();
 `;
 
 /**
+ * The variables a handler or task reads to reach `s3`'s bucket, as Lambda and the templates
+ * would set them for that store.
+ *
+ * @example
+ * ```ts
+ * Object.assign(process.env, { ...storeEnv(s3), VARIANT: 'lambda-zip' });
+ * ```
+ */
+export function storeEnv(s3: LocalS3): Record<string, string> {
+  return {
+    BUCKET_NAME: s3.bucket,
+    S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  };
+}
+
+/**
  * Starts a local S3-compatible server on an ephemeral port and creates a bucket on it.
  *
  * @example

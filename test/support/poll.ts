@@ -63,3 +63,13 @@ export async function waitFor<T>(
     await sleep(intervalMs);
   }
 }
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

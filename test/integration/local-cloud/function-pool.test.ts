@@ -4,7 +4,7 @@ import type { FunctionPool } from '../../../local-cloud/function-pool';
 import { TooManyRequestsError } from '../../../local-cloud/function-pool';
 import { parseReports } from '../../../local-cloud/report-log';
 import { fixturePool, json } from '../../support/fixture-functions';
-import { sleep } from '../../support/poll';
+import { alive, sleep } from '../../support/poll';
 
 const pools: FunctionPool[] = [];
 function pool(...args: Parameters<typeof fixturePool>): FunctionPool {
@@ -13,14 +13,6 @@ function pool(...args: Parameters<typeof fixturePool>): FunctionPool {
   return created;
 }
 const event = (value: unknown) => Buffer.from(JSON.stringify(value));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.stop()));

@@ -5,7 +5,7 @@ import { parseLmiReports } from '../../../local-cloud/lmi-log';
 import type { LmiPool } from '../../../local-cloud/lmi-pool';
 import { json } from '../../support/fixture-functions';
 import { lmiPool } from '../../support/lmi-fixtures';
-import { sleep, waitFor } from '../../support/poll';
+import { alive, sleep, waitFor } from '../../support/poll';
 
 jest.setTimeout(30_000);
 
@@ -31,14 +31,6 @@ function pool(...args: Parameters<typeof lmiPool>): LmiPool {
   return created;
 }
 const event = (value: unknown) => Buffer.from(JSON.stringify(value));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const records = (lines: string[]) =>
   lines.flatMap((line) => {
     try {
